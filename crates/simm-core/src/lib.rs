@@ -1,0 +1,36 @@
+//! The pure core of simm: the Smartsourcing Innovation Model as data, its
+//! validation, and the scoring engine.
+//!
+//! Nothing in this crate performs I/O, spawns threads or knows about HTTP,
+//! SQL or files: callers hand it text and answers, and it hands back values.
+//! Start reading at [`Model::parse`] and [`score`].
+
+mod domain;
+mod model;
+mod model_file;
+mod results;
+mod scoring;
+mod suggest;
+
+pub use domain::{
+    Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
+    Overall, StageLevel, Threshold, Weight,
+};
+pub use model::{Area, Attribute, Item, Model, Scale, Scoring, Stage};
+pub use model_file::{Diagnostic, ModelErrors};
+pub use results::{
+    AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
+};
+pub use scoring::{GroupTallies, Tally, score, score_grouped};
+pub use suggest::did_you_mean;
+
+/// The built-in Smartsourcing Innovation Model, as shipped in the model file.
+pub const BUILTIN_MODEL_SOURCE: &str = include_str!("../models/smartsourcing.toml");
+
+/// Parses the built-in model.
+///
+/// The built-in file is checked by the test suite, so a failure here is a
+/// bug in the release, not bad user input.
+pub fn builtin_model() -> Model {
+    Model::parse(BUILTIN_MODEL_SOURCE).expect("the built-in model file is valid")
+}

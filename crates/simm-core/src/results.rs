@@ -1,0 +1,109 @@
+//! What scoring produces. Serialising a [`Results`] gives the JSON of
+//! `simm score --format json`; undefined values are `null`.
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::domain::{Aggregate, AreaId, AttributeId, ItemId, ModelId, StageLevel};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Results {
+    pub model: ModelRef,
+    pub respondents: u64,
+    pub threshold: f64,
+    pub aggregate: Aggregate,
+    pub overall: OverallResult,
+    pub common_language: Option<f64>,
+    pub areas: Vec<AreaResult>,
+    pub items: Vec<ItemResult>,
+    /// Present only when results were broken down by an attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupResult>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRef {
+    pub id: ModelId,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OverallResult {
+    pub stage: StageLevel,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaResult {
+    pub id: AreaId,
+    pub stage: StageLevel,
+    pub score: f64,
+    /// F(area, s) for every stage s above the first.
+    pub fulfilment: StageFulfilment,
+    pub consensus: Option<f64>,
+    /// The way to the next stage; `None` at the top stage.
+    pub gap: Option<Gap>,
+}
+
+/// Stage fulfilment by stage level, serialised as a JSON object whose keys
+/// are the levels ("2", "3", …) in ascending order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StageFulfilment(pub Vec<(StageLevel, Option<f64>)>);
+
+impl StageFulfilment {
+    pub fn get(&self, level: StageLevel) -> Option<f64> {
+        self.0
+            .iter()
+            .find(|(l, _)| *l == level)
+            .and_then(|(_, f)| *f)
+    }
+}
+
+impl Serialize for StageFulfilment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (level, fulfilment) in &self.0 {
+            map.serialize_entry(&level.get().to_string(), fulfilment)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub next_stage: StageLevel,
+    pub fulfilment: Option<f64>,
+    /// The fewest items of the next stage that, fully in place, would reach
+    /// the threshold; empty when nobody answered that stage's items.
+    pub min_items: Vec<ItemId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemResult {
+    pub id: ItemId,
+    pub area: AreaId,
+    pub stage: StageLevel,
+    pub answered: u64,
+    pub fulfilment: Option<f64>,
+    pub rwg: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupResult {
+    pub attribute: AttributeId,
+    /// The attribute's value; `None` for respondents who gave none.
+    pub value: Option<String>,
+    pub respondents: u64,
+    /// True when the group is too small to show, or must be hidden so that a
+    /// small group cannot be recovered by subtraction.
+    pub suppressed: bool,
+    pub overall: Option<OverallResult>,
+    pub common_language: Option<f64>,
+    pub areas: Option<Vec<AreaResult>>,
+}
+
+impl Results {
+    pub fn area(&self, id: &AreaId) -> Option<&AreaResult> {
+        self.areas.iter().find(|area| &area.id == id)
+    }
+}

@@ -1,0 +1,405 @@
+//! The scoring engine. The rules are stated in docs/scoring.md; each step
+//! below names the rule it implements.
+//!
+//! Answers stream into a [`Tally`]: one histogram of answers per item. The
+//! histograms give the mean, the median and the variance exactly, so memory
+//! does not grow with the number of respondents.
+
+use std::collections::HashMap;
+
+use crate::domain::{Aggregate, Answer, AttributeId, ItemId, StageLevel};
+use crate::model::Model;
+use crate::results::{
+    AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
+};
+
+/// Per-item answer histograms for one set of respondents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    points: usize,
+    items: usize,
+    respondents: u64,
+    /// `counts[item * points + answer - 1]` respondents gave `answer`.
+    counts: Vec<u64>,
+}
+
+impl Tally {
+    pub fn new(model: &Model) -> Self {
+        let points = usize::from(model.scale().points);
+        let items = model.items().len();
+        Self {
+            points,
+            items,
+            respondents: 0,
+            counts: vec![0; points * items],
+        }
+    }
+
+    /// Adds one respondent. `answers` holds one entry per model item, in
+    /// model order.
+    pub fn add(&mut self, answers: &[Option<Answer>]) {
+        assert_eq!(answers.len(), self.items, "one answer slot per model item");
+        self.respondents += 1;
+        for (histogram, answer) in self.counts.chunks_exact_mut(self.points).zip(answers) {
+            if let Some(answer) = answer {
+                histogram[usize::from(answer.get()) - 1] += 1;
+            }
+        }
+    }
+
+    pub fn respondents(&self) -> u64 {
+        self.respondents
+    }
+
+    fn histogram(&self, item: usize) -> &[u64] {
+        &self.counts[item * self.points..(item + 1) * self.points]
+    }
+}
+
+/// Tallies of respondents broken down by the values of one attribute.
+#[derive(Debug, Clone)]
+pub struct GroupTallies {
+    attribute: AttributeId,
+    by_value: HashMap<String, Tally>,
+    without_value: Option<Tally>,
+    empty: Tally,
+}
+
+impl GroupTallies {
+    pub fn new(model: &Model, attribute: AttributeId) -> Self {
+        Self {
+            attribute,
+            by_value: HashMap::new(),
+            without_value: None,
+            empty: Tally::new(model),
+        }
+    }
+
+    pub fn attribute(&self) -> &AttributeId {
+        &self.attribute
+    }
+
+    /// Adds a respondent with their value of the attribute (`None` if they
+    /// gave none).
+    pub fn add(&mut self, value: Option<&str>, answers: &[Option<Answer>]) {
+        let tally = match value {
+            None => self.without_value.get_or_insert_with(|| self.empty.clone()),
+            Some(value) => match self.by_value.get_mut(value) {
+                Some(tally) => tally,
+                None => self
+                    .by_value
+                    .entry(value.to_owned())
+                    .or_insert_with(|| self.empty.clone()),
+            },
+        };
+        tally.add(answers);
+    }
+}
+
+/// Scores one set of respondents.
+pub fn score(model: &Model, tally: &Tally) -> Results {
+    let evaluation = evaluate(model, tally);
+    Results {
+        model: ModelRef {
+            id: model.id().clone(),
+            version: model.version().to_owned(),
+        },
+        respondents: tally.respondents,
+        threshold: model.scoring().threshold.get(),
+        aggregate: model.scoring().aggregate,
+        overall: evaluation.overall,
+        common_language: evaluation.common_language,
+        areas: evaluation.areas,
+        items: evaluation.items,
+        groups: None,
+    }
+}
+
+/// Scores all respondents, and each group of the breakdown under the
+/// model's anonymity rule (docs/scoring.md, rule 9).
+pub fn score_grouped(model: &Model, total: &Tally, groups: &GroupTallies) -> Results {
+    let mut results = score(model, total);
+    let declared = model
+        .attribute(groups.attribute.as_str())
+        .and_then(|a| a.values.as_ref());
+    let mut ordered: Vec<(Option<&str>, &Tally)> = groups
+        .by_value
+        .iter()
+        .map(|(value, tally)| (Some(value.as_str()), tally))
+        .collect();
+    // Declared values come in their declared order, other values in plain
+    // string order, and respondents without a value last.
+    let position = |value: &str| {
+        declared
+            .and_then(|values| values.iter().position(|v| v == value))
+            .unwrap_or(usize::MAX)
+    };
+    ordered.sort_by(|(a, _), (b, _)| {
+        let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+        position(a).cmp(&position(b)).then_with(|| a.cmp(b))
+    });
+    if let Some(tally) = &groups.without_value {
+        ordered.push((None, tally));
+    }
+
+    let minimum = u64::from(model.scoring().anonymity_min.get());
+    let mut suppressed: Vec<bool> = ordered
+        .iter()
+        .map(|(_, t)| t.respondents < minimum)
+        .collect();
+    // With the total shown, a single hidden group equals the total minus the
+    // shown groups; hiding the next-smallest group as well blocks that.
+    if suppressed.iter().filter(|s| **s).count() == 1 {
+        let smallest_shown = ordered
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !suppressed[*index])
+            .min_by(|(ia, (_, a)), (ib, (_, b))| a.respondents.cmp(&b.respondents).then(ib.cmp(ia)))
+            .map(|(index, _)| index);
+        if let Some(index) = smallest_shown {
+            suppressed[index] = true;
+        }
+    }
+
+    let group_results = ordered
+        .into_iter()
+        .zip(suppressed)
+        .map(|((value, tally), suppressed)| {
+            let shown = (!suppressed).then(|| evaluate(model, tally));
+            GroupResult {
+                attribute: groups.attribute.clone(),
+                value: value.map(str::to_owned),
+                respondents: tally.respondents,
+                suppressed,
+                overall: shown.as_ref().map(|e| e.overall),
+                common_language: shown.as_ref().and_then(|e| e.common_language),
+                areas: shown.map(|e| e.areas),
+            }
+        })
+        .collect();
+    results.groups = Some(group_results);
+    results
+}
+
+struct Evaluation {
+    overall: OverallResult,
+    common_language: Option<f64>,
+    areas: Vec<AreaResult>,
+    items: Vec<ItemResult>,
+}
+
+fn evaluate(model: &Model, tally: &Tally) -> Evaluation {
+    let points = model.scale().points;
+    let aggregate = model.scoring().aggregate;
+    let items: Vec<ItemResult> = model
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let histogram = tally.histogram(index);
+            ItemResult {
+                id: item.id.clone(),
+                area: item.area.clone(),
+                stage: item.stage,
+                answered: histogram.iter().sum(),
+                fulfilment: item_fulfilment(histogram, points, aggregate),
+                rwg: agreement(histogram, points),
+            }
+        })
+        .collect();
+
+    let threshold = model.scoring().threshold.get();
+    let top = model.top_stage();
+    let areas: Vec<AreaResult> = model
+        .areas()
+        .iter()
+        .map(|area| {
+            let fulfilment = StageFulfilment(
+                model
+                    .stages()
+                    .iter()
+                    .skip(1)
+                    .map(|stage| {
+                        let members = model
+                            .item_indices(&area.id, stage.level)
+                            .map(|i| (model.items()[i].weight.get(), items[i].fulfilment));
+                        (stage.level, stage_fulfilment(members))
+                    })
+                    .collect(),
+            );
+            let stage = area_stage(&fulfilment, threshold, top);
+            let next = (stage < top).then(|| stage.next());
+            let score = area_score(stage, next.and_then(|n| fulfilment.get(n)), threshold);
+            let area_items = items.iter().filter(|item| item.area == area.id);
+            let consensus = mean_of_defined(area_items.map(|item| item.rwg));
+            let gap = next.map(|next_stage| {
+                let candidates: Vec<(&ItemId, f64, f64)> = model
+                    .item_indices(&area.id, next_stage)
+                    .filter_map(|i| {
+                        items[i]
+                            .fulfilment
+                            .map(|f| (&items[i].id, model.items()[i].weight.get(), f))
+                    })
+                    .collect();
+                Gap {
+                    next_stage,
+                    fulfilment: fulfilment.get(next_stage),
+                    min_items: fewest_items_to_reach(candidates, threshold),
+                }
+            });
+            AreaResult {
+                id: area.id.clone(),
+                stage,
+                score,
+                fulfilment,
+                consensus,
+                gap,
+            }
+        })
+        .collect();
+
+    // Rule 6: the weakest area holds the organisation back.
+    let overall = areas
+        .iter()
+        .map(|area| OverallResult {
+            stage: area.stage,
+            score: area.score,
+        })
+        .min_by(|a, b| a.score.total_cmp(&b.score))
+        .unwrap_or(OverallResult {
+            stage: StageLevel::new(1).expect("1 is a stage"),
+            score: 1.0,
+        });
+    let common_language = mean_of_defined(items.iter().map(|item| item.rwg));
+    Evaluation {
+        overall,
+        common_language,
+        areas,
+        items,
+    }
+}
+
+/// Rules 1 and 2: the mean or median of v = (answer − 1) / (A − 1) over
+/// those who answered; `None` if nobody did.
+pub(crate) fn item_fulfilment(histogram: &[u64], points: u8, aggregate: Aggregate) -> Option<f64> {
+    let answered: u64 = histogram.iter().sum();
+    if answered == 0 {
+        return None;
+    }
+    let span = f64::from(points - 1);
+    match aggregate {
+        Aggregate::Mean => {
+            let steps: u64 = histogram
+                .iter()
+                .enumerate()
+                .map(|(k, count)| k as u64 * count)
+                .sum();
+            Some(steps as f64 / answered as f64 / span)
+        }
+        Aggregate::Median => {
+            let lower = nth_answer_step(histogram, (answered - 1) / 2);
+            let upper = nth_answer_step(histogram, answered / 2);
+            Some((lower as f64 / span + upper as f64 / span) / 2.0)
+        }
+    }
+}
+
+/// The step (answer − 1) of the answer at a 0-based position in sorted
+/// order.
+fn nth_answer_step(histogram: &[u64], position: u64) -> usize {
+    let mut seen = 0;
+    for (step, count) in histogram.iter().enumerate() {
+        seen += count;
+        if position < seen {
+            return step;
+        }
+    }
+    unreachable!("the position is below the number of answers")
+}
+
+/// Rule 7: r_wg = max(0, 1 − s² / σ²) with σ² = (A² − 1) / 12, the variance
+/// of a uniform answer; `None` below two answers.
+pub(crate) fn agreement(histogram: &[u64], points: u8) -> Option<f64> {
+    let answered: u64 = histogram.iter().sum();
+    if answered < 2 {
+        return None;
+    }
+    let n = answered as f64;
+    let mean = histogram
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (k + 1) as f64 * *c as f64)
+        .sum::<f64>()
+        / n;
+    let squares: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(k, c)| *c as f64 * ((k + 1) as f64 - mean).powi(2))
+        .sum();
+    let sample_variance = squares / (n - 1.0);
+    let uniform_variance = (f64::from(points).powi(2) - 1.0) / 12.0;
+    Some((1.0 - sample_variance / uniform_variance).max(0.0))
+}
+
+/// Rule 3: the weighted mean of the defined item fulfilments.
+pub(crate) fn stage_fulfilment(members: impl Iterator<Item = (f64, Option<f64>)>) -> Option<f64> {
+    let (weighted, weights) = members
+        .filter_map(|(weight, fulfilment)| fulfilment.map(|f| (weight * f, weight)))
+        .fold((0.0, 0.0), |(sum, total), (wf, w)| (sum + wf, total + w));
+    (weights > 0.0).then(|| weighted / weights)
+}
+
+/// Rule 4: climb while each next stage is defined and at the threshold.
+fn area_stage(fulfilment: &StageFulfilment, threshold: f64, top: StageLevel) -> StageLevel {
+    let mut stage = StageLevel::new(1).expect("1 is a stage");
+    while stage < top {
+        match fulfilment.get(stage.next()) {
+            Some(f) if f >= threshold => stage = stage.next(),
+            _ => break,
+        }
+    }
+    stage
+}
+
+/// Rule 5: the stage plus the progress towards the next one. The result is
+/// kept below the next whole number, since its floor must be the stage even
+/// when rounding would carry it over.
+fn area_score(stage: StageLevel, next_fulfilment: Option<f64>, threshold: f64) -> f64 {
+    let base = f64::from(stage.get());
+    let progress = next_fulfilment.map_or(0.0, |f| (f / threshold).min(1.0));
+    let ceiling = f64::from_bits((base + 1.0).to_bits() - 1);
+    (base + progress).min(ceiling)
+}
+
+/// Rule 8: raise the items that add most, weight × (1 − f), to full
+/// fulfilment until the stage reaches the threshold.
+fn fewest_items_to_reach(mut candidates: Vec<(&ItemId, f64, f64)>, threshold: f64) -> Vec<ItemId> {
+    candidates.sort_by(|(id_a, weight_a, f_a), (id_b, weight_b, f_b)| {
+        (weight_b * (1.0 - f_b))
+            .total_cmp(&(weight_a * (1.0 - f_a)))
+            .then_with(|| id_a.cmp(id_b))
+    });
+    let mut raised = Vec::new();
+    for count in 0..=candidates.len() {
+        let members = candidates
+            .iter()
+            .enumerate()
+            .map(|(index, (_, weight, f))| (*weight, Some(if index < count { 1.0 } else { *f })));
+        match stage_fulfilment(members) {
+            None => return Vec::new(),
+            Some(f) if f >= threshold => return raised,
+            Some(_) => {}
+        }
+        if let Some((id, _, _)) = candidates.get(count) {
+            raised.push((*id).clone());
+        }
+    }
+    Vec::new()
+}
+
+fn mean_of_defined(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let (sum, count) = values
+        .flatten()
+        .fold((0.0, 0u64), |(sum, count), v| (sum + v, count + 1));
+    (count > 0).then(|| sum / count as f64)
+}
