@@ -17,11 +17,13 @@ pub use domain::{
     Overall, StageLevel, Threshold, Weight,
 };
 pub use model::{Area, Attribute, Item, Model, Scale, Scoring, Stage};
-pub use model_file::{Diagnostic, ModelErrors};
+pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors};
 pub use results::{
     AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
 };
-pub use scoring::{GroupTallies, Tally, score, score_grouped};
+pub use scoring::{
+    GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped,
+};
 pub use suggest::did_you_mean;
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.

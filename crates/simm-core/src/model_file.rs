@@ -595,6 +595,12 @@ fn build_items(
                 format!("item {id_text:?} is at stage {}, which the model does not declare (stages run from 1 to {})", item.stage.get_ref(), stages.len()),
             );
         }
+        if stage.is_some_and(|stage| stage.level.get() == 1) {
+            report.error(
+                item.stage.span(),
+                format!("item {id_text:?} is at stage 1, the baseline every organisation has; items describe practices of stage 2 and above"),
+            );
+        }
         let text = report.non_empty(&item.text, "an item's text");
         let practice = report.non_empty(&item.practice, "an item's practice");
         let weight = match &item.weight {

@@ -349,12 +349,24 @@ pub(crate) fn stage_fulfilment(members: impl Iterator<Item = (f64, Option<f64>)>
     (weights > 0.0).then(|| weighted / weights)
 }
 
+/// Fulfilments are reached through sums of thirds, fifths and weights that
+/// binary floating point cannot hold exactly, so a stage whose fulfilment is
+/// exactly the threshold in exact arithmetic can compute as a hair below it.
+/// Comparisons with the threshold allow this much slack (docs/scoring.md,
+/// rule 4).
+pub const THRESHOLD_TOLERANCE: f64 = 1e-9;
+
+/// Whether a stage fulfilment meets the threshold (rule 4).
+pub fn meets_threshold(fulfilment: f64, threshold: f64) -> bool {
+    fulfilment >= threshold - THRESHOLD_TOLERANCE
+}
+
 /// Rule 4: climb while each next stage is defined and at the threshold.
 fn area_stage(fulfilment: &StageFulfilment, threshold: f64, top: StageLevel) -> StageLevel {
     let mut stage = StageLevel::new(1).expect("1 is a stage");
     while stage < top {
         match fulfilment.get(stage.next()) {
-            Some(f) if f >= threshold => stage = stage.next(),
+            Some(f) if meets_threshold(f, threshold) => stage = stage.next(),
             _ => break,
         }
     }
@@ -387,7 +399,7 @@ fn fewest_items_to_reach(mut candidates: Vec<(&ItemId, f64, f64)>, threshold: f6
             .map(|(index, (_, weight, f))| (*weight, Some(if index < count { 1.0 } else { *f })));
         match stage_fulfilment(members) {
             None => return Vec::new(),
-            Some(f) if f >= threshold => return raised,
+            Some(f) if meets_threshold(f, threshold) => return raised,
             Some(_) => {}
         }
         if let Some((id, _, _)) = candidates.get(count) {

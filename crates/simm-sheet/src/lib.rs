@@ -1,1 +1,653 @@
+//! Response sheets: the CSV files that carry respondents' answers into the
+//! engine, one row per respondent.
+//!
+//! Reading streams: each row is parsed into domain values and handed to a
+//! callback, so memory holds one row at a time (plus a 16-byte fingerprint
+//! per respondent id, to refuse duplicates).
 
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, BufRead, BufReader, Read};
+
+use simm_core::{Answer, Model, did_you_mean};
+
+/// The column that names the respondent.
+pub const RESPONDENT_COLUMN: &str = "respondent";
+
+/// At most this many problems are listed before reading stops; a sheet
+/// with more has a systematic fault that the first ones already show.
+const MAX_PROBLEMS: usize = 20;
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// One problem in a sheet, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The 1-based line of the file.
+    pub line: u64,
+    /// The 1-based data row (the header is row 0), if the problem is in a row.
+    pub row: Option<u64>,
+    /// The column's name and 1-based position, if the problem is in a cell.
+    pub column: Option<(String, usize)>,
+    pub message: String,
+}
+
+/// Why a sheet was refused. Nothing of it should be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("{}", render_problems("sheet", .problems, *.stopped_early))]
+    Invalid {
+        problems: Vec<Problem>,
+        stopped_early: bool,
+    },
+    #[error("reading the sheet failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl SheetError {
+    /// Renders the error with the file's name in front of each location.
+    pub fn render(&self, file: &str) -> String {
+        match self {
+            SheetError::Invalid {
+                problems,
+                stopped_early,
+            } => render_problems(file, problems, *stopped_early),
+            SheetError::Io(error) => format!("{file}: reading failed: {error}"),
+        }
+    }
+}
+
+fn render_problems(file: &str, problems: &[Problem], stopped_early: bool) -> String {
+    let mut lines: Vec<String> = problems.iter().map(|p| format!("{file}:{p}")).collect();
+    if stopped_early {
+        lines.push(format!(
+            "{file}: stopped after {MAX_PROBLEMS} problems; fix these and check again"
+        ));
+    }
+    lines.join("\n")
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.line)?;
+        if let Some((name, position)) = &self.column {
+            write!(f, "{position}:")?;
+            match self.row {
+                Some(row) => write!(f, " row {row}, column {name:?}:")?,
+                None => write!(f, " column {name:?}:")?,
+            }
+        } else if let Some(row) = self.row {
+            write!(f, " row {row}:")?;
+        }
+        write!(f, " {}", self.message)
+    }
+}
+
+/// One respondent's row, parsed.
+pub struct Row<'a> {
+    pub respondent: &'a str,
+    /// One slot per model item, in model order; `None` for no answer.
+    pub answers: &'a [Option<Answer>],
+    attribute_cells: &'a [Option<&'a str>],
+}
+
+impl<'a> Row<'a> {
+    /// The respondent's value of the model's attribute at `index`, in its
+    /// declared spelling; `None` when the cell is empty or absent.
+    pub fn attribute(&self, index: usize) -> Option<&'a str> {
+        self.attribute_cells[index]
+    }
+}
+
+/// What a sheet held, besides its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetSummary {
+    pub rows: u64,
+    pub delimiter: u8,
+    /// Model items that have no column in the sheet; they count as
+    /// unanswered.
+    pub absent_items: Vec<String>,
+}
+
+enum Column {
+    Respondent,
+    Item(usize),
+    Attribute(usize),
+}
+
+/// Reads a response sheet, calling `on_row` for every valid row.
+///
+/// The callback may run for rows before a later row turns out to be bad,
+/// so callers must treat their results as void when this returns an error.
+pub fn read_sheet<R: Read>(
+    input: R,
+    model: &Model,
+    mut on_row: impl FnMut(&Row<'_>),
+) -> Result<SheetSummary, SheetError> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    skip_byte_order_mark(&mut input)?;
+    let header_line = read_header_line(&mut input)?;
+    let mut problems = Vec::new();
+    if header_line.iter().all(u8::is_ascii_whitespace) {
+        problems.push(Problem {
+            line: 1,
+            row: None,
+            column: None,
+            message: format!("the sheet is empty; it needs a header line with a {RESPONDENT_COLUMN:?} column, attribute columns and item columns (`simm template` prints one)"),
+        });
+        return Err(SheetError::Invalid {
+            problems,
+            stopped_early: false,
+        });
+    }
+    let delimiter = detect_delimiter(&header_line);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(io::Cursor::new(header_line).chain(input));
+
+    let mut record = csv::StringRecord::new();
+    if !read_record(&mut reader, &mut record, &mut problems)? {
+        return Err(SheetError::Invalid {
+            problems,
+            stopped_early: false,
+        });
+    }
+    let columns = parse_header(&record, model, &mut problems);
+    let Some(columns) = columns else {
+        return Err(SheetError::Invalid {
+            problems,
+            stopped_early: false,
+        });
+    };
+    let absent_items = model
+        .items()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| {
+            !columns
+                .iter()
+                .any(|c| matches!(c, Column::Item(i) if i == index))
+        })
+        .map(|(_, item)| item.id.to_string())
+        .collect();
+
+    let points = model.scale().points;
+    let mut answers: Vec<Option<Answer>> = vec![None; model.items().len()];
+    let mut respondents: HashSet<u128> = HashSet::new();
+    let mut rows = 0u64;
+    let mut stopped_early = false;
+    loop {
+        if problems.len() >= MAX_PROBLEMS {
+            stopped_early = true;
+            break;
+        }
+        if !read_record(&mut reader, &mut record, &mut problems)? {
+            break;
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        // A blank line at the end of a file is common and harmless.
+        if record.len() == 1 && record[0].trim().is_empty() {
+            continue;
+        }
+        rows += 1;
+        let row = rows;
+        if record.len() != columns.len() {
+            problems.push(Problem {
+                line,
+                row: Some(row),
+                column: None,
+                message: format!(
+                    "the row has {} cells but the header has {} columns",
+                    record.len(),
+                    columns.len()
+                ),
+            });
+            continue;
+        }
+        answers.fill(None);
+        let mut attribute_cells: Vec<Option<&str>> = vec![None; model.attributes().len()];
+        let mut respondent = "";
+        let problems_before = problems.len();
+        for (position, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
+            let cell_problem = |message: String| Problem {
+                line,
+                row: Some(row),
+                column: Some((record_header_name(model, column), position + 1)),
+                message,
+            };
+            match column {
+                Column::Respondent => {
+                    respondent = cell.trim();
+                    if respondent.is_empty() {
+                        problems.push(cell_problem(
+                            "the respondent id is empty; every row needs a unique respondent id"
+                                .into(),
+                        ));
+                    } else if !respondents.insert(fingerprint(respondent)) {
+                        problems.push(cell_problem(format!("the respondent id {respondent:?} appears more than once; respondent ids must be unique")));
+                    }
+                }
+                Column::Item(index) => match Answer::parse(cell, points) {
+                    Ok(answer) => answers[*index] = answer,
+                    Err(error) => problems.push(cell_problem(error.to_string())),
+                },
+                Column::Attribute(index) => {
+                    let text = cell.trim();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let attribute = &model.attributes()[*index];
+                    match attribute.canonical_value(text) {
+                        Some(value) => attribute_cells[*index] = Some(value),
+                        None => {
+                            let values = attribute.values.as_deref().unwrap_or_default();
+                            let hint = did_you_mean(text, values.iter().map(String::as_str))
+                                .map(|v| format!("; did you mean {v:?}?"))
+                                .unwrap_or_default();
+                            problems.push(cell_problem(format!(
+                                "{text:?} is not a value of {:?}; expected one of {}{hint}",
+                                attribute.id.as_str(),
+                                values.join(", ")
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        if problems.len() == problems_before {
+            on_row(&Row {
+                respondent,
+                answers: &answers,
+                attribute_cells: &attribute_cells,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(SheetSummary {
+            rows,
+            delimiter,
+            absent_items,
+        })
+    } else {
+        Err(SheetError::Invalid {
+            problems,
+            stopped_early,
+        })
+    }
+}
+
+fn record_header_name(model: &Model, column: &Column) -> String {
+    match column {
+        Column::Respondent => RESPONDENT_COLUMN.to_owned(),
+        Column::Item(index) => model.items()[*index].id.to_string(),
+        Column::Attribute(index) => model.attributes()[*index].id.to_string(),
+    }
+}
+
+/// Reads the next record; a record that is not valid UTF-8 becomes a
+/// problem with its line.
+fn read_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    problems: &mut Vec<Problem>,
+) -> Result<bool, SheetError> {
+    loop {
+        match reader.read_record(record) {
+            Ok(more) => return Ok(more),
+            Err(error) => {
+                let line = error.position().map_or(0, csv::Position::line);
+                match error.into_kind() {
+                    csv::ErrorKind::Io(error) => return Err(SheetError::Io(error)),
+                    csv::ErrorKind::Utf8 { pos, err } => {
+                        let line = pos.map_or(line, |p| p.line());
+                        problems.push(Problem {
+                            line,
+                            row: None,
+                            column: None,
+                            message: format!("the line is not valid UTF-8 text (in its cell {}); save the sheet as UTF-8", err.field() + 1),
+                        });
+                        if problems.len() >= MAX_PROBLEMS {
+                            return Ok(false);
+                        }
+                    }
+                    other => {
+                        problems.push(Problem {
+                            line,
+                            row: None,
+                            column: None,
+                            message: format!("the line cannot be read as CSV: {other:?}"),
+                        });
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse_header(
+    record: &csv::StringRecord,
+    model: &Model,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Column>> {
+    let mut columns = Vec::with_capacity(record.len());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let before = problems.len();
+    for (position, name) in record.iter().enumerate() {
+        let name = name.trim();
+        let problem = |message: String| Problem {
+            line: 1,
+            row: None,
+            column: Some((name.to_owned(), position + 1)),
+            message,
+        };
+        if let Some(first) = seen.insert(name, position + 1) {
+            problems.push(problem(format!(
+                "the column appears twice (first as column {first})"
+            )));
+            continue;
+        }
+        if name == RESPONDENT_COLUMN {
+            columns.push(Column::Respondent);
+        } else if let Some(index) = model.item_index(name) {
+            columns.push(Column::Item(index));
+        } else if let Some(index) = model
+            .attributes()
+            .iter()
+            .position(|a| a.id.as_str() == name)
+        {
+            columns.push(Column::Attribute(index));
+        } else {
+            let candidates = model
+                .items()
+                .iter()
+                .map(|item| item.id.as_str())
+                .chain(model.attributes().iter().map(|a| a.id.as_str()))
+                .chain([RESPONDENT_COLUMN]);
+            let hint = did_you_mean(name, candidates)
+                .map(|c| format!("; did you mean {c:?}?"))
+                .unwrap_or_default();
+            problems.push(problem(format!(
+                "the column is neither \"respondent\", an attribute nor an item of the model {} {}{hint}",
+                model.id(),
+                model.version()
+            )));
+        }
+    }
+    if !seen.contains_key(RESPONDENT_COLUMN) {
+        problems.push(Problem {
+            line: 1,
+            row: None,
+            column: None,
+            message: format!("the header has no {RESPONDENT_COLUMN:?} column; every sheet needs one, holding a unique id per respondent"),
+        });
+    }
+    (problems.len() == before).then_some(columns)
+}
+
+fn skip_byte_order_mark<R: Read>(input: &mut BufReader<R>) -> io::Result<()> {
+    let buffer = input.fill_buf()?;
+    if buffer.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    Ok(())
+}
+
+fn read_header_line<R: Read>(input: &mut BufReader<R>) -> Result<Vec<u8>, SheetError> {
+    let mut line = Vec::new();
+    input
+        .by_ref()
+        .take(MAX_HEADER_BYTES as u64)
+        .read_until(b'\n', &mut line)?;
+    if line.len() >= MAX_HEADER_BYTES && !line.ends_with(b"\n") {
+        return Err(SheetError::Invalid {
+            problems: vec![Problem {
+                line: 1,
+                row: None,
+                column: None,
+                message: format!(
+                    "the header line is longer than {MAX_HEADER_BYTES} bytes; is this a response sheet?"
+                ),
+            }],
+            stopped_early: false,
+        });
+    }
+    Ok(line)
+}
+
+/// Picks the delimiter that occurs most often in the header line outside
+/// quotes: comma, semicolon (common in European spreadsheet exports) or tab.
+pub fn detect_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for byte in header {
+        match byte {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let delimiters = [b',', b';', b'\t'];
+    // Ties go to the comma, the format's default.
+    let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
+    delimiters[best]
+}
+
+/// A 128-bit fingerprint of a respondent id: with a million respondents the
+/// chance that two different ids collide is about 10^-27, so duplicates are
+/// found without keeping the ids themselves.
+fn fingerprint(id: &str) -> u128 {
+    let mut first = DefaultHasher::new();
+    id.hash(&mut first);
+    let mut second = DefaultHasher::new();
+    (0x5eed_u32, id).hash(&mut second);
+    (u128::from(first.finish()) << 64) | u128::from(second.finish())
+}
+
+/// The header of an empty response sheet for the model: the respondent
+/// column, the attributes, then the items, in model order.
+pub fn template(model: &Model) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = std::iter::once(RESPONDENT_COLUMN)
+        .chain(model.attributes().iter().map(|a| a.id.as_str()))
+        .chain(model.items().iter().map(|item| item.id.as_str()));
+    writer
+        .write_record(header)
+        .expect("writing to memory cannot fail");
+    String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
+        .expect("ids are ASCII")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+id = "small"
+version = "1.0.0"
+title = "Small"
+[scoring]
+anonymity_min = 3
+[[stages]]
+level = 1
+name = "One"
+[[stages]]
+level = 2
+name = "Two"
+[[areas]]
+id = "a"
+name = "A"
+[[attributes]]
+id = "role"
+name = "Role"
+values = ["employee", "partner"]
+[[attributes]]
+id = "unit"
+name = "Unit"
+[[items]]
+id = "A-2-01"
+area = "a"
+stage = 2
+text = "t"
+practice = "p"
+[[items]]
+id = "A-2-02"
+area = "a"
+stage = 2
+text = "t"
+practice = "p"
+"#;
+
+    /// Reads `sheet` and renders each valid row as
+    /// `respondent role unit answers`, or the error as its rendered lines.
+    fn check(sheet: &str, expected: Result<&[&str], &[&str]>) {
+        let model = Model::parse(MODEL).unwrap();
+        let mut rows = Vec::new();
+        let result = read_sheet(sheet.as_bytes(), &model, |row| {
+            let answers: Vec<String> = row
+                .answers
+                .iter()
+                .map(|a| a.map_or("-".into(), |a| a.get().to_string()))
+                .collect();
+            rows.push(format!(
+                "{} {} {} {}",
+                row.respondent,
+                row.attribute(0).unwrap_or("-"),
+                row.attribute(1).unwrap_or("-"),
+                answers.join(",")
+            ));
+        });
+        match (result, expected) {
+            (Ok(_), Ok(expected)) => assert_eq!(rows, expected, "{sheet:?}"),
+            (Err(error), Err(expected)) => {
+                assert_eq!(
+                    error.render("s.csv").lines().collect::<Vec<_>>(),
+                    expected,
+                    "{sheet:?}"
+                )
+            }
+            (Ok(_), Err(expected)) => panic!("{sheet:?} was accepted, expected {expected:?}"),
+            (Err(error), Ok(_)) => panic!("{sheet:?} was refused: {}", error.render("s.csv")),
+        }
+    }
+
+    #[test]
+    fn valid_sheets() {
+        check(
+            "respondent,role,unit,A-2-01,A-2-02\nr1,partner,Sales,5,\n",
+            Ok(&["r1 partner Sales 5,-"]),
+        );
+        // Semicolons, a BOM, CRLF line ends, don't-know answers and case.
+        check(
+            "\u{feff}respondent;A-2-02;role\r\nr1;dk;Partner\r\nr2;2;\r\n",
+            Ok(&["r1 partner - -,-", "r2 - - -,2"]),
+        );
+        check("respondent\tA-2-01\nx\t3\n\n", Ok(&["x - - 3,-"]));
+        check("respondent,A-2-01\n", Ok(&[]));
+        check(
+            "\"respondent\",\"A-2-01\"\n\"r,1\",\" 4 \"\n",
+            Ok(&["r,1 - - 4,-"]),
+        );
+    }
+
+    #[test]
+    fn header_problems_name_the_column() {
+        check(
+            "respondent,A-2-1\n",
+            Err(&[
+                "s.csv:1:2: column \"A-2-1\": the column is neither \"respondent\", an attribute nor an item of the model small 1.0.0; did you mean \"A-2-01\"?",
+            ]),
+        );
+        check(
+            "id,A-2-01\n",
+            Err(&[
+                "s.csv:1:1: column \"id\": the column is neither \"respondent\", an attribute nor an item of the model small 1.0.0",
+                "s.csv:1: the header has no \"respondent\" column; every sheet needs one, holding a unique id per respondent",
+            ]),
+        );
+        check(
+            "respondent,A-2-01,A-2-01\n",
+            Err(&["s.csv:1:3: column \"A-2-01\": the column appears twice (first as column 2)"]),
+        );
+        check(
+            "",
+            Err(&[
+                "s.csv:1: the sheet is empty; it needs a header line with a \"respondent\" column, attribute columns and item columns (`simm template` prints one)",
+            ]),
+        );
+    }
+
+    #[test]
+    fn cell_problems_name_row_column_and_value() {
+        check(
+            "respondent,role,A-2-01\nr1,partner,6\n",
+            Err(&[
+                "s.csv:2:3: row 1, column \"A-2-01\": \"6\" is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\"",
+            ]),
+        );
+        check(
+            "respondent,role,A-2-01\nr1,parnter,3\n",
+            Err(&[
+                "s.csv:2:2: row 1, column \"role\": \"parnter\" is not a value of \"role\"; expected one of employee, partner; did you mean \"partner\"?",
+            ]),
+        );
+        check(
+            "respondent,A-2-01\nr1,3\n,4\nr1,2\n",
+            Err(&[
+                "s.csv:3:1: row 2, column \"respondent\": the respondent id is empty; every row needs a unique respondent id",
+                "s.csv:4:1: row 3, column \"respondent\": the respondent id \"r1\" appears more than once; respondent ids must be unique",
+            ]),
+        );
+        check(
+            "respondent,A-2-01\nr1,3,4\n",
+            Err(&["s.csv:2: row 1: the row has 3 cells but the header has 2 columns"]),
+        );
+    }
+
+    #[test]
+    fn invalid_text_is_reported_with_its_line() {
+        let model = Model::parse(MODEL).unwrap();
+        let sheet = b"respondent,A-2-01\nr1,3\nr\xff2,4\n";
+        let error = read_sheet(&sheet[..], &model, |_| {}).unwrap_err();
+        assert_eq!(
+            error.render("s.csv"),
+            "s.csv:3: the line is not valid UTF-8 text (in its cell 1); save the sheet as UTF-8"
+        );
+    }
+
+    #[test]
+    fn listing_stops_after_many_problems() {
+        let model = Model::parse(MODEL).unwrap();
+        let sheet = format!(
+            "respondent,A-2-01\n{}",
+            (0..100).map(|i| format!("r{i},9\n")).collect::<String>()
+        );
+        let error = read_sheet(sheet.as_bytes(), &model, |_| {}).unwrap_err();
+        let rendered = error.render("s.csv");
+        assert_eq!(rendered.lines().count(), MAX_PROBLEMS + 1);
+        assert!(rendered.ends_with("stopped after 20 problems; fix these and check again"));
+    }
+
+    #[test]
+    fn delimiters() {
+        for (header, expected) in [
+            ("a,b,c", b','),
+            ("a;b;c", b';'),
+            ("a\tb", b'\t'),
+            ("\"a;b\",c", b','),
+            ("a", b','),
+        ] {
+            assert_eq!(detect_delimiter(header.as_bytes()), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn template_lists_respondent_attributes_and_items() {
+        let model = Model::parse(MODEL).unwrap();
+        assert_eq!(template(&model), "respondent,role,unit,A-2-01,A-2-02\n");
+    }
+}
