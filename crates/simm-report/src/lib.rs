@@ -1,1 +1,88 @@
+//! Presentation of simm results: a Markdown report for the terminal, a
+//! self-contained HTML report with hand-drawn SVG charts, the one-sentence
+//! reason for each area's stage, and the Markdown description of a model.
+//!
+//! Nothing here decides a score. The renderers only show what
+//! `simm_core::score` computed, and suppressed groups arrive without scores,
+//! so no renderer can leak them.
 
+mod content;
+mod format;
+mod html;
+mod markdown;
+mod model_markdown;
+pub mod svg;
+
+use simm_core::{AreaResult, GroupResult, Model, Results};
+
+pub use model_markdown::model_markdown;
+
+/// The r_wg below which respondents disagree about whether a practice is
+/// in place. 0.5 is the customary cut-off below which agreement is too weak
+/// to treat the mean answer as a shared view.
+pub const WEAK_CONSENSUS: f64 = 0.5;
+
+/// The report as Markdown, meant to be read in a terminal.
+pub fn markdown(model: &Model, results: &Results) -> String {
+    markdown::render(&content::build(model, results))
+}
+
+/// The report as one self-contained HTML page: inline CSS and SVG, no
+/// scripts and no external resources, so it opens offline and prints.
+pub fn html(model: &Model, results: &Results) -> String {
+    html::render(model, results, &content::build(model, results))
+}
+
+/// The one-sentence reason for an area's stage, e.g. "Management stays at
+/// stage 2: its stage-3 practices are 58 % in place, 75 % is needed."
+///
+/// The fulfilment is rounded down, so that 74.9 % never reads as the 75 %
+/// that is needed; the threshold is rounded to the nearest percent.
+pub fn area_reason(model: &Model, area: &AreaResult, threshold: f64) -> String {
+    let name = model
+        .area(&area.id)
+        .map_or(area.id.as_str(), |found| found.name.as_str());
+    let stage = area.stage;
+    if stage >= model.top_stage() {
+        return format!("{name} reaches stage {stage}, the top stage.");
+    }
+    let next = stage.next();
+    match area.fulfilment.get(next) {
+        Some(fulfilment) => format!(
+            "{name} stays at stage {stage}: its stage-{next} practices are {} in place, {} % is needed.",
+            format::percent(fulfilment),
+            format::threshold_percent(threshold)
+        ),
+        None => {
+            format!("{name} stays at stage {stage}: nobody answered its stage-{next} statements.")
+        }
+    }
+}
+
+/// The name of a group as shown: its attribute value, or a mark for the
+/// respondents who gave none.
+pub(crate) fn group_label(group: &GroupResult) -> &str {
+    group.value.as_deref().unwrap_or("(not given)")
+}
+
+/// Why a suppressed group is hidden. A group of at least `anonymity_min`
+/// respondents is only hidden by complementary suppression, and saying
+/// "fewer than" of it would be false.
+pub(crate) fn hidden_reason(respondents: u64, anonymity_min: u32) -> String {
+    if respondents < u64::from(anonymity_min) {
+        format!("hidden (fewer than {anonymity_min} respondents, to protect anonymity)")
+    } else {
+        "hidden (so that a smaller group cannot be worked out by subtraction)".to_owned()
+    }
+}
+
+/// What a suppressed group shows in place of its scores.
+pub(crate) fn hidden_group_text(respondents: u64, anonymity_min: u32) -> String {
+    format!(
+        "n = {respondents} — {}",
+        hidden_reason(respondents, anonymity_min)
+    )
+}
+
+#[cfg(test)]
+mod tests;

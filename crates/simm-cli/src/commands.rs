@@ -1,0 +1,181 @@
+//! The commands of the `simm` binary: each reads its input, calls the core,
+//! and writes the result.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use anyhow::Context;
+use simm_core::{GroupTallies, Model, Tally, builtin_model, did_you_mean, score_grouped};
+
+use crate::output::write_whole;
+
+/// Input the user must fix: shown as it is, with exit status 2.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn bad_input(message: impl Into<String>) -> anyhow::Error {
+    BadInput(message.into()).into()
+}
+
+#[derive(Clone, Copy)]
+pub enum Format {
+    Json,
+    Markdown,
+    Html,
+}
+
+pub struct ScoreRequest<'a> {
+    pub responses: &'a Path,
+    pub model: Option<&'a Path>,
+    pub group_by: Option<&'a str>,
+    pub format: Format,
+    pub output: Option<&'a Path>,
+}
+
+/// Reads a model file, or the built-in model when no file is named.
+fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
+    let Some(path) = path else {
+        return Ok(builtin_model());
+    };
+    let source = read_model_source(path)?;
+    Model::parse(&source).map_err(|errors| bad_input(errors.render(&path.display().to_string())))
+}
+
+fn read_model_source(path: &Path) -> anyhow::Result<String> {
+    let file = File::open(path).map_err(|error| {
+        bad_input(format!(
+            "{}: cannot open the model file: {error}",
+            path.display()
+        ))
+    })?;
+    let limit = simm_core::MAX_MODEL_BYTES as u64;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(bad_input(format!(
+            "{}: the model file is larger than {limit} bytes; model files are small text files",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let valid = &error.as_bytes()[..offset];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        bad_input(format!(
+            "{}:{line}: the model file is not valid UTF-8 text",
+            path.display()
+        ))
+    })
+}
+
+pub fn model_check(path: &Path) -> anyhow::Result<()> {
+    let model = load_model(Some(path))?;
+    println!(
+        "{}: model {} {} is valid: {} stages, {} areas, {} items, {} attributes",
+        path.display(),
+        model.id(),
+        model.version(),
+        model.stages().len(),
+        model.areas().len(),
+        model.items().len(),
+        model.attributes().len()
+    );
+    Ok(())
+}
+
+pub fn model_show(path: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let model = load_model(path)?;
+    let text = if json {
+        let mut text = serde_json::to_string_pretty(&model).context("serialising the model")?;
+        text.push('\n');
+        text
+    } else {
+        simm_report::model_markdown(&model)
+    };
+    write_whole(None, text.as_bytes())
+}
+
+pub fn template(path: Option<&Path>) -> anyhow::Result<()> {
+    let model = load_model(path)?;
+    write_whole(None, simm_sheet::template(&model).as_bytes())
+}
+
+pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
+    let model = load_model(request.model)?;
+    let group_by = match request.group_by {
+        None => None,
+        Some(name) => {
+            let attribute = model.attribute(name).ok_or_else(|| {
+                let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
+                    .map(|a| format!("; did you mean {a:?}?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
+                bad_input(format!(
+                    "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?;
+            let index = model
+                .attributes()
+                .iter()
+                .position(|a| a.id == attribute.id)
+                .expect("found above");
+            Some((index, GroupTallies::new(&model, attribute.id.clone())))
+        }
+    };
+
+    let name = request.responses.display().to_string();
+    let input: Box<dyn Read> = if request.responses == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(request.responses).map_err(|error| {
+            bad_input(format!("{name}: cannot open the response sheet: {error}"))
+        })?)
+    };
+    let mut total = Tally::new(&model);
+    let mut groups = group_by;
+    simm_sheet::read_sheet(input, &model, |row| {
+        total.add(row.answers);
+        if let Some((index, tallies)) = &mut groups {
+            tallies.add(row.attribute(*index), row.answers);
+        }
+    })
+    .map_err(|error| match error {
+        simm_sheet::SheetError::Io(error) => {
+            anyhow::Error::new(error).context(format!("reading {name}"))
+        }
+        invalid => bad_input(invalid.render(&name)),
+    })?;
+
+    let results = match &groups {
+        Some((_, tallies)) => score_grouped(&model, &total, tallies),
+        None => simm_core::score(&model, &total),
+    };
+    let text = match request.format {
+        Format::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&results).context("serialising the results")?;
+            text.push('\n');
+            text
+        }
+        Format::Markdown => simm_report::markdown(&model, &results),
+        Format::Html => simm_report::html(&model, &results),
+    };
+    write_whole(request.output, text.as_bytes())
+}

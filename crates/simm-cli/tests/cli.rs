@@ -1,0 +1,332 @@
+//! End-to-end tests of the `simm` binary: golden outputs on the shipped
+//! example, and the handling of bad input.
+//!
+//! Set `UPDATE_GOLDEN=1` to rewrite the golden files after an intended
+//! change, then review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn simm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simm"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("simm runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "simm failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// Runs simm and expects bad-input failure: exit status 2, nothing on
+/// standard output, and the given lines on standard error.
+fn check_refused(args: &[&str], expected_stderr: &[&str]) {
+    let output = simm(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        expected_stderr,
+        "{args:?}"
+    );
+}
+
+fn check_golden(actual: &str, golden: &str) {
+    let path = repo().join(golden);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{golden}: {e}"));
+    assert!(
+        actual == expected,
+        "{golden} differs from the output; run with UPDATE_GOLDEN=1 and review the diff"
+    );
+}
+
+#[test]
+fn json_results_of_the_example_match_the_golden_file() {
+    let output = simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "role",
+        "--format",
+        "json",
+    ]);
+    check_golden(&stdout(&output), "examples/acme-2026.json");
+}
+
+#[test]
+fn markdown_results_of_the_example_match_the_golden_file() {
+    let output = simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "role",
+        "--format",
+        "markdown",
+    ]);
+    check_golden(&stdout(&output), "examples/acme-2026.md");
+}
+
+#[test]
+fn results_without_groups_have_no_groups_key() {
+    let output = simm(&["score", "--responses", "examples/acme-2026.csv"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(json.get("groups").is_none());
+    assert_eq!(json["respondents"], 28);
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let folder = tempdir("html");
+    let report = folder.join("report.html");
+    let output = simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "role",
+        "--format",
+        "html",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+    assert!(html.contains("<svg"));
+    for external in ["<script", "src=", "href=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(external),
+            "the report loads something: {external}"
+        );
+    }
+    // Nothing but the report is left in the folder.
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+}
+
+#[test]
+fn template_is_the_header_of_a_response_sheet() {
+    let template = stdout(&simm(&["template"]));
+    let example = std::fs::read_to_string(repo().join("examples/acme-2026.csv")).unwrap();
+    assert_eq!(template.trim_end(), example.lines().next().unwrap());
+}
+
+#[test]
+fn model_check_accepts_the_builtin_file() {
+    let output = simm(&[
+        "model",
+        "check",
+        "crates/simm-core/models/smartsourcing.toml",
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "crates/simm-core/models/smartsourcing.toml: model smartsourcing 1.0.0 is valid: 4 stages, 4 areas, 48 items, 2 attributes\n"
+    );
+}
+
+#[test]
+fn model_show_json_uses_the_file_keys() {
+    let text = stdout(&simm(&["model", "show", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // The keys, in the order of the model file; serde_json's map sorts
+    // them, so the order is read off the text.
+    let file_keys = [
+        "id",
+        "version",
+        "title",
+        "scale",
+        "scoring",
+        "stages",
+        "areas",
+        "attributes",
+        "items",
+    ];
+    assert_eq!(json.as_object().unwrap().len(), file_keys.len());
+    let positions: Vec<usize> = file_keys
+        .iter()
+        .map(|key| {
+            text.find(&format!("\n  \"{key}\":"))
+                .unwrap_or_else(|| panic!("{key}"))
+        })
+        .collect();
+    assert!(positions.is_sorted(), "{positions:?}");
+    assert_eq!(json["scoring"]["threshold"], 0.75);
+    assert_eq!(json["scoring"]["aggregate"], "mean");
+    assert_eq!(json["items"][0]["id"], "VS-2-01");
+    let mut item_keys: Vec<&str> = json["items"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    item_keys.sort_unstable();
+    assert_eq!(
+        item_keys,
+        ["area", "id", "practice", "stage", "text", "weight"]
+    );
+}
+
+#[test]
+fn model_show_markdown_lists_stages_and_items() {
+    let text = stdout(&simm(&["model", "show"]));
+    assert!(text.contains("Information Technology"));
+    assert!(text.contains("VS-2-01"));
+}
+
+#[test]
+fn a_model_with_errors_is_refused_with_locations() {
+    let folder = tempdir("model");
+    let path = folder.join("bad.toml");
+    let builtin =
+        std::fs::read_to_string(repo().join("crates/simm-core/models/smartsourcing.toml")).unwrap();
+    let bad = builtin
+        .replacen("area = \"vision\"", "area = \"visoin\"", 1)
+        .replacen("threshold = 0.75", "threshold = 1.5", 1);
+    std::fs::write(&path, &bad).unwrap();
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let file = path.to_str().unwrap();
+    check_refused(
+        &["model", "check", file],
+        &[
+            &format!(
+                "{file}:{}:13: the threshold must be above 0 and at most 1; found 1.5",
+                line_of("threshold = 1.5")
+            ),
+            &format!(
+                "{file}:{}:8: item \"VS-2-01\" names the area \"visoin\", which the model does not declare; did you mean \"vision\"?",
+                line_of("visoin")
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_sheet_with_errors_is_refused_and_nothing_is_written() {
+    let folder = tempdir("sheet");
+    let sheet = folder.join("responses.csv");
+    std::fs::write(
+        &sheet,
+        "respondent,role,VS-2-01,VS-2-O2\nr1,partner,4,\nr2,parter,9,\n",
+    )
+    .unwrap();
+    let report = folder.join("report.json");
+    std::fs::write(&report, "an earlier report").unwrap();
+    let sheet_name = sheet.to_str().unwrap();
+    check_refused(
+        &[
+            "score",
+            "--responses",
+            sheet_name,
+            "--output",
+            report.to_str().unwrap(),
+        ],
+        &[&format!(
+            "{sheet_name}:1:4: column \"VS-2-O2\": the column is neither \"respondent\", an attribute nor an item of the model smartsourcing 1.0.0; did you mean \"VS-2-02\"?"
+        )],
+    );
+    std::fs::write(
+        &sheet,
+        "respondent,role,VS-2-01\nr1,partner,4\nr2,parter,9\n",
+    )
+    .unwrap();
+    check_refused(
+        &[
+            "score",
+            "--responses",
+            sheet_name,
+            "--output",
+            report.to_str().unwrap(),
+        ],
+        &[
+            &format!(
+                "{sheet_name}:3:2: row 2, column \"role\": \"parter\" is not a value of \"role\"; expected one of executive, manager, employee, partner; did you mean \"partner\"?"
+            ),
+            &format!(
+                "{sheet_name}:3:3: row 2, column \"VS-2-01\": \"9\" is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\""
+            ),
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "an earlier report"
+    );
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        2,
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn unknown_group_attribute_is_refused_with_a_suggestion() {
+    check_refused(
+        &[
+            "score",
+            "--responses",
+            "examples/acme-2026.csv",
+            "--group-by",
+            "rol",
+        ],
+        &[
+            "--group-by \"rol\": the model has no such attribute (it has: role, unit); did you mean \"role\"?",
+        ],
+    );
+}
+
+#[test]
+fn missing_files_are_bad_input() {
+    let output = simm(&["score", "--responses", "no/such.csv"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .starts_with("no/such.csv: cannot open the response sheet:")
+    );
+}
+
+#[test]
+fn the_sheet_can_come_from_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simm"))
+        .args(["score", "--responses", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"respondent;VS-2-01\nr1;5\nr2;4\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["respondents"], 2);
+    assert_eq!(json["items"][0]["fulfilment"], 0.875);
+}
+
+/// A fresh folder under the target directory, emptied first.
+fn tempdir(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    path
+}

@@ -1,0 +1,437 @@
+//! What a report says, independent of its format.
+//!
+//! Both the Markdown and the HTML report are laid out from one [`Report`],
+//! so they cannot drift apart in content: every sentence, number and list
+//! is decided here, and the renderers only choose the markup.
+
+use simm_core::{AreaResult, ItemResult, Model, Results};
+
+use crate::format;
+use crate::svg;
+
+pub(crate) struct Report {
+    pub title: String,
+    pub respondents: u64,
+    pub threshold: String,
+    /// The threshold in whole percent, for drawing it on bars.
+    pub threshold_percent: u32,
+    pub threshold_sentence: String,
+    pub overall: OverallView,
+    pub common_language: String,
+    pub common_language_sentence: String,
+    pub areas: Vec<AreaView>,
+    pub roadmap_intro: String,
+    pub roadmap: Vec<RoadmapStep>,
+    /// The areas already at the top stage, which need no roadmap step.
+    pub at_top_stage: Vec<String>,
+    pub consensus_intro: String,
+    pub consensus: Vec<AreaConsensus>,
+    pub weak_consensus_sentence: String,
+    pub weak_items: Vec<WeakItem>,
+    pub groups: Option<GroupsView>,
+    pub items: Vec<ItemRow>,
+}
+
+pub(crate) struct OverallView {
+    pub stage: u8,
+    pub stage_name: String,
+    pub score: String,
+    /// Which area or areas set the overall result, as a sentence.
+    pub set_by: String,
+}
+
+pub(crate) struct AreaView {
+    pub name: String,
+    pub stage: u8,
+    pub stage_name: String,
+    pub score: String,
+    pub reason: String,
+    pub fulfilment: Vec<StageRow>,
+}
+
+/// F(area, s) for one stage above the first.
+pub(crate) struct StageRow {
+    pub level: u8,
+    pub name: String,
+    pub in_place: String,
+    /// The bar length in whole percent; zero when undefined.
+    pub bar_percent: u32,
+    pub status: &'static str,
+}
+
+pub(crate) struct RoadmapStep {
+    pub heading: String,
+    pub situation: String,
+    pub recommended_intro: String,
+    pub recommended: Vec<Practice>,
+    pub further_intro: String,
+    pub further: Vec<Practice>,
+}
+
+pub(crate) struct Practice {
+    pub id: String,
+    pub statement: String,
+    pub practice: String,
+    pub in_place: String,
+}
+
+pub(crate) struct AreaConsensus {
+    pub name: String,
+    pub consensus: String,
+}
+
+pub(crate) struct WeakItem {
+    pub id: String,
+    pub area: String,
+    pub statement: String,
+    pub rwg: String,
+}
+
+pub(crate) struct GroupsView {
+    pub heading: String,
+    pub note: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<GroupRow>,
+}
+
+pub(crate) struct GroupRow {
+    pub label: String,
+    pub respondents: u64,
+    /// For a suppressed group, the whole text shown in place of its scores.
+    pub hidden: Option<String>,
+    pub cells: Vec<ScoreCell>,
+}
+
+pub(crate) struct ScoreCell {
+    pub score: String,
+    pub background: String,
+    pub foreground: String,
+}
+
+pub(crate) struct ItemRow {
+    pub id: String,
+    pub area: String,
+    pub stage: u8,
+    pub statement: String,
+    pub answered: u64,
+    pub fulfilment: String,
+    pub rwg: String,
+    pub weak: bool,
+}
+
+fn area_name(model: &Model, area: &simm_core::AreaId) -> String {
+    model
+        .area(area)
+        .map_or_else(|| area.to_string(), |found| found.name.clone())
+}
+
+fn stage_name(model: &Model, level: u8) -> String {
+    model
+        .stages()
+        .iter()
+        .find(|stage| stage.level.get() == level)
+        .map_or_else(String::new, |stage| stage.name.clone())
+}
+
+fn item_result<'a>(results: &'a Results, id: &str) -> Option<&'a ItemResult> {
+    results.items.iter().find(|item| item.id.as_str() == id)
+}
+
+/// "A", "A and B", "A, B and C".
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+pub(crate) fn build(model: &Model, results: &Results) -> Report {
+    let threshold = results.threshold;
+    let threshold_text = format!("{} %", format::threshold_percent(threshold));
+    let top = model.top_stage();
+
+    let weakest: Vec<String> = results
+        .areas
+        .iter()
+        .filter(|area| area.score == results.overall.score)
+        .map(|area| area_name(model, &area.id))
+        .collect();
+    let set_by = match weakest.as_slice() {
+        [] => String::new(),
+        [only] => format!("set by the weakest area, {only}"),
+        several => format!("set by the weakest areas, {}", join_names(several)),
+    };
+
+    let areas = results
+        .areas
+        .iter()
+        .map(|area| area_view(model, area, threshold))
+        .collect();
+
+    let mut below_top: Vec<&AreaResult> = results
+        .areas
+        .iter()
+        .filter(|area| area.stage < top && area.gap.is_some())
+        .collect();
+    // A stable sort keeps model order between areas with equal scores.
+    below_top.sort_by(|a, b| a.score.total_cmp(&b.score));
+    let roadmap = below_top
+        .into_iter()
+        .filter_map(|area| roadmap_step(model, results, area, &threshold_text))
+        .collect();
+    let at_top_stage = results
+        .areas
+        .iter()
+        .filter(|area| area.stage >= top)
+        .map(|area| area_name(model, &area.id))
+        .collect();
+
+    let consensus = results
+        .areas
+        .iter()
+        .map(|area| AreaConsensus {
+            name: area_name(model, &area.id),
+            consensus: format::percent_or_undefined(area.consensus),
+        })
+        .collect();
+    let weak_items = results
+        .items
+        .iter()
+        .filter(|item| item.rwg.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS))
+        .map(|item| WeakItem {
+            id: item.id.to_string(),
+            area: area_name(model, &item.area),
+            statement: statement(model, item.id.as_str()),
+            rwg: format::agreement(item.rwg),
+        })
+        .collect();
+
+    let items = results
+        .items
+        .iter()
+        .map(|item| ItemRow {
+            id: item.id.to_string(),
+            area: area_name(model, &item.area),
+            stage: item.stage.get(),
+            statement: statement(model, item.id.as_str()),
+            answered: item.answered,
+            fulfilment: format::percent_or_undefined(item.fulfilment),
+            rwg: format::agreement(item.rwg),
+            weak: item.rwg.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS),
+        })
+        .collect();
+
+    Report {
+        title: format!("{} {}", model.title(), model.version()),
+        respondents: results.respondents,
+        threshold: threshold_text.clone(),
+        threshold_percent: format::threshold_percent(threshold),
+        threshold_sentence: format!(
+            "An area reaches a stage when {threshold_text} of that stage's practices are in place, and of every stage below it."
+        ),
+        overall: OverallView {
+            stage: results.overall.stage.get(),
+            stage_name: stage_name(model, results.overall.stage.get()),
+            score: format::score(results.overall.score),
+            set_by,
+        },
+        common_language: format::percent_or_undefined(results.common_language),
+        common_language_sentence: "Common language is how far respondents give the same answers (the mean r_wg agreement over all statements): 100 % means everyone answers alike, 0 % that answers are as spread as chance.".to_owned(),
+        areas,
+        roadmap_intro: format!(
+            "The roadmap starts with the weakest area, because the weakest area sets the overall stage. For each area below the top stage it names the recommended practices, the fewest next-stage practices that, fully in place, lift the area to its next stage, and then the further practices of that stage that are below {threshold_text}."
+        ),
+        roadmap,
+        at_top_stage,
+        consensus_intro: "Consensus per area is the mean r_wg agreement of its statements; a low value means the people asked see the area differently.".to_owned(),
+        consensus,
+        weak_consensus_sentence: format!(
+            "Statements with weak consensus (r_wg below {:.2}): respondents disagree about whether this is in place. Discuss them before acting on their numbers.",
+            crate::WEAK_CONSENSUS
+        ),
+        weak_items,
+        groups: groups_view(model, results),
+        items,
+    }
+}
+
+fn statement(model: &Model, id: &str) -> String {
+    model
+        .item_index(id)
+        .map_or_else(String::new, |index| model.items()[index].text.clone())
+}
+
+fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
+    let fulfilment = area
+        .fulfilment
+        .0
+        .iter()
+        .map(|(level, fulfilment)| StageRow {
+            level: level.get(),
+            name: stage_name(model, level.get()),
+            in_place: format::percent_or_undefined(*fulfilment),
+            bar_percent: fulfilment.map_or(0, |f| format::whole_percent(f).min(100)),
+            status: match fulfilment {
+                None => "nobody answered",
+                Some(_) if *level <= area.stage => "reached",
+                Some(f) if *f >= threshold => "in place, but a lower stage is not",
+                Some(_) => "not reached",
+            },
+        })
+        .collect();
+    AreaView {
+        name: area_name(model, &area.id),
+        stage: area.stage.get(),
+        stage_name: stage_name(model, area.stage.get()),
+        score: format::score(area.score),
+        reason: crate::area_reason(model, area, threshold),
+        fulfilment,
+    }
+}
+
+fn roadmap_step(
+    model: &Model,
+    results: &Results,
+    area: &AreaResult,
+    threshold_text: &str,
+) -> Option<RoadmapStep> {
+    let gap = area.gap.as_ref()?;
+    let name = area_name(model, &area.id);
+    let next = gap.next_stage;
+    let practice = |index: usize| {
+        let item = &model.items()[index];
+        let in_place = item_result(results, item.id.as_str())
+            .and_then(|result| result.fulfilment)
+            .map_or_else(
+                || "nobody answered".to_owned(),
+                |f| format!("{} in place", format::percent(f)),
+            );
+        Practice {
+            id: item.id.to_string(),
+            statement: item.text.clone(),
+            practice: item.practice.clone(),
+            in_place,
+        }
+    };
+    let recommended: Vec<Practice> = gap
+        .min_items
+        .iter()
+        .filter_map(|id| model.item_index(id.as_str()))
+        .map(practice)
+        .collect();
+    let further: Vec<Practice> = model
+        .item_indices(&area.id, next)
+        .filter(|index| !gap.min_items.contains(&model.items()[*index].id))
+        .filter(|index| {
+            item_result(results, model.items()[*index].id.as_str())
+                .and_then(|result| result.fulfilment)
+                .is_none_or(|f| f < results.threshold)
+        })
+        .map(practice)
+        .collect();
+
+    let situation = match gap.fulfilment {
+        Some(f) => format!(
+            "Today {} of the stage-{next} practices are in place; {threshold_text} is needed.",
+            format::percent(f)
+        ),
+        None => format!(
+            "Nobody answered the stage-{next} statements, so start by finding out which of these practices are in place."
+        ),
+    };
+    let count = recommended.len();
+    let recommended_intro = match count {
+        0 => String::new(),
+        1 => format!(
+            "Recommended: put this practice fully in place; that alone lifts {name} to stage {next}."
+        ),
+        _ => format!(
+            "Recommended: put these {count} practices fully in place; together they lift {name} to stage {next}."
+        ),
+    };
+    let further_intro = if further.is_empty() {
+        String::new()
+    } else if recommended.is_empty() {
+        format!("Stage-{next} practices to check:")
+    } else {
+        format!("Further practices: the other stage-{next} practices below {threshold_text}.")
+    };
+    Some(RoadmapStep {
+        heading: format!(
+            "{name}: from stage {} to stage {next}, {}",
+            area.stage,
+            stage_name(model, next.get())
+        ),
+        situation,
+        recommended_intro,
+        recommended,
+        further_intro,
+        further,
+    })
+}
+
+fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
+    let groups = results.groups.as_ref()?;
+    let top = model.top_stage().get();
+    let anonymity_min = model.scoring().anonymity_min.get();
+    let attribute = groups
+        .first()
+        .and_then(|group| model.attribute(group.attribute.as_str()))
+        .map_or_else(|| "group".to_owned(), |attribute| attribute.name.clone());
+    let mut columns: Vec<String> = model.areas().iter().map(|a| a.name.clone()).collect();
+    columns.push("Overall".to_owned());
+    let rows = groups
+        .iter()
+        .map(|group| {
+            let shown = match (group.suppressed, &group.areas, &group.overall) {
+                (false, Some(areas), Some(overall)) => Some((areas, overall)),
+                _ => None,
+            };
+            let cells = shown.map_or_else(Vec::new, |(areas, overall)| {
+                model
+                    .areas()
+                    .iter()
+                    .map(|area| {
+                        areas
+                            .iter()
+                            .find(|result| result.id == area.id)
+                            .map(|result| result.score)
+                    })
+                    .chain([Some(overall.score)])
+                    .map(|score| match score {
+                        Some(score) => {
+                            let (background, foreground) = svg::score_colours(score, top);
+                            ScoreCell {
+                                score: format::score(score),
+                                background,
+                                foreground,
+                            }
+                        }
+                        None => ScoreCell {
+                            score: format::UNDEFINED.to_owned(),
+                            background: "#ffffff".to_owned(),
+                            foreground: "#111111".to_owned(),
+                        },
+                    })
+                    .collect()
+            });
+            GroupRow {
+                label: crate::group_label(group).to_owned(),
+                respondents: group.respondents,
+                hidden: shown
+                    .is_none()
+                    .then(|| crate::hidden_group_text(group.respondents, anonymity_min)),
+                cells,
+            }
+        })
+        .collect();
+    Some(GroupsView {
+        heading: format!("Results by {attribute}"),
+        note: format!(
+            "Scores are coloured from light (stage 1) to dark (stage {top}). A group with fewer than {anonymity_min} respondents is hidden to protect anonymity, and a larger group may be hidden too, so that a small group cannot be worked out by subtracting the shown groups from the total."
+        ),
+        columns,
+        rows,
+    })
+}
