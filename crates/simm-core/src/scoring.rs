@@ -37,6 +37,7 @@ impl Tally {
 
     /// Adds one respondent. `answers` holds one entry per model item, in
     /// model order.
+    #[inline]
     pub fn add(&mut self, answers: &[Option<Answer>]) {
         assert_eq!(answers.len(), self.items, "one answer slot per model item");
         self.respondents += 1;

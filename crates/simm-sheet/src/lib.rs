@@ -147,14 +147,14 @@ pub fn read_sheet<R: Read>(
         .flexible(true)
         .from_reader(io::Cursor::new(header_line).chain(input));
 
-    let mut record = csv::StringRecord::new();
-    if !read_record(&mut reader, &mut record, &mut problems)? {
+    let mut header = csv::StringRecord::new();
+    if !read_header(&mut reader, &mut header, &mut problems)? {
         return Err(SheetError::Invalid {
             problems,
             stopped_early: false,
         });
     }
-    let columns = parse_header(&record, model, &mut problems);
+    let columns = parse_header(&header, model, &mut problems);
     let Some(columns) = columns else {
         return Err(SheetError::Invalid {
             problems,
@@ -178,6 +178,10 @@ pub fn read_sheet<R: Read>(
     let mut respondents: HashSet<u128> = HashSet::new();
     let mut rows = 0u64;
     let mut stopped_early = false;
+    // Rows are read as bytes: answer cells are digits and need no UTF-8
+    // check, which is most of the cost of reading text; the respondent and
+    // attribute cells are checked one by one.
+    let mut record = csv::ByteRecord::new();
     loop {
         if problems.len() >= MAX_PROBLEMS {
             stopped_early = true;
@@ -188,7 +192,7 @@ pub fn read_sheet<R: Read>(
         }
         let line = record.position().map_or(0, csv::Position::line);
         // A blank line at the end of a file is common and harmless.
-        if record.len() == 1 && record[0].trim().is_empty() {
+        if record.len() == 1 && record[0].trim_ascii().is_empty() {
             continue;
         }
         rows += 1;
@@ -217,9 +221,23 @@ pub fn read_sheet<R: Read>(
                 column: Some((record_header_name(model, column), position + 1)),
                 message,
             };
+            let text = || {
+                std::str::from_utf8(cell).map(str::trim).map_err(|_| {
+                    format!(
+                        "the cell {:?} is not valid UTF-8 text; save the sheet as UTF-8",
+                        String::from_utf8_lossy(cell)
+                    )
+                })
+            };
             match column {
                 Column::Respondent => {
-                    respondent = cell.trim();
+                    respondent = match text() {
+                        Ok(text) => text,
+                        Err(message) => {
+                            problems.push(cell_problem(message));
+                            continue;
+                        }
+                    };
                     if respondent.is_empty() {
                         problems.push(cell_problem(
                             "the respondent id is empty; every row needs a unique respondent id"
@@ -229,12 +247,18 @@ pub fn read_sheet<R: Read>(
                         problems.push(cell_problem(format!("the respondent id {respondent:?} appears more than once; respondent ids must be unique")));
                     }
                 }
-                Column::Item(index) => match Answer::parse(cell, points) {
+                Column::Item(index) => match Answer::parse_bytes(cell, points) {
                     Ok(answer) => answers[*index] = answer,
                     Err(error) => problems.push(cell_problem(error.to_string())),
                 },
                 Column::Attribute(index) => {
-                    let text = cell.trim();
+                    let text = match text() {
+                        Ok(text) => text,
+                        Err(message) => {
+                            problems.push(cell_problem(message));
+                            continue;
+                        }
+                    };
                     if text.is_empty() {
                         continue;
                     }
@@ -286,15 +310,32 @@ fn record_header_name(model: &Model, column: &Column) -> String {
     }
 }
 
-/// Reads the next record; a record that is not valid UTF-8 becomes a
-/// problem with its line.
-fn read_record<R: Read>(
+/// Reads the header record, which must be UTF-8 text.
+fn read_header<R: Read>(
     reader: &mut csv::Reader<R>,
     record: &mut csv::StringRecord,
     problems: &mut Vec<Problem>,
 ) -> Result<bool, SheetError> {
+    read_next(reader, problems, |reader| reader.read_record(record))
+}
+
+fn read_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    problems: &mut Vec<Problem>,
+) -> Result<bool, SheetError> {
+    read_next(reader, problems, |reader| reader.read_byte_record(record))
+}
+
+/// Reads the next record with `read`, turning CSV errors into problems
+/// with their line.
+fn read_next<R: Read>(
+    reader: &mut csv::Reader<R>,
+    problems: &mut Vec<Problem>,
+    mut read: impl FnMut(&mut csv::Reader<R>) -> csv::Result<bool>,
+) -> Result<bool, SheetError> {
     loop {
-        match reader.read_record(record) {
+        match read(reader) {
             Ok(more) => return Ok(more),
             Err(error) => {
                 let line = error.position().map_or(0, csv::Position::line);
@@ -615,7 +656,13 @@ practice = "p"
         let error = read_sheet(&sheet[..], &model, |_| {}).unwrap_err();
         assert_eq!(
             error.render("s.csv"),
-            "s.csv:3: the line is not valid UTF-8 text (in its cell 1); save the sheet as UTF-8"
+            "s.csv:3:1: row 2, column \"respondent\": the cell \"r\u{fffd}2\" is not valid UTF-8 text; save the sheet as UTF-8"
+        );
+        let header = b"respondent,A-2-\xff\n";
+        let error = read_sheet(&header[..], &model, |_| {}).unwrap_err();
+        assert_eq!(
+            error.render("s.csv"),
+            "s.csv:1: the line is not valid UTF-8 text (in its cell 2); save the sheet as UTF-8"
         );
     }
 
