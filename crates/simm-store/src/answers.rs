@@ -1,0 +1,191 @@
+//! Saving answers with group commit.
+//!
+//! With `synchronous=FULL`, every SQLite commit waits for the disk; one
+//! commit per answer would cap the platform at about a thousand answers a
+//! second. Instead, one writer task takes every waiting answer, writes them
+//! in one transaction and acknowledges each only after the commit: one
+//! fsync covers many answers, and no answer is acknowledged before it is
+//! durable. PostgreSQL gets the same treatment, which also bounds the
+//! connections that autosaving can take.
+
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Pool, Result, StoreError, on_pool};
+
+/// The most answers in one transaction; more wait for the next one.
+const MAX_BATCH: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveAnswer {
+    pub invitation_id: String,
+    pub item_id: String,
+    /// `None` records an explicit "don't know".
+    pub value: Option<u8>,
+}
+
+/// What became of a write by a respondent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    AlreadySubmitted,
+    NotOpen,
+    UnknownInvitation,
+}
+
+struct Request {
+    save: SaveAnswer,
+    reply: oneshot::Sender<Result<SaveOutcome>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct AnswerWriter {
+    sender: mpsc::Sender<Request>,
+}
+
+impl AnswerWriter {
+    pub(crate) fn start(pool: Pool) -> AnswerWriter {
+        let (sender, receiver) = mpsc::channel(8 * MAX_BATCH);
+        tokio::spawn(run(pool, receiver));
+        AnswerWriter { sender }
+    }
+
+    pub(crate) async fn save(&self, save: SaveAnswer) -> Result<SaveOutcome> {
+        let (reply, outcome) = oneshot::channel();
+        self.sender
+            .send(Request { save, reply })
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(pool: Pool, mut receiver: mpsc::Receiver<Request>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let saves: Vec<&SaveAnswer> = batch.iter().map(|request| &request.save).collect();
+        match write_batch(&pool, &saves).await {
+            Ok(outcomes) => {
+                for (request, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = request.reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                // One bad write must not fail its neighbours: retry each on
+                // its own, so only the faulty one reports the error.
+                tracing::warn!(error = %error, answers = batch.len(), "a batch of answers failed; writing them one by one");
+                for request in batch.drain(..) {
+                    let outcome = write_batch(&pool, &[&request.save])
+                        .await
+                        .map(|mut o| o.remove(0));
+                    let _ = request.reply.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Whether an invitation can take writes, read inside the caller's
+/// transaction.
+macro_rules! writable_state {
+    ($executor:expr, $invitation_id:expr) => {{
+        let row = sqlx::query(
+            "SELECT i.state AS invitation_state, a.state AS assessment_state FROM invitations i
+             JOIN assessments a ON a.id = i.assessment_id WHERE i.id = $1",
+        )
+        .bind($invitation_id)
+        .fetch_optional($executor)
+        .await?;
+        match row {
+            None => $crate::SaveOutcome::UnknownInvitation,
+            Some(row) => {
+                let invitation_state: String = row.try_get("invitation_state")?;
+                let assessment_state: String = row.try_get("assessment_state")?;
+                if invitation_state == "submitted" {
+                    $crate::SaveOutcome::AlreadySubmitted
+                } else if assessment_state != "open" {
+                    $crate::SaveOutcome::NotOpen
+                } else {
+                    $crate::SaveOutcome::Saved
+                }
+            }
+        }
+    }};
+}
+
+pub(crate) async fn writable_state_sqlite(
+    connection: &mut sqlx::SqliteConnection,
+    invitation_id: &str,
+) -> Result<SaveOutcome> {
+    Ok(writable_state!(connection, invitation_id))
+}
+
+pub(crate) async fn writable_state_postgres(
+    connection: &mut sqlx::PgConnection,
+    invitation_id: &str,
+) -> Result<SaveOutcome> {
+    Ok(writable_state!(connection, invitation_id))
+}
+
+/// Dispatches to the back-end's version of `writable_state`.
+pub(crate) trait WritableState {
+    async fn writable_state(&mut self, invitation_id: &str) -> Result<SaveOutcome>;
+}
+
+impl WritableState for sqlx::SqliteConnection {
+    async fn writable_state(&mut self, invitation_id: &str) -> Result<SaveOutcome> {
+        writable_state_sqlite(self, invitation_id).await
+    }
+}
+
+impl WritableState for sqlx::PgConnection {
+    async fn writable_state(&mut self, invitation_id: &str) -> Result<SaveOutcome> {
+        writable_state_postgres(self, invitation_id).await
+    }
+}
+
+pub(crate) async fn writable_state<C: WritableState + ?Sized>(
+    connection: &mut C,
+    invitation_id: &str,
+) -> Result<SaveOutcome> {
+    connection.writable_state(invitation_id).await
+}
+
+async fn write_batch(pool: &Pool, saves: &[&SaveAnswer]) -> Result<Vec<SaveOutcome>> {
+    on_pool!(pool, |pool| {
+        let mut tx = crate::begin_write!(pool);
+        let mut outcomes = Vec::with_capacity(saves.len());
+        for save in saves {
+            let written = sqlx::query(
+                "INSERT INTO draft_answers (invitation_id, item_id, value)
+                 SELECT $1, $2, $3 WHERE EXISTS (
+                   SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+                   WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
+                 ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
+            )
+            .bind(&save.invitation_id)
+            .bind(&save.item_id)
+            .bind(save.value.map(i64::from))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let outcome = if written == 0 {
+                writable_state(&mut *tx, &save.invitation_id).await?
+            } else {
+                sqlx::query(
+                    "UPDATE invitations SET state = 'started' WHERE id = $1 AND state = 'pending'",
+                )
+                .bind(&save.invitation_id)
+                .execute(&mut *tx)
+                .await?;
+                SaveOutcome::Saved
+            };
+            // A row that was not written but reads as writable was lost to
+            // a race that cannot happen inside one transaction.
+            debug_assert!(written > 0 || outcome != SaveOutcome::Saved);
+            outcomes.push(outcome);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    })
+}

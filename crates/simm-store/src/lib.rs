@@ -1,0 +1,1066 @@
+//! Storage for the simm platform: one store API over SQLite (the embedded
+//! default) and PostgreSQL (for several server instances sharing one
+//! database).
+//!
+//! Every query is written once and runs on both back-ends: the
+//! [`on_pool!`] macro expands a block for each pool type, so the SQL and the
+//! row decoding are shared and the compiler checks both. Domain types never
+//! derive sqlx traits; rows are decoded into the plain records of
+//! [`records`].
+
+mod answers;
+mod records;
+mod util;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use answers::{SaveAnswer, SaveOutcome};
+pub use records::*;
+use util::now;
+pub use util::{hash_token, new_id, new_token, today};
+
+/// What went wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database URL {0:?} is neither sqlite:… nor postgres://…")]
+    UnsupportedUrl(String),
+    #[error("the database is not configured safely: {0}")]
+    UnsafeConfiguration(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("a stored model version is corrupt: {0}")]
+    CorruptModel(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the answer writer has stopped")]
+    WriterStopped,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same block against whichever pool the store has.
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at
+/// once (BEGIN IMMEDIATE), so a transaction that reads before it writes
+/// cannot fail halfway on a lock another writer took in between.
+macro_rules! begin_write {
+    ($pool:expr) => {
+        $crate::BeginWrite::begin_write($pool).await?
+    };
+}
+pub(crate) use begin_write;
+
+pub(crate) trait BeginWrite {
+    type Database: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Database>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.begin().await?)
+    }
+}
+
+/// The store. Cheap to clone; all clones share the pools and the answer
+/// writer.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    answers: answers::AnswerWriter,
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects, applies the settings durability depends on, checks that
+    /// they took, and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            check_sqlite_settings(&pool).await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let answers = answers::AnswerWriter::start(pool.clone());
+        Ok(Store { pool, answers })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes the pools after the writer has committed what it holds.
+    pub async fn close(&self) {
+        on_pool!(&self.pool, |pool| pool.close().await);
+    }
+
+    // ----- users -------------------------------------------------------
+
+    pub async fn create_user(&self, email: &str, password_hash: &str, role: Role) -> Result<User> {
+        let user = User {
+            id: new_id(),
+            email: email.to_owned(),
+            role,
+        };
+        let now = now();
+        let inserted = on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!(
+                "a user with the email {email:?} exists already"
+            )));
+        }
+        Ok(user)
+    }
+
+    /// The user and their password hash, for logging in.
+    pub async fn user_with_password(&self, email: &str) -> Result<Option<(User, String)>> {
+        on_pool!(&self.pool, |pool| {
+            let row =
+                sqlx::query("SELECT id, email, role, password_hash FROM users WHERE email = $1")
+                    .bind(email)
+                    .fetch_optional(pool)
+                    .await?;
+            row.map(|row| Ok((user_from_row(&row)?, row.try_get("password_hash")?)))
+                .transpose()
+        })
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(self.user_with_password(email).await?.map(|(user, _)| user))
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT id, email, role FROM users ORDER BY email")
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(user_from_row).collect()
+        })
+    }
+
+    /// Sets a new password and ends every session of the user.
+    pub async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+            )
+            .bind(password_hash)
+            .bind(now())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    // ----- API tokens and sessions ---------------------------------------
+
+    pub async fn create_api_token(&self, user_id: &str, token_hash: &[u8]) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn user_by_api_token(&self, token_hash: &[u8]) -> Result<Option<User>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(user_from_row).transpose()
+        })
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: &str,
+        csrf_token: &str,
+    ) -> Result<()> {
+        let now = now();
+        on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The live session with this token, if it has been used within
+    /// `idle` and is younger than `absolute`; marks it as used.
+    pub async fn session(
+        &self,
+        token_hash: &[u8],
+        idle: Duration,
+        absolute: Duration,
+    ) -> Result<Option<Session>> {
+        let now = now();
+        let idle_since = now - idle.as_secs() as i64;
+        let created_since = now - absolute.as_secs() as i64;
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT u.id, u.email, u.role, s.csrf_token, s.last_seen_at FROM sessions s
+                 JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = $1 AND s.last_seen_at >= $2 AND s.created_at >= $3",
+            )
+            .bind(token_hash)
+            .bind(idle_since)
+            .bind(created_since)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let last_seen: i64 = row.try_get("last_seen_at")?;
+            // Writing on every request would make reads cost a commit;
+            // once a minute is precise enough for an idle timeout.
+            if now - last_seen > 60 {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(now)
+                    .bind(token_hash)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(Some(Session {
+                user: user_from_row(&row)?,
+                csrf_token: row.try_get("csrf_token")?,
+            }))
+        })
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    // ----- throttling ---------------------------------------------------
+
+    /// Counts a failure against `key` and returns the failures within the
+    /// current window of `window` seconds.
+    pub async fn record_failure(&self, key: &str, window: Duration) -> Result<i64> {
+        let now = now();
+        let window_start = now - window.as_secs() as i64;
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "INSERT INTO throttle (key, failures, window_start) VALUES ($1, 1, $2)
+                 ON CONFLICT (key) DO UPDATE SET
+                   failures = CASE WHEN throttle.window_start < $3 THEN 1 ELSE throttle.failures + 1 END,
+                   window_start = CASE WHEN throttle.window_start < $3 THEN $2 ELSE throttle.window_start END
+                 RETURNING failures",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(window_start)
+            .fetch_one(pool)
+            .await?;
+            Ok(row.try_get("failures")?)
+        })
+    }
+
+    /// The failures counted against `key` within the window.
+    pub async fn failures(&self, key: &str, window: Duration) -> Result<i64> {
+        let window_start = now() - window.as_secs() as i64;
+        on_pool!(&self.pool, |pool| {
+            let row =
+                sqlx::query("SELECT failures FROM throttle WHERE key = $1 AND window_start >= $2")
+                    .bind(key)
+                    .bind(window_start)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(row.map(|r| r.try_get("failures")).transpose()?.unwrap_or(0))
+        })
+    }
+
+    pub async fn clear_failures(&self, key: &str) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            sqlx::query("DELETE FROM throttle WHERE key = $1")
+                .bind(key)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    // ----- organisations --------------------------------------------------
+
+    /// Creates an organisation; its creator gets access to it.
+    pub async fn create_organization(
+        &self,
+        new: &NewOrganization,
+        created_by: &str,
+    ) -> Result<Organization> {
+        let organization = Organization {
+            id: new_id(),
+            name: new.name.clone(),
+            industry: new.industry.clone(),
+            size: new.size.clone(),
+            country: new.country.clone(),
+        };
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            sqlx::query(
+                "INSERT INTO organizations (id, name, industry, size, country, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&organization.id)
+            .bind(&organization.name)
+            .bind(&organization.industry)
+            .bind(&organization.size)
+            .bind(&organization.country)
+            .bind(created_by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO organization_access (organization_id, user_id) VALUES ($1, $2)",
+            )
+            .bind(&organization.id)
+            .bind(created_by)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(organization)
+    }
+
+    pub async fn grant_access(&self, organization_id: &str, user_id: &str) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO organization_access (organization_id, user_id) VALUES ($1, $2)
+                 ON CONFLICT (organization_id, user_id) DO NOTHING",
+            )
+            .bind(organization_id)
+            .bind(user_id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The organisations a user may see: admins see all, others those they
+    /// were granted.
+    pub async fn organizations_for(&self, user: &User) -> Result<Vec<Organization>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT o.id, o.name, o.industry, o.size, o.country FROM organizations o
+                 WHERE $1 = 'admin' OR EXISTS (
+                   SELECT 1 FROM organization_access a WHERE a.organization_id = o.id AND a.user_id = $2)
+                 ORDER BY o.name, o.id",
+            )
+            .bind(user.role.as_str())
+            .bind(&user.id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(organization_from_row).collect()
+        })
+    }
+
+    /// The organisation, if the user may see it. Another tenant's
+    /// organisation and a missing one look the same.
+    pub async fn organization_for(&self, user: &User, id: &str) -> Result<Option<Organization>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT o.id, o.name, o.industry, o.size, o.country FROM organizations o
+                 WHERE o.id = $1 AND ($2 = 'admin' OR EXISTS (
+                   SELECT 1 FROM organization_access a WHERE a.organization_id = o.id AND a.user_id = $3))",
+            )
+            .bind(id)
+            .bind(user.role.as_str())
+            .bind(&user.id)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(organization_from_row).transpose()
+        })
+    }
+
+    // ----- model versions ---------------------------------------------------
+
+    /// Stores a model version. Storing the same content again returns the
+    /// stored version; different content under a stored id and version is
+    /// refused, since a stored version never changes.
+    pub async fn store_model_version(
+        &self,
+        model: &simm_core::Model,
+        source: &str,
+    ) -> Result<ModelVersion> {
+        let content_hash = util::hex(&util::sha256(source.as_bytes()));
+        if let Some(existing) = self
+            .model_version_by_name(model.id().as_str(), model.version())
+            .await?
+        {
+            if existing.content_hash == content_hash {
+                return Ok(existing);
+            }
+            return Err(StoreError::Conflict(format!(
+                "model {} version {} is stored already with other content; give the changed model a new version",
+                model.id(),
+                model.version()
+            )));
+        }
+        let version = ModelVersion {
+            id: new_id(),
+            model_id: model.id().to_string(),
+            version: model.version().to_owned(),
+            content_hash,
+            title: model.title().to_owned(),
+        };
+        let inserted = on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO model_versions (id, model_id, version, content_hash, source, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (model_id, version) DO NOTHING",
+            )
+            .bind(&version.id)
+            .bind(&version.model_id)
+            .bind(&version.version)
+            .bind(&version.content_hash)
+            .bind(source)
+            .bind(now())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 0 {
+            // Another instance stored it between the look-up and the insert.
+            return Box::pin(self.store_model_version(model, source)).await;
+        }
+        Ok(version)
+    }
+
+    async fn model_version_by_name(
+        &self,
+        model_id: &str,
+        version: &str,
+    ) -> Result<Option<ModelVersion>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT id, model_id, version, content_hash, source FROM model_versions
+                 WHERE model_id = $1 AND version = $2",
+            )
+            .bind(model_id)
+            .bind(version)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(model_version_from_row).transpose()
+        })
+    }
+
+    pub async fn model_versions(&self) -> Result<Vec<ModelVersion>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, model_id, version, content_hash, source FROM model_versions ORDER BY model_id, created_at",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(model_version_from_row).collect()
+        })
+    }
+
+    /// The newest stored version of a model.
+    pub async fn latest_model_version(&self, model_id: &str) -> Result<Option<ModelVersion>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT id, model_id, version, content_hash, source FROM model_versions
+                 WHERE model_id = $1 ORDER BY created_at DESC, version DESC LIMIT 1",
+            )
+            .bind(model_id)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(model_version_from_row).transpose()
+        })
+    }
+
+    /// The parsed model of a stored version.
+    pub async fn model(&self, model_version_id: &str) -> Result<Option<simm_core::Model>> {
+        let source: Option<String> = on_pool!(&self.pool, |pool| {
+            sqlx::query_scalar("SELECT source FROM model_versions WHERE id = $1")
+                .bind(model_version_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        source
+            .map(|source| {
+                simm_core::Model::parse(&source)
+                    .map_err(|errors| StoreError::CorruptModel(errors.to_string()))
+            })
+            .transpose()
+    }
+
+    // ----- assessments --------------------------------------------------------
+
+    pub async fn create_assessment(
+        &self,
+        organization_id: &str,
+        title: &str,
+        model_version_id: &str,
+    ) -> Result<Assessment> {
+        let id = new_id();
+        on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO assessments (id, organization_id, model_version_id, title, state, created_at)
+                 VALUES ($1, $2, $3, $4, 'draft', $5)",
+            )
+            .bind(&id)
+            .bind(organization_id)
+            .bind(model_version_id)
+            .bind(title)
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(self
+            .assessment(&id)
+            .await?
+            .expect("the assessment was just stored"))
+    }
+
+    pub async fn assessment(&self, id: &str) -> Result<Option<Assessment>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(&format!("{ASSESSMENT_COLUMNS} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(assessment_from_row).transpose()
+        })
+    }
+
+    /// The assessment, if the user may see its organisation.
+    pub async fn assessment_for(&self, user: &User, id: &str) -> Result<Option<Assessment>> {
+        let Some(assessment) = self.assessment(id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .organization_for(user, &assessment.organization_id)
+            .await?
+            .map(|_| assessment))
+    }
+
+    pub async fn assessments_of(&self, organization_id: &str) -> Result<Vec<Assessment>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(&format!(
+                "{ASSESSMENT_COLUMNS} WHERE a.organization_id = $1 ORDER BY a.created_at, a.id"
+            ))
+            .bind(organization_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(assessment_from_row).collect()
+        })
+    }
+
+    /// Opens a draft or closed assessment. The first opening freezes the
+    /// anonymity threshold that respondents are promised.
+    pub async fn open_assessment(&self, id: &str, anonymity_min: u32) -> Result<Assessment> {
+        let changed = on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "UPDATE assessments SET state = 'open', opened_at = COALESCE(opened_at, $1),
+                   anonymity_min = COALESCE(anonymity_min, $2)
+                 WHERE id = $3 AND state IN ('draft', 'closed')",
+            )
+            .bind(now())
+            .bind(i64::from(anonymity_min))
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        self.after_transition(id, changed, "open").await
+    }
+
+    /// Closes an open assessment. Saved answers are kept.
+    pub async fn close_assessment(&self, id: &str) -> Result<Assessment> {
+        let changed = on_pool!(&self.pool, |pool| {
+            sqlx::query("UPDATE assessments SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'")
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        self.after_transition(id, changed, "closed").await
+    }
+
+    async fn after_transition(&self, id: &str, changed: u64, target: &str) -> Result<Assessment> {
+        let assessment = self
+            .assessment(id)
+            .await?
+            .ok_or_else(|| StoreError::Conflict("the assessment does not exist".into()))?;
+        if changed == 0 && assessment.state.as_str() != target {
+            return Err(StoreError::Conflict(format!(
+                "the assessment is {} and cannot become {target}",
+                assessment.state.as_str()
+            )));
+        }
+        Ok(assessment)
+    }
+
+    // ----- invitations --------------------------------------------------------
+
+    /// Stores invitations, all or none.
+    pub async fn create_invitations(
+        &self,
+        assessment_id: &str,
+        invitations: &[NewInvitation],
+    ) -> Result<()> {
+        let now = now();
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            for invitation in invitations {
+                sqlx::query(
+                    "INSERT INTO invitations (id, assessment_id, token_hash, attributes, state, created_at)
+                     VALUES ($1, $2, $3, $4, 'pending', $5)",
+                )
+                .bind(new_id())
+                .bind(assessment_id)
+                .bind(&invitation.token_hash)
+                .bind(serde_json::to_string(&invitation.attributes).expect("a map of strings serialises"))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn invitation_by_token(&self, token_hash: &[u8]) -> Result<Option<Invitation>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query("SELECT id, assessment_id, attributes, state FROM invitations WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(invitation_from_row).transpose()
+        })
+    }
+
+    /// Saves one answer through the group-commit writer: the future
+    /// resolves once the answer is durable.
+    pub async fn save_answer(&self, save: SaveAnswer) -> Result<SaveOutcome> {
+        self.answers.save(save).await
+    }
+
+    pub async fn draft_answers(&self, invitation_id: &str) -> Result<Vec<(String, Option<u8>)>> {
+        on_pool!(&self.pool, |pool| {
+            let rows =
+                sqlx::query("SELECT item_id, value FROM draft_answers WHERE invitation_id = $1")
+                    .bind(invitation_id)
+                    .fetch_all(pool)
+                    .await?;
+            rows.iter()
+                .map(|row| {
+                    let value: Option<i64> = row.try_get("value")?;
+                    Ok((row.try_get("item_id")?, value.map(|v| v as u8)))
+                })
+                .collect()
+        })
+    }
+
+    /// Saves an area comment, unless the invitation is submitted or its
+    /// assessment is not open. An empty body removes the comment.
+    pub async fn save_comment(
+        &self,
+        invitation_id: &str,
+        area_id: &str,
+        body: &str,
+    ) -> Result<SaveOutcome> {
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            let state = answers::writable_state(&mut *tx, invitation_id).await?;
+            if state != SaveOutcome::Saved {
+                return Ok(state);
+            }
+            if body.trim().is_empty() {
+                sqlx::query("DELETE FROM draft_comments WHERE invitation_id = $1 AND area_id = $2")
+                    .bind(invitation_id)
+                    .bind(area_id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(
+                    "INSERT INTO draft_comments (invitation_id, area_id, body) VALUES ($1, $2, $3)
+                     ON CONFLICT (invitation_id, area_id) DO UPDATE SET body = excluded.body",
+                )
+                .bind(invitation_id)
+                .bind(area_id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(SaveOutcome::Saved)
+        })
+    }
+
+    pub async fn draft_comments(&self, invitation_id: &str) -> Result<Vec<(String, String)>> {
+        on_pool!(&self.pool, |pool| {
+            let rows =
+                sqlx::query("SELECT area_id, body FROM draft_comments WHERE invitation_id = $1")
+                    .bind(invitation_id)
+                    .fetch_all(pool)
+                    .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("area_id")?, row.try_get("body")?)))
+                .collect()
+        })
+    }
+
+    /// Submits the invitation's answers as an anonymous response: the
+    /// response keeps the preset attributes, the date and the answers, and
+    /// nothing that leads back to the invitation, which is only marked as
+    /// used. `item_ids` is the model's item order for the answer bytes.
+    pub async fn submit(&self, invitation_id: &str, item_ids: &[&str]) -> Result<SaveOutcome> {
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            // Leading with the write takes SQLite's write lock at once, so
+            // no other writer can slip in between the reads below.
+            let marked = sqlx::query(
+                "UPDATE invitations SET state = 'submitted'
+                 WHERE id = $1 AND state <> 'submitted'
+                   AND EXISTS (SELECT 1 FROM assessments a WHERE a.id = invitations.assessment_id AND a.state = 'open')",
+            )
+            .bind(invitation_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked == 0 {
+                let state = answers::writable_state(&mut *tx, invitation_id).await?;
+                return Ok(if state == SaveOutcome::Saved {
+                    SaveOutcome::AlreadySubmitted
+                } else {
+                    state
+                });
+            }
+            let row =
+                sqlx::query("SELECT assessment_id, attributes FROM invitations WHERE id = $1")
+                    .bind(invitation_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let assessment_id: String = row.try_get("assessment_id")?;
+            let attributes: String = row.try_get("attributes")?;
+            let drafts =
+                sqlx::query("SELECT item_id, value FROM draft_answers WHERE invitation_id = $1")
+                    .bind(invitation_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut answer_bytes = vec![0u8; item_ids.len()];
+            for draft in &drafts {
+                let item: String = draft.try_get("item_id")?;
+                let value: Option<i64> = draft.try_get("value")?;
+                if let (Some(index), Some(value)) =
+                    (item_ids.iter().position(|id| *id == item), value)
+                {
+                    answer_bytes[index] = value as u8;
+                }
+            }
+            let response_id = new_id();
+            sqlx::query(
+                "INSERT INTO responses (id, assessment_id, attributes, submitted_on, answers) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&response_id)
+            .bind(&assessment_id)
+            .bind(&attributes)
+            .bind(today())
+            .bind(&answer_bytes)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO response_comments (response_id, area_id, body)
+                 SELECT $1, area_id, body FROM draft_comments WHERE invitation_id = $2",
+            )
+            .bind(&response_id)
+            .bind(invitation_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM draft_answers WHERE invitation_id = $1")
+                .bind(invitation_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM draft_comments WHERE invitation_id = $1")
+                .bind(invitation_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(SaveOutcome::Saved)
+        })
+    }
+
+    /// Invitations by state and preset attributes, for the participation
+    /// view. Counts only; nothing about any one respondent's answers.
+    pub async fn participation(&self, assessment_id: &str) -> Result<Vec<ParticipationRow>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT attributes, state, COUNT(*) AS invitations FROM invitations
+                 WHERE assessment_id = $1 GROUP BY attributes, state ORDER BY attributes, state",
+            )
+            .bind(assessment_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let attributes: String = row.try_get("attributes")?;
+                    Ok(ParticipationRow {
+                        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+                        state: InvitationState::parse(&row.try_get::<String, _>("state")?),
+                        invitations: row.try_get("invitations")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The submitted responses of an assessment, in id order (which is
+    /// random, not the order of submission).
+    pub async fn responses(&self, assessment_id: &str) -> Result<Vec<StoredResponse>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, attributes, submitted_on, answers FROM responses WHERE assessment_id = $1 ORDER BY id",
+            )
+            .bind(assessment_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let attributes: String = row.try_get("attributes")?;
+                    Ok(StoredResponse {
+                        id: row.try_get("id")?,
+                        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+                        submitted_on: row.try_get("submitted_on")?,
+                        answers: row.try_get("answers")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Inserts submitted responses directly, all or none: for demo data and
+    /// imports, where there is no respondent to invite.
+    pub async fn insert_responses(
+        &self,
+        assessment_id: &str,
+        responses: &[NewResponse],
+    ) -> Result<()> {
+        on_pool!(&self.pool, |pool| {
+            let mut tx = begin_write!(pool);
+            for response in responses {
+                sqlx::query(
+                    "INSERT INTO responses (id, assessment_id, attributes, submitted_on, answers) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(new_id())
+                .bind(assessment_id)
+                .bind(serde_json::to_string(&response.attributes).expect("a map of strings serialises"))
+                .bind(&response.submitted_on)
+                .bind(&response.answers)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {
+    let mut connection = pool.acquire().await?;
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *connection)
+        .await?;
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *connection)
+        .await?;
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *connection)
+        .await?;
+    let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *connection)
+        .await?;
+    // synchronous = 2 is FULL: every commit reaches the disk before it is
+    // acknowledged, which the promise "an acknowledged answer survives a
+    // power cut" rests on.
+    if !journal.eq_ignore_ascii_case("wal")
+        || synchronous != 2
+        || foreign_keys != 1
+        || busy_timeout < 1000
+    {
+        return Err(StoreError::UnsafeConfiguration(format!(
+            "journal_mode={journal}, synchronous={synchronous}, foreign_keys={foreign_keys}, busy_timeout={busy_timeout}; expected wal, 2 (FULL), 1, at least 1000"
+        )));
+    }
+    Ok(())
+}
+
+const ASSESSMENT_COLUMNS: &str = "SELECT a.id, a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min FROM assessments a";
+
+fn user_from_row<R: Row>(row: &R) -> Result<User>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+    })
+}
+
+fn organization_from_row<R: Row>(row: &R) -> Result<Organization>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    Ok(Organization {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        industry: row.try_get("industry")?,
+        size: row.try_get("size")?,
+        country: row.try_get("country")?,
+    })
+}
+
+fn model_version_from_row<R: Row>(row: &R) -> Result<ModelVersion>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    let source: String = row.try_get("source")?;
+    let title = simm_core::Model::parse(&source)
+        .map(|m| m.title().to_owned())
+        .unwrap_or_default();
+    Ok(ModelVersion {
+        id: row.try_get("id")?,
+        model_id: row.try_get("model_id")?,
+        version: row.try_get("version")?,
+        content_hash: row.try_get("content_hash")?,
+        title,
+    })
+}
+
+fn assessment_from_row<R: Row>(row: &R) -> Result<Assessment>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    let state: String = row.try_get("state")?;
+    let anonymity_min: Option<i64> = row.try_get("anonymity_min")?;
+    Ok(Assessment {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        model_version_id: row.try_get("model_version_id")?,
+        title: row.try_get("title")?,
+        state: AssessmentState::parse(&state),
+        anonymity_min: anonymity_min.map(|v| v as u32),
+    })
+}
+
+fn invitation_from_row<R: Row>(row: &R) -> Result<Invitation>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    let attributes: String = row.try_get("attributes")?;
+    let state: String = row.try_get("state")?;
+    Ok(Invitation {
+        id: row.try_get("id")?,
+        assessment_id: row.try_get("assessment_id")?,
+        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+        state: InvitationState::parse(&state),
+    })
+}

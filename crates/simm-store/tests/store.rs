@@ -1,0 +1,636 @@
+//! The store test suite. Every test runs twice, on SQLite and on
+//! PostgreSQL, each time against a fresh database.
+//!
+//! PostgreSQL comes from `SIMM_TEST_POSTGRES_URL`, which `scripts/test`
+//! sets after starting a local server (`scripts/postgres`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use simm_core::builtin_model;
+use simm_store::{
+    AssessmentState, InvitationState, NewInvitation, NewOrganization, Role, SaveAnswer,
+    SaveOutcome, Store, StoreError, hash_token, new_id, new_token,
+};
+
+async fn sqlite_store() -> Store {
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-tests");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join(format!("{}.db", new_id()));
+    Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+}
+
+async fn postgres_store() -> Store {
+    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
+        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
+    let name = format!("simm_test_{}", new_id());
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    Store::connect(&format!("{base}/{name}")).await.unwrap()
+}
+
+/// Generates, for each scenario, one test per back-end.
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() { super::$scenario(super::sqlite_store().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() { super::$scenario(super::postgres_store().await).await })*
+        }
+    };
+}
+
+on_both_backends!(
+    users_are_unique_by_email,
+    password_change_ends_sessions,
+    sessions_and_api_tokens_resolve_to_users,
+    failures_are_counted_per_key,
+    organizations_are_visible_only_with_access,
+    model_versions_never_change,
+    assessment_states_and_frozen_anonymity,
+    answers_are_saved_only_while_writable,
+    submitted_responses_keep_no_link_to_the_invitation,
+    concurrent_answers_are_all_acknowledged_and_kept,
+    invitations_are_stored_all_or_none,
+    participation_counts_invitations_by_state,
+);
+
+async fn consultant(store: &Store, email: &str) -> simm_store::User {
+    store
+        .create_user(email, "hash", Role::Consultant)
+        .await
+        .unwrap()
+}
+
+fn organization(name: &str) -> NewOrganization {
+    NewOrganization {
+        name: name.into(),
+        industry: Some("Logistics".into()),
+        size: None,
+        country: Some("NL".into()),
+    }
+}
+
+/// An open assessment of the built-in model with invitations for the
+/// given roles; returns the assessment id and the invitations' tokens.
+async fn open_assessment(store: &Store, roles: &[&str]) -> (String, Vec<String>) {
+    let user = consultant(store, &format!("{}@example.com", new_id())).await;
+    let org = store
+        .create_organization(&organization("Acme"), &user.id)
+        .await
+        .unwrap();
+    let model = builtin_model();
+    let version = store
+        .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
+        .await
+        .unwrap();
+    let assessment = store
+        .create_assessment(&org.id, "2026", &version.id)
+        .await
+        .unwrap();
+    let tokens: Vec<String> = roles.iter().map(|_| new_token()).collect();
+    let invitations: Vec<NewInvitation> = tokens
+        .iter()
+        .zip(roles)
+        .map(|(token, role)| NewInvitation {
+            token_hash: hash_token(token),
+            attributes: BTreeMap::from([("role".to_owned(), (*role).to_owned())]),
+        })
+        .collect();
+    store
+        .create_invitations(&assessment.id, &invitations)
+        .await
+        .unwrap();
+    store.open_assessment(&assessment.id, 5).await.unwrap();
+    (assessment.id, tokens)
+}
+
+async fn invitation_id(store: &Store, token: &str) -> String {
+    store
+        .invitation_by_token(&hash_token(token))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+fn save(invitation_id: &str, item: &str, value: Option<u8>) -> SaveAnswer {
+    SaveAnswer {
+        invitation_id: invitation_id.into(),
+        item_id: item.into(),
+        value,
+    }
+}
+
+async fn users_are_unique_by_email(store: Store) {
+    let user = consultant(&store, "ana@example.com").await;
+    let error = store
+        .create_user("ana@example.com", "other", Role::Viewer)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error}");
+    let (found, hash) = store
+        .user_with_password("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found, hash.as_str()), (user, "hash"));
+    assert!(
+        store
+            .user_by_email("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn password_change_ends_sessions(store: Store) {
+    let user = consultant(&store, "ana@example.com").await;
+    let token = hash_token("session");
+    store
+        .create_session(&token, &user.id, "csrf")
+        .await
+        .unwrap();
+    let long = Duration::from_secs(3600);
+    assert!(store.session(&token, long, long).await.unwrap().is_some());
+    store.set_password(&user.id, "new hash").await.unwrap();
+    assert!(store.session(&token, long, long).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .user_with_password("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
+        "new hash"
+    );
+}
+
+async fn sessions_and_api_tokens_resolve_to_users(store: Store) {
+    let user = consultant(&store, "ana@example.com").await;
+    let long = Duration::from_secs(3600);
+    store
+        .create_session(&hash_token("s1"), &user.id, "csrf-1")
+        .await
+        .unwrap();
+    let session = store
+        .session(&hash_token("s1"), long, long)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (session.user, session.csrf_token.as_str()),
+        (user.clone(), "csrf-1")
+    );
+    assert!(
+        store
+            .session(&hash_token("s2"), long, long)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.delete_session(&hash_token("s1")).await.unwrap();
+    assert!(
+        store
+            .session(&hash_token("s1"), long, long)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    store
+        .create_api_token(&user.id, &hash_token("api"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_api_token(&hash_token("api")).await.unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        store.user_by_api_token(&hash_token("other")).await.unwrap(),
+        None
+    );
+}
+
+async fn failures_are_counted_per_key(store: Store) {
+    let window = Duration::from_secs(900);
+    assert_eq!(store.failures("login:ana", window).await.unwrap(), 0);
+    for expected in 1..=3 {
+        assert_eq!(
+            store.record_failure("login:ana", window).await.unwrap(),
+            expected
+        );
+    }
+    assert_eq!(store.record_failure("login:bob", window).await.unwrap(), 1);
+    assert_eq!(store.failures("login:ana", window).await.unwrap(), 3);
+    store.clear_failures("login:ana").await.unwrap();
+    assert_eq!(store.failures("login:ana", window).await.unwrap(), 0);
+}
+
+async fn organizations_are_visible_only_with_access(store: Store) {
+    let ana = consultant(&store, "ana@example.com").await;
+    let bob = consultant(&store, "bob@example.com").await;
+    let viewer = store
+        .create_user("cio@acme.example", "hash", Role::Viewer)
+        .await
+        .unwrap();
+    let admin = store
+        .create_user("admin@example.com", "hash", Role::Admin)
+        .await
+        .unwrap();
+    let acme = store
+        .create_organization(&organization("Acme"), &ana.id)
+        .await
+        .unwrap();
+    let globex = store
+        .create_organization(&organization("Globex"), &bob.id)
+        .await
+        .unwrap();
+
+    let names =
+        |orgs: Vec<simm_store::Organization>| orgs.into_iter().map(|o| o.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.organizations_for(&ana).await.unwrap()),
+        ["Acme"]
+    );
+    assert_eq!(
+        names(store.organizations_for(&bob).await.unwrap()),
+        ["Globex"]
+    );
+    assert_eq!(
+        names(store.organizations_for(&admin).await.unwrap()),
+        ["Acme", "Globex"]
+    );
+    assert!(
+        store
+            .organization_for(&ana, &globex.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .organization_for(&ana, &acme.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .country
+            .as_deref(),
+        Some("NL")
+    );
+
+    assert!(store.organizations_for(&viewer).await.unwrap().is_empty());
+    store.grant_access(&acme.id, &viewer.id).await.unwrap();
+    store.grant_access(&acme.id, &viewer.id).await.unwrap();
+    assert_eq!(
+        names(store.organizations_for(&viewer).await.unwrap()),
+        ["Acme"]
+    );
+}
+
+async fn model_versions_never_change(store: Store) {
+    let model = builtin_model();
+    let source = simm_core::BUILTIN_MODEL_SOURCE;
+    let first = store.store_model_version(&model, source).await.unwrap();
+    let again = store.store_model_version(&model, source).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(first.title, "Smartsourcing Innovation Model");
+
+    let changed_source = source.replacen("threshold = 0.75", "threshold = 0.8", 1);
+    let changed = simm_core::Model::parse(&changed_source).unwrap();
+    let error = store
+        .store_model_version(&changed, &changed_source)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("give the changed model a new version"),
+        "{error}"
+    );
+
+    let bumped_source = changed_source.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1);
+    let bumped = simm_core::Model::parse(&bumped_source).unwrap();
+    let second = store
+        .store_model_version(&bumped, &bumped_source)
+        .await
+        .unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!(store.model_versions().await.unwrap().len(), 2);
+    assert_eq!(store.model(&first.id).await.unwrap().unwrap(), model);
+    assert!(store.model("missing").await.unwrap().is_none());
+}
+
+async fn assessment_states_and_frozen_anonymity(store: Store) {
+    let user = consultant(&store, "ana@example.com").await;
+    let org = store
+        .create_organization(&organization("Acme"), &user.id)
+        .await
+        .unwrap();
+    let version = store
+        .store_model_version(&builtin_model(), simm_core::BUILTIN_MODEL_SOURCE)
+        .await
+        .unwrap();
+    let assessment = store
+        .create_assessment(&org.id, "Baseline 2026", &version.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (assessment.state, assessment.anonymity_min),
+        (AssessmentState::Draft, None)
+    );
+
+    let error = store.close_assessment(&assessment.id).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the assessment is draft and cannot become closed"
+    );
+    let opened = store.open_assessment(&assessment.id, 5).await.unwrap();
+    assert_eq!(
+        (opened.state, opened.anonymity_min),
+        (AssessmentState::Open, Some(5))
+    );
+    assert_eq!(
+        store.close_assessment(&assessment.id).await.unwrap().state,
+        AssessmentState::Closed
+    );
+    // Reopening keeps the threshold respondents were promised.
+    let reopened = store.open_assessment(&assessment.id, 9).await.unwrap();
+    assert_eq!(reopened.anonymity_min, Some(5));
+    // Opening twice is harmless.
+    assert_eq!(
+        store
+            .open_assessment(&assessment.id, 5)
+            .await
+            .unwrap()
+            .state,
+        AssessmentState::Open
+    );
+
+    let other = consultant(&store, "bob@example.com").await;
+    assert!(
+        store
+            .assessment_for(&other, &assessment.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .assessment_for(&user, &assessment.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.assessments_of(&org.id).await.unwrap().len(), 1);
+}
+
+async fn answers_are_saved_only_while_writable(store: Store) {
+    let (assessment, tokens) = open_assessment(&store, &["partner", "employee"]).await;
+    let first = invitation_id(&store, &tokens[0]).await;
+    assert_eq!(
+        store
+            .save_answer(save(&first, "VS-2-01", Some(4)))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    // Saving again, or changing the answer, is harmless.
+    assert_eq!(
+        store
+            .save_answer(save(&first, "VS-2-01", Some(4)))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store
+            .save_answer(save(&first, "VS-2-02", None))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store
+            .save_answer(save(&first, "VS-2-02", Some(2)))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    let mut drafts = store.draft_answers(&first).await.unwrap();
+    drafts.sort();
+    assert_eq!(
+        drafts,
+        [
+            ("VS-2-01".to_owned(), Some(4)),
+            ("VS-2-02".to_owned(), Some(2))
+        ]
+    );
+    let invitation = store
+        .invitation_by_token(&hash_token(&tokens[0]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invitation.state, InvitationState::Started);
+
+    assert_eq!(
+        store
+            .save_comment(&first, "vision", "Good <b>start</b>")
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store.draft_comments(&first).await.unwrap(),
+        [("vision".to_owned(), "Good <b>start</b>".to_owned())]
+    );
+
+    assert_eq!(
+        store
+            .save_answer(save("missing", "VS-2-01", Some(1)))
+            .await
+            .unwrap(),
+        SaveOutcome::UnknownInvitation
+    );
+
+    store.close_assessment(&assessment).await.unwrap();
+    let second = invitation_id(&store, &tokens[1]).await;
+    assert_eq!(
+        store
+            .save_answer(save(&second, "VS-2-01", Some(3)))
+            .await
+            .unwrap(),
+        SaveOutcome::NotOpen
+    );
+    assert_eq!(
+        store.save_comment(&second, "vision", "x").await.unwrap(),
+        SaveOutcome::NotOpen
+    );
+    assert_eq!(
+        store.submit(&first, &[]).await.unwrap(),
+        SaveOutcome::NotOpen
+    );
+    // Closing keeps what was saved.
+    assert_eq!(store.draft_answers(&first).await.unwrap().len(), 2);
+}
+
+async fn submitted_responses_keep_no_link_to_the_invitation(store: Store) {
+    let (assessment, tokens) = open_assessment(&store, &["partner"]).await;
+    let invitation = invitation_id(&store, &tokens[0]).await;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    store
+        .save_answer(save(&invitation, "VS-2-02", Some(5)))
+        .await
+        .unwrap();
+    store
+        .save_answer(save(&invitation, "IT-4-04", Some(1)))
+        .await
+        .unwrap();
+    store
+        .save_answer(save(&invitation, "MG-2-01", None))
+        .await
+        .unwrap();
+    store
+        .save_comment(&invitation, "technology", "More tools")
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.submit(&invitation, &item_ids).await.unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store.submit(&invitation, &item_ids).await.unwrap(),
+        SaveOutcome::AlreadySubmitted
+    );
+    assert_eq!(
+        store
+            .save_answer(save(&invitation, "VS-2-01", Some(3)))
+            .await
+            .unwrap(),
+        SaveOutcome::AlreadySubmitted
+    );
+
+    let responses = store.responses(&assessment).await.unwrap();
+    assert_eq!(responses.len(), 1);
+    let response = &responses[0];
+    assert_eq!(
+        response.attributes,
+        BTreeMap::from([("role".to_owned(), "partner".to_owned())])
+    );
+    assert_eq!(response.submitted_on.len(), 10);
+    let mut expected = vec![0u8; item_ids.len()];
+    expected[model.item_index("VS-2-02").unwrap()] = 5;
+    expected[model.item_index("IT-4-04").unwrap()] = 1;
+    assert_eq!(response.answers, expected);
+    assert_ne!(response.id, invitation);
+    // The drafts are gone once they became a response.
+    assert!(store.draft_answers(&invitation).await.unwrap().is_empty());
+    assert!(store.draft_comments(&invitation).await.unwrap().is_empty());
+    let used = store
+        .invitation_by_token(&hash_token(&tokens[0]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.state, InvitationState::Submitted);
+}
+
+async fn concurrent_answers_are_all_acknowledged_and_kept(store: Store) {
+    let roles = vec!["employee"; 20];
+    let (_, tokens) = open_assessment(&store, &roles).await;
+    let model = builtin_model();
+    let mut invitations = Vec::new();
+    for token in &tokens {
+        invitations.push(invitation_id(&store, token).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for invitation in &invitations {
+        for item in model.items().iter().take(10) {
+            let store = store.clone();
+            let save = save(invitation, item.id.as_str(), Some(3));
+            tasks.spawn(async move { store.save_answer(save).await });
+        }
+    }
+    let outcomes = tasks.join_all().await;
+    assert_eq!(outcomes.len(), 200);
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Ok(SaveOutcome::Saved))),
+        "{outcomes:?}"
+    );
+    for invitation in &invitations {
+        assert_eq!(store.draft_answers(invitation).await.unwrap().len(), 10);
+    }
+}
+
+async fn invitations_are_stored_all_or_none(store: Store) {
+    let (assessment, _) = open_assessment(&store, &[]).await;
+    let duplicate = hash_token("same");
+    let batch = [
+        NewInvitation {
+            token_hash: hash_token("fresh"),
+            attributes: BTreeMap::new(),
+        },
+        NewInvitation {
+            token_hash: duplicate.clone(),
+            attributes: BTreeMap::new(),
+        },
+        NewInvitation {
+            token_hash: duplicate,
+            attributes: BTreeMap::new(),
+        },
+    ];
+    assert!(store.create_invitations(&assessment, &batch).await.is_err());
+    assert!(
+        store
+            .invitation_by_token(&hash_token("fresh"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.participation(&assessment).await.unwrap().is_empty());
+}
+
+async fn participation_counts_invitations_by_state(store: Store) {
+    let (assessment, tokens) = open_assessment(&store, &["partner", "partner", "employee"]).await;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    let first = invitation_id(&store, &tokens[0]).await;
+    store
+        .save_answer(save(&first, "VS-2-01", Some(4)))
+        .await
+        .unwrap();
+    let third = invitation_id(&store, &tokens[2]).await;
+    store.submit(&third, &item_ids).await.unwrap();
+    let rows: Vec<(String, &str, i64)> = store
+        .participation(&assessment)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            (
+                row.attributes["role"].clone(),
+                row.state.as_str(),
+                row.invitations,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("employee".to_owned(), "submitted", 1),
+            ("partner".to_owned(), "pending", 1),
+            ("partner".to_owned(), "started", 1),
+        ]
+    );
+}
