@@ -51,7 +51,7 @@ fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
     Model::parse(&source).map_err(|errors| bad_input(errors.render(&path.display().to_string())))
 }
 
-fn read_model_source(path: &Path) -> anyhow::Result<String> {
+pub fn read_model_source(path: &Path) -> anyhow::Result<String> {
     let file = File::open(path).map_err(|error| {
         bad_input(format!(
             "{}: cannot open the model file: {error}",

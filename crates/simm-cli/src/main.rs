@@ -3,6 +3,7 @@
 
 mod commands;
 mod output;
+mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,14 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Run the web platform.
+    Serve(server::ServeArgs),
+    /// Manage user accounts of the platform.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Score a response sheet: stages per area and overall, gaps, consensus.
     Score {
         /// The response sheet (CSV; comma, semicolon or tab), or - for standard input.
@@ -51,9 +60,38 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input, or generated
+    /// and printed once when standard input is a terminal or empty.
+    Add {
+        email: String,
+        #[arg(long, value_enum)]
+        role: server::RoleArg,
+        #[command(flatten)]
+        database: server::DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (it is shown only once).
+    Create {
+        email: String,
+        #[command(flatten)]
+        database: server::DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand)]
 enum ModelCommand {
     /// Validate a model file.
     Check { file: PathBuf },
+    /// Store a model version on the platform; stored versions never change.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        database: server::DatabaseArgs,
+    },
     /// Print a model for people (markdown) or programs (json).
     Show {
         #[arg(long)]
@@ -83,7 +121,19 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Show { model, format }) => {
             commands::model_show(model.as_deref(), matches!(format, ModelFormat::Json))
         }
+        Command::Model(ModelCommand::Import { file, database }) => {
+            server::model_import(&file, &database)
+        }
         Command::Template { model } => commands::template(model.as_deref()),
+        Command::Serve(args) => server::serve(args),
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            database,
+        }) => server::user_add(&email, role, &database),
+        Command::Token(TokenCommand::Create { email, database }) => {
+            server::token_create(&email, &database)
+        }
         Command::Score {
             responses,
             model,

@@ -489,6 +489,52 @@ fn fingerprint(id: &str) -> u128 {
     (u128::from(first.finish()) << 64) | u128::from(second.finish())
 }
 
+/// One respondent's row to write: id, the model's attributes in model
+/// order, and one answer slot per model item.
+pub struct SheetRow<'a> {
+    pub respondent: &'a str,
+    pub attributes: Vec<Option<&'a str>>,
+    pub answers: Vec<Option<Answer>>,
+}
+
+/// Writes a response sheet in the format [`read_sheet`] reads, with the
+/// header of [`template`]. Cells that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL)
+/// are prefixed with an apostrophe.
+pub fn write_sheet<'a>(model: &Model, rows: impl IntoIterator<Item = SheetRow<'a>>) -> String {
+    let mut out = template(model).into_bytes();
+    let mut writer = csv::Writer::from_writer(&mut out);
+    let mut record: Vec<String> = Vec::new();
+    for row in rows {
+        record.clear();
+        record.push(neutralise_formula(row.respondent));
+        record.extend(
+            row.attributes
+                .iter()
+                .map(|value| neutralise_formula(value.unwrap_or_default())),
+        );
+        record.extend(
+            row.answers
+                .iter()
+                .map(|answer| answer.map_or_else(String::new, |a| a.get().to_string())),
+        );
+        writer
+            .write_record(&record)
+            .expect("writing to memory cannot fail");
+    }
+    writer.flush().expect("writing to memory cannot fail");
+    drop(writer);
+    String::from_utf8(out).expect("the sheet is built from UTF-8 text")
+}
+
+/// Makes a cell safe to open in a spreadsheet.
+pub fn neutralise_formula(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
 /// The header of an empty response sheet for the model: the respondent
 /// column, the attributes, then the items, in model order.
 pub fn template(model: &Model) -> String {
@@ -689,6 +735,42 @@ practice = "p"
             ("a", b','),
         ] {
             assert_eq!(detect_delimiter(header.as_bytes()), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn written_sheets_read_back_and_formulas_are_neutralised() {
+        let model = Model::parse(MODEL).unwrap();
+        let rows = [
+            SheetRow {
+                respondent: "a1",
+                attributes: vec![Some("partner"), Some("=HYPERLINK(\"x\")")],
+                answers: vec![Answer::new(3, 5), None],
+            },
+            SheetRow {
+                respondent: "a2",
+                attributes: vec![None, Some("Sales, North")],
+                answers: vec![None, Answer::new(5, 5)],
+            },
+        ];
+        let sheet = write_sheet(&model, rows);
+        assert_eq!(
+            sheet,
+            "respondent,role,unit,A-2-01,A-2-02\na1,partner,\"'=HYPERLINK(\"\"x\"\")\",3,\na2,,\"Sales, North\",,5\n"
+        );
+        check(
+            &sheet,
+            Ok(&["a1 partner '=HYPERLINK(\"x\") 3,-", "a2 - Sales, North -,5"]),
+        );
+        for (cell, expected) in [
+            ("-1", "'-1"),
+            ("@x", "'@x"),
+            ("+", "'+"),
+            ("\tx", "'\tx"),
+            ("ok", "ok"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise_formula(cell), expected);
         }
     }
 

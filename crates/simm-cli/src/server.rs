@@ -1,0 +1,293 @@
+//! The platform's commands: `serve`, `user add`, `token create` and
+//! `model import`. Settings come from flags, then `SIMM_*` environment
+//! variables, then an optional TOML config file, then defaults.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use simm_store::{Role, Store};
+use simm_web::{AppState, Config};
+
+use crate::commands::BadInput;
+
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const DEFAULT_DATABASE: &str = "sqlite://simm.db";
+
+#[derive(Args, Clone, Default)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://FILE (the default, simm.db) or postgres://…
+    #[arg(long, env = "SIMM_DATABASE")]
+    pub database: Option<String>,
+    /// A TOML file with `bind`, `database`, `public_url` and
+    /// `trust_forwarded_for`; flags and SIMM_* variables take precedence.
+    #[arg(long, env = "SIMM_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SIMM_BIND")]
+    bind: Option<String>,
+    /// The address people use to reach the server (for invitation links),
+    /// e.g. https://simm.example.com; defaults to http://BIND.
+    #[arg(long, env = "SIMM_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Create demo data (a consultant and a synthetic organisation) when absent.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Consultant,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Consultant => Role::Consultant,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    bind: Option<String>,
+    database: Option<String>,
+    public_url: Option<String>,
+}
+
+fn read_config(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
+    let Some(path) = path else {
+        return Ok(ConfigFile::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        BadInput(format!(
+            "{}: cannot read the config file: {error}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|error| {
+        let place = error.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            format!(
+                "{}:{}",
+                before.matches('\n').count() + 1,
+                before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1
+            )
+        });
+        BadInput(format!(
+            "{}:{}: {}",
+            path.display(),
+            place.unwrap_or_else(|| "1:1".into()),
+            error.message()
+        ))
+        .into()
+    })
+}
+
+fn database_url(args: &DatabaseArgs, file: &ConfigFile) -> String {
+    args.database
+        .clone()
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_owned())
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn connect(url: &str) -> anyhow::Result<Store> {
+    Store::connect(url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(url)))
+}
+
+/// A database URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let file = read_config(args.database.config.as_deref())?;
+    let bind = args
+        .bind
+        .or(file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+    let address: SocketAddr = bind.parse().map_err(|_| {
+        BadInput(format!(
+            "--bind {bind:?} is not an address such as 127.0.0.1:8080"
+        ))
+    })?;
+    let url = database_url(&args.database, &file);
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+        let local = listener.local_addr()?;
+        let public_url = args.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{local}"));
+        let store = connect(&url).await?;
+        let builtin = simm_web::import_builtin_model(&store).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+        let state = AppState::new(store, Config::new(public_url.clone()));
+        if args.demo {
+            let demo = simm_web::demo::ensure_demo(&state, &builtin.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+            match &demo.password {
+                Some(password) => println!("Demo data created. Sign in at {public_url}/login as {} with password {password}", demo.email),
+                None => println!("Demo data is in place. Sign in at {public_url}/login as {} (password as printed when it was created)", demo.email),
+            }
+            for link in &demo.invitation_links {
+                println!("Respondent link: {link}");
+            }
+        }
+        tracing::info!(address = %local, database = %redact(&url), ready_ms = started.elapsed().as_millis() as u64, "simm is serving");
+        println!("simm is serving on {public_url} (ready in {} ms)", started.elapsed().as_millis());
+        simm_web::serve(listener, state, shutdown_signal()).await
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so requests in flight can finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+pub fn user_add(email: &str, role: RoleArg, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let file = read_config(database.config.as_deref())?;
+    let url = database_url(database, &file);
+    let mut password = String::new();
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        stdin
+            .lock()
+            .read_to_string(&mut password)
+            .context("reading the password from standard input")?;
+    }
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let generated = password.is_empty();
+    let password = if generated {
+        simm_web::accounts::generate_password()
+    } else {
+        password
+    };
+    runtime()?.block_on(async {
+        let store = connect(&url).await?;
+        let user = simm_web::accounts::add_user(&store, email, role.into(), &password)
+            .await
+            .map_err(account_error)?;
+        println!("added {} as {}", user.email, user.role.as_str());
+        if generated {
+            println!("password: {password}");
+        }
+        Ok(())
+    })
+}
+
+pub fn token_create(email: &str, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let file = read_config(database.config.as_deref())?;
+    let url = database_url(database, &file);
+    runtime()?.block_on(async {
+        let store = connect(&url).await?;
+        let token = simm_web::accounts::create_token(&store, email)
+            .await
+            .map_err(account_error)?;
+        println!("{token}");
+        Ok(())
+    })
+}
+
+fn account_error(error: simm_web::accounts::AccountError) -> anyhow::Error {
+    use simm_web::accounts::AccountError;
+    match error {
+        AccountError::Store(simm_store::StoreError::Conflict(message)) => BadInput(message).into(),
+        AccountError::Store(other) => anyhow::Error::new(other),
+        AccountError::Hashing(other) => other,
+        bad => BadInput(bad.to_string()).into(),
+    }
+}
+
+pub fn model_import(path: &Path, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let source = crate::commands::read_model_source(path)?;
+    let model = simm_core::Model::parse(&source)
+        .map_err(|errors| BadInput(errors.render(&path.display().to_string())))?;
+    let file = read_config(database.config.as_deref())?;
+    let url = database_url(database, &file);
+    runtime()?.block_on(async {
+        let store = connect(&url).await?;
+        let version =
+            store
+                .store_model_version(&model, &source)
+                .await
+                .map_err(|error| match error {
+                    simm_store::StoreError::Conflict(message) => BadInput(message).into(),
+                    other => anyhow::Error::new(other),
+                })?;
+        println!(
+            "stored model {} {} (content hash {})",
+            version.model_id,
+            version.version,
+            &version.content_hash[..12]
+        );
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_kept_out_of_database_urls() {
+        for (url, expected) in [
+            (
+                "postgres://simm:secret@db:5432/simm",
+                "postgres://simm:***@db:5432/simm",
+            ),
+            ("postgres://simm@db/simm", "postgres://simm:***@db/simm"),
+            ("sqlite://simm.db", "sqlite://simm.db"),
+        ] {
+            assert_eq!(redact(url), expected);
+        }
+    }
+}

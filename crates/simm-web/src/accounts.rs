@@ -1,0 +1,89 @@
+//! User accounts and API tokens, for the command line's `simm user add`
+//! and `simm token create`.
+
+use simm_store::{Role, Store, StoreError, User, hash_token, new_token};
+
+/// Why an account could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0:?} is not an email address")]
+    InvalidEmail(String),
+    #[error("the password is too short: use at least {MIN_PASSWORD_CHARS} characters")]
+    ShortPassword,
+    #[error("no user has the email {0:?}")]
+    UnknownUser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hashing(#[from] anyhow::Error),
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks the shape of an email address; delivery is not our concern.
+pub fn parse_email(text: &str) -> Result<String, AccountError> {
+    let email = text.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(AccountError::InvalidEmail(text.to_owned()))
+    }
+}
+
+pub async fn add_user(
+    store: &Store,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<User, AccountError> {
+    let email = parse_email(email)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::ShortPassword);
+    }
+    let hash = crate::auth::hash_password(password)?;
+    Ok(store.create_user(&email, &hash, role).await?)
+}
+
+/// Creates an API token for the user and returns it; only its hash is
+/// stored, so it is shown once.
+pub async fn create_token(store: &Store, email: &str) -> Result<String, AccountError> {
+    let email = parse_email(email)?;
+    let user = store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AccountError::UnknownUser(email.clone()))?;
+    let token = new_token();
+    store
+        .create_api_token(&user.id, &hash_token(&token))
+        .await?;
+    Ok(token)
+}
+
+/// A random password of 20 letters and digits, for `simm user add` when
+/// none is given.
+pub fn generate_password() -> String {
+    new_token().chars().take(20).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Option<&str>) {
+        assert_eq!(parse_email(text).ok().as_deref(), expected, "{text:?}");
+    }
+
+    #[test]
+    fn emails() {
+        check("Ana@Example.com ", Some("ana@example.com"));
+        check("ana@example", None);
+        check("@example.com", None);
+        check("ana example@x.com", None);
+        check("ana@.com", None);
+    }
+}

@@ -1,0 +1,320 @@
+//! Who is asking: sessions, API tokens, passwords, CSRF and throttling.
+//!
+//! Handlers state what they need through extractors: [`CurrentUser`] for
+//! anyone signed in, [`Consultant`] for consultants and admins, [`Admin`]
+//! for admins, and [`CsrfForm`] for every state-changing form.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use simm_store::{Role, User, hash_token, new_token};
+use subtle::ConstantTimeEq;
+
+use crate::{AppError, AppState};
+
+/// Hashes a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))?;
+    Ok(hash.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A hash of no one's password: checked against when the account does not
+/// exist, so an unknown email and a wrong password take the same time.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&new_token()).expect("hashing a random password works"))
+}
+
+/// The cookie that carries the session token.
+pub fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        "__Host-simm_session"
+    } else {
+        "simm_session"
+    }
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        session_cookie_name(state)
+    )
+}
+
+/// The address a request comes from. `X-Forwarded-For` is believed only
+/// behind a proxy the configuration trusts, since anyone can send it.
+pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(ip) = forwarded
+            .split(',')
+            .next_back()
+            .and_then(|ip| ip.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Checks an email and password, with throttling per account and per
+/// address; on success opens a session and returns its Set-Cookie value.
+pub async fn log_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<(User, String), AppError> {
+    let window = state.config.throttle_window;
+    let email = email.trim().to_lowercase();
+    let account_key = format!("login-account:{email}");
+    let ip_key = ip.map(|ip| format!("login-ip:{ip}"));
+    let refused = || {
+        AppError::TooManyRequests(format!(
+            "too many failed sign-ins; try again in {} minutes",
+            window.as_secs().div_ceil(60)
+        ))
+    };
+    if state.store.failures(&account_key, window).await? >= state.config.login_attempts {
+        return Err(refused());
+    }
+    if let Some(key) = &ip_key
+        && state.store.failures(key, window).await? >= state.config.login_attempts * 5
+    {
+        return Err(refused());
+    }
+    let found = state.store.user_with_password(&email).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |(_, hash)| hash.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    let user = match (found, matches) {
+        (Some((user, _)), true) => user,
+        _ => {
+            state.store.record_failure(&account_key, window).await?;
+            if let Some(key) = &ip_key {
+                state.store.record_failure(key, window).await?;
+            }
+            return Err(AppError::Unauthorized(
+                "the email or the password is wrong".into(),
+            ));
+        }
+    };
+    state.store.clear_failures(&account_key).await?;
+    // A new session id at every sign-in, so a planted cookie is worthless.
+    let token = new_token();
+    state
+        .store
+        .create_session(&hash_token(&token), &user.id, &new_token())
+        .await?;
+    Ok((
+        user,
+        session_cookie(state, &token, state.config.session_absolute.as_secs()),
+    ))
+}
+
+/// Ends the session of the request, if any; returns the Set-Cookie value
+/// that clears the cookie.
+pub async fn log_out(state: &AppState, parts: &Parts) -> Result<String, AppError> {
+    if let Some(token) = session_token(state, parts) {
+        state.store.delete_session(&hash_token(&token)).await?;
+    }
+    Ok(session_cookie(state, "", 0))
+}
+
+fn session_token(state: &AppState, parts: &Parts) -> Option<String> {
+    let name = session_cookie_name(state);
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Someone signed in, by session cookie or API token.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    /// The session's CSRF token; `None` for API tokens, which are not sent
+    /// by browsers on their own and so need none.
+    pub csrf_token: Option<String>,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(current) = parts.extensions.get::<CurrentUser>() {
+            return Ok(current.clone());
+        }
+        let current = if let Some(token) = bearer_token(parts) {
+            let user = state
+                .store
+                .user_by_api_token(&hash_token(token))
+                .await?
+                .ok_or_else(|| AppError::Unauthorized("the API token is not valid".into()))?;
+            CurrentUser {
+                user,
+                csrf_token: None,
+            }
+        } else {
+            let token = session_token(state, parts)
+                .ok_or_else(|| AppError::Unauthorized("sign in first".into()))?;
+            let session = state
+                .store
+                .session(
+                    &hash_token(&token),
+                    state.config.session_idle,
+                    state.config.session_absolute,
+                )
+                .await?
+                .ok_or_else(|| {
+                    AppError::Unauthorized("the session has ended; sign in again".into())
+                })?;
+            CurrentUser {
+                user: session.user,
+                csrf_token: Some(session.csrf_token),
+            }
+        };
+        parts.extensions.insert(current.clone());
+        Ok(current)
+    }
+}
+
+/// A consultant or an admin.
+pub struct Consultant(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Consultant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        match current.user.role {
+            Role::Consultant | Role::Admin => Ok(Consultant(current)),
+            Role::Viewer => Err(AppError::Forbidden(
+                "only consultants may do this; viewers can read results".into(),
+            )),
+        }
+    }
+}
+
+/// An admin.
+pub struct Admin(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        if current.user.role == Role::Admin {
+            Ok(Admin(current))
+        } else {
+            Err(AppError::Forbidden("only admins may do this".into()))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A URL-encoded form from a signed-in user whose hidden `csrf` field
+/// matches the session's token, compared in constant time.
+pub struct CsrfForm<T> {
+    pub user: CurrentUser,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, state.config.body_limit)
+            .await
+            .map_err(|_| AppError::bad_request("the form is too large or was cut off"))?;
+        if let Some(expected) = &user.csrf_token {
+            let given: CsrfField = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| AppError::bad_request(format!("the form is malformed: {e}")))?;
+            if !bool::from(given.csrf.as_bytes().ct_eq(expected.as_bytes())) {
+                return Err(AppError::Forbidden("the form has expired or did not come from this site; reload the page and try again".into()));
+            }
+        }
+        let form = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::bad_request(format!("the form is malformed: {e}")))?;
+        Ok(CsrfForm { user, form })
+    }
+}
+
+/// Counts a failed guess at an invitation token from this address and
+/// refuses the request once there are too many. Token guesses are counted
+/// apart from sign-in failures.
+pub async fn count_token_failure(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let Some(ip) = ip else { return Ok(()) };
+    let key = format!("token-ip:{ip}");
+    let failures = state
+        .store
+        .record_failure(&key, state.config.throttle_window)
+        .await?;
+    if failures > state.config.login_attempts * 10 {
+        return Err(AppError::TooManyRequests(
+            "too many unknown links from this address; try again later".into(),
+        ));
+    }
+    Ok(())
+}

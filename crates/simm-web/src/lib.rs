@@ -1,0 +1,150 @@
+//! The simm web platform: server-rendered pages for consultants, viewers
+//! and respondents, and a JSON API, over the store.
+//!
+//! Each feature module has a `router()`; [`router`] merges them behind the
+//! shared layers (security headers, body limit, cross-site check, error
+//! pages). Start-up is [`serve`], which takes a bound listener so tests can
+//! use port 0.
+
+pub mod accounts;
+mod api;
+mod assets;
+mod auth;
+mod console;
+pub mod demo;
+mod error;
+mod respond;
+mod results;
+mod security;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use simm_core::Model;
+use simm_store::Store;
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+
+/// Settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address people reach the server at, e.g. `https://simm.example.com`;
+    /// invitation links are built from it.
+    pub public_url: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Failed logins per account or address within `throttle_window`
+    /// before further attempts are refused.
+    pub login_attempts: i64,
+    pub throttle_window: Duration,
+}
+
+impl Config {
+    pub fn new(public_url: impl Into<String>) -> Config {
+        Config {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            body_limit: 1 << 20,
+            session_idle: Duration::from_secs(2 * 3600),
+            session_absolute: Duration::from_secs(12 * 3600),
+            login_attempts: 10,
+            throttle_window: Duration::from_secs(15 * 60),
+        }
+    }
+
+    /// Cookies are marked Secure, and take the `__Host-` prefix, when the
+    /// server is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    models: Arc<RwLock<HashMap<String, Arc<Model>>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            models: Arc::default(),
+        }
+    }
+
+    /// The parsed model of a stored model version. Versions never change,
+    /// so each is parsed once per process.
+    pub async fn model(&self, model_version_id: &str) -> Result<Arc<Model>, AppError> {
+        if let Some(model) = self
+            .models
+            .read()
+            .expect("the model cache lock is never poisoned")
+            .get(model_version_id)
+        {
+            return Ok(model.clone());
+        }
+        let model = self.store.model(model_version_id).await?.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "model version {model_version_id} is missing"
+            ))
+        })?;
+        let model = Arc::new(model);
+        self.models
+            .write()
+            .expect("the model cache lock is never poisoned")
+            .insert(model_version_id.to_owned(), model.clone());
+        Ok(model)
+    }
+}
+
+/// All routes with their layers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .merge(console::router())
+        .merge(respond::router())
+        .merge(api::router())
+        .merge(assets::router())
+        .layer(axum::middleware::from_fn(error::html_error_pages))
+        .layer(axum::middleware::from_fn(
+            security::refuse_cross_site_writes,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(security::span_without_secrets),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    state.store.close().await;
+    Ok(())
+}
+
+/// Stores the built-in model on first start, so assessments can use it.
+pub async fn import_builtin_model(store: &Store) -> Result<simm_store::ModelVersion, AppError> {
+    let model = simm_core::builtin_model();
+    Ok(store
+        .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
+        .await?)
+}

@@ -1,0 +1,100 @@
+//! Results of an assessment over its submitted responses, under the
+//! anonymity rule: fewer respondents than the frozen threshold show only
+//! their count.
+
+use std::sync::Arc;
+
+use simm_core::{Answer, GroupTallies, Model, Results, Tally, did_you_mean};
+use simm_store::{Assessment, StoredResponse};
+
+use crate::{AppError, AppState};
+
+pub enum AssessmentResults {
+    /// Too few submitted responses to show anything but their number.
+    Hidden {
+        respondents: u64,
+        anonymity_min: u32,
+    },
+    Shown(Box<Results>),
+}
+
+/// The answers of a stored response as engine answers.
+pub fn answers_of(model: &Model, response: &StoredResponse) -> Vec<Option<Answer>> {
+    let points = model.scale().points;
+    (0..model.items().len())
+        .map(|index| {
+            response
+                .answers
+                .get(index)
+                .and_then(|value| Answer::new(*value, points))
+        })
+        .collect()
+}
+
+/// Scores the submitted responses of an assessment, optionally broken
+/// down by an attribute of the model.
+pub async fn assessment_results(
+    state: &AppState,
+    assessment: &Assessment,
+    group_by: Option<&str>,
+) -> Result<(Arc<Model>, AssessmentResults), AppError> {
+    let model = state.model(&assessment.model_version_id).await?;
+    let attribute = group_by
+        .map(|name| {
+            model.attribute(name).map(|a| a.id.clone()).ok_or_else(|| {
+                let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
+                    .map(|a| format!("; did you mean {a:?}?"))
+                    .unwrap_or_default();
+                AppError::bad_request(format!(
+                    "the model has no attribute {name:?} to group by{hint}"
+                ))
+            })
+        })
+        .transpose()?;
+    let responses = state.store.responses(&assessment.id).await?;
+    let anonymity_min = assessment
+        .anonymity_min
+        .unwrap_or(model.scoring().anonymity_min.get());
+    if (responses.len() as u64) < u64::from(anonymity_min) {
+        return Ok((
+            model,
+            AssessmentResults::Hidden {
+                respondents: responses.len() as u64,
+                anonymity_min,
+            },
+        ));
+    }
+    let mut total = Tally::new(&model);
+    let mut groups = attribute.map(|attribute| GroupTallies::new(&model, attribute));
+    for response in &responses {
+        let answers = answers_of(&model, response);
+        total.add(&answers);
+        if let Some(groups) = &mut groups {
+            let value = response
+                .attributes
+                .get(groups.attribute().as_str())
+                .map(String::as_str);
+            groups.add(value, &answers);
+        }
+    }
+    let results = match &groups {
+        Some(groups) => simm_core::score_grouped(&model, &total, groups),
+        None => simm_core::score(&model, &total),
+    };
+    Ok((model, AssessmentResults::Shown(Box::new(results))))
+}
+
+/// The submitted responses as a response sheet in the engine's input
+/// format, so that `simm score` on the download gives the web's results.
+pub fn responses_sheet(model: &Model, responses: &[StoredResponse]) -> String {
+    let rows = responses.iter().map(|response| simm_sheet::SheetRow {
+        respondent: &response.id,
+        attributes: model
+            .attributes()
+            .iter()
+            .map(|a| response.attributes.get(a.id.as_str()).map(String::as_str))
+            .collect(),
+        answers: answers_of(model, response),
+    });
+    simm_sheet::write_sheet(model, rows)
+}

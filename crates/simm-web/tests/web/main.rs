@@ -1,0 +1,234 @@
+//! Integration tests of the web platform: one test binary, each test with
+//! its own server on port 0 and a fresh database.
+
+mod api;
+mod console;
+mod respond;
+
+use std::time::Duration;
+
+use simm_store::{Role, Store, new_id};
+use simm_web::{AppState, Config};
+
+pub struct TestApp {
+    /// e.g. http://127.0.0.1:41234
+    pub address: String,
+    pub store: Store,
+    pub state: AppState,
+    /// The id of the built-in model's stored version.
+    pub builtin_model_version: String,
+}
+
+/// Which database a test app runs on.
+#[derive(Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Backend::Sqlite).await
+}
+
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    let url = match backend {
+        Backend::Sqlite => {
+            let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-tests");
+            std::fs::create_dir_all(&folder).unwrap();
+            format!(
+                "sqlite://{}",
+                folder.join(format!("{}.db", new_id())).display()
+            )
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL").expect(
+                "SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL",
+            );
+            let name = format!("simm_test_{}", new_id());
+            let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+        }
+    };
+    let store = Store::connect(&url).await.unwrap();
+    let builtin = simm_web::import_builtin_model(&store).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = Config::new(address.clone());
+    // Tests sign in many times from one address.
+    config.login_attempts = 5;
+    config.throttle_window = Duration::from_secs(900);
+    let state = AppState::new(store.clone(), config);
+    let served = state.clone();
+    tokio::spawn(async move {
+        simm_web::serve(listener, served, std::future::pending())
+            .await
+            .unwrap()
+    });
+    TestApp {
+        address,
+        store,
+        state,
+        builtin_model_version: builtin.id,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A client that keeps cookies and does not follow redirects, so tests
+    /// see them.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Adds a user with a known password and returns the email.
+    pub async fn add_user(&self, role: Role) -> (String, String) {
+        let email = format!("{}@example.com", &new_id()[..12]);
+        let password = "correct horse battery staple".to_owned();
+        simm_web::accounts::add_user(&self.store, &email, role, &password)
+            .await
+            .unwrap();
+        (email, password)
+    }
+
+    /// A client signed in as a new user of the role.
+    pub async fn signed_in(&self, role: Role) -> (reqwest::Client, String) {
+        let (email, password) = self.add_user(role).await;
+        let client = self.client();
+        let response = client
+            .post(self.url("/login"))
+            .form(&[("email", &email), ("password", &password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "signing in as {email}");
+        (client, email)
+    }
+
+    /// An API token for a new user of the role.
+    pub async fn api_token(&self, role: Role) -> String {
+        let (email, _) = self.add_user(role).await;
+        simm_web::accounts::create_token(&self.store, &email)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_session_cookie_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    let (client, email) = app.signed_in(Role::Consultant).await;
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains(&email));
+    let out = client.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    let after = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+    assert_eq!(after.headers()["location"], "/login");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_throttled() {
+    let app = spawn_app().await;
+    let (email, password) = app.add_user(Role::Consultant).await;
+    let client = app.client();
+    for _ in 0..5 {
+        let response = client
+            .post(app.url("/login"))
+            .form(&[("email", &email), ("password", &"wrong".to_owned())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("the email or the password is wrong")
+        );
+    }
+    let response = client
+        .post(app.url("/login"))
+        .form(&[("email", &email), ("password", &password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    // An unknown account gets the same answer as a wrong password.
+    let response = client
+        .post(app.url("/login"))
+        .form(&[("email", "nobody@example.com"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let response = app.client().get(app.url("/login")).send().await.unwrap();
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "script-src 'self'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "a@b.co"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "a@b.co"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let body = "x".repeat(2 << 20);
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
