@@ -953,6 +953,51 @@ impl Store {
         });
         Ok(())
     }
+
+    /// The users granted access to an organisation, by email. Admins see
+    /// every organisation and appear only when granted explicitly.
+    pub async fn users_with_access(&self, organization_id: &str) -> Result<Vec<User>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT u.id, u.email, u.role FROM organization_access a JOIN users u ON u.id = a.user_id
+                 WHERE a.organization_id = $1 ORDER BY u.email",
+            )
+            .bind(organization_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(user_from_row).collect()
+        })
+    }
+
+    /// How many responses an assessment has received, without loading them.
+    pub async fn response_count(&self, assessment_id: &str) -> Result<i64> {
+        on_pool!(&self.pool, |pool| {
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE assessment_id = $1")
+                    .bind(assessment_id)
+                    .fetch_one(pool)
+                    .await?;
+            Ok(count)
+        })
+    }
+
+    /// The name of the organisation an assessment belongs to, for the pages
+    /// of its respondents, who have no account to scope the look-up by.
+    /// `None` when the assessment does not exist.
+    pub async fn organization_name_of_assessment(
+        &self,
+        assessment_id: &str,
+    ) -> Result<Option<String>> {
+        on_pool!(&self.pool, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT o.name FROM assessments a JOIN organizations o ON o.id = a.organization_id
+                 WHERE a.id = $1",
+            )
+            .bind(assessment_id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
 }
 
 async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {

@@ -63,6 +63,8 @@ on_both_backends!(
     concurrent_answers_are_all_acknowledged_and_kept,
     invitations_are_stored_all_or_none,
     participation_counts_invitations_by_state,
+    access_is_listed_and_responses_counted,
+    respondents_see_the_organization_name,
 );
 
 async fn consultant(store: &Store, email: &str) -> simm_store::User {
@@ -632,5 +634,65 @@ async fn participation_counts_invitations_by_state(store: Store) {
             ("partner".to_owned(), "pending", 1),
             ("partner".to_owned(), "started", 1),
         ]
+    );
+}
+
+async fn access_is_listed_and_responses_counted(store: Store) {
+    let (assessment, _) = open_assessment(&store, &[]).await;
+    let organization_id = store
+        .assessment(&assessment)
+        .await
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    let viewer = store
+        .create_user("vera@example.com", "hash", Role::Viewer)
+        .await
+        .unwrap();
+    store
+        .grant_access(&organization_id, &viewer.id)
+        .await
+        .unwrap();
+    // Granting twice changes nothing.
+    store
+        .grant_access(&organization_id, &viewer.id)
+        .await
+        .unwrap();
+    let users = store.users_with_access(&organization_id).await.unwrap();
+    assert_eq!(users.len(), 2, "{users:?}");
+    assert!(users.contains(&viewer));
+    assert!(users.iter().any(|user| user.role == Role::Consultant));
+    assert!(store.users_with_access("missing").await.unwrap().is_empty());
+
+    assert_eq!(store.response_count(&assessment).await.unwrap(), 0);
+    let response = simm_store::NewResponse {
+        attributes: BTreeMap::new(),
+        submitted_on: simm_store::today(),
+        answers: vec![3; builtin_model().items().len()],
+    };
+    store
+        .insert_responses(&assessment, &[response.clone(), response])
+        .await
+        .unwrap();
+    assert_eq!(store.response_count(&assessment).await.unwrap(), 2);
+    assert_eq!(store.response_count("missing").await.unwrap(), 0);
+}
+
+async fn respondents_see_the_organization_name(store: Store) {
+    let (assessment, _) = open_assessment(&store, &["partner"]).await;
+    assert_eq!(
+        store
+            .organization_name_of_assessment(&assessment)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Acme")
+    );
+    assert_eq!(
+        store
+            .organization_name_of_assessment("missing")
+            .await
+            .unwrap(),
+        None
     );
 }

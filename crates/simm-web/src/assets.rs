@@ -9,11 +9,18 @@ use axum::routing::get;
 use crate::{AppError, AppState};
 
 /// (name, content type, bytes) of every asset.
-const ASSETS: &[(&str, &str, &[u8])] = &[(
-    "simm.css",
-    "text/css; charset=utf-8",
-    include_bytes!("../assets/simm.css"),
-)];
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "simm.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/simm.css"),
+    ),
+    (
+        "respond.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/respond.js"),
+    ),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))

@@ -318,3 +318,74 @@ pub async fn count_token_failure(state: &AppState, ip: Option<IpAddr>) -> Result
     }
     Ok(())
 }
+
+/// Checks a signed-in user's current password, e.g. before changing it.
+/// Wrong guesses count against the account like failed sign-ins, so a
+/// session left open cannot be used to guess the password; once too many
+/// have failed, the check is refused.
+pub async fn check_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+) -> Result<bool, AppError> {
+    let window = state.config.throttle_window;
+    let account_key = format!("login-account:{}", user.email);
+    if state.store.failures(&account_key, window).await? >= state.config.login_attempts {
+        return Err(AppError::TooManyRequests(format!(
+            "too many wrong passwords; try again in {} minutes",
+            window.as_secs().div_ceil(60)
+        )));
+    }
+    let Some((_, hash)) = state.store.user_with_password(&user.email).await? else {
+        return Ok(false);
+    };
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    if matches {
+        state.store.clear_failures(&account_key).await?;
+    } else {
+        state.store.record_failure(&account_key, window).await?;
+    }
+    Ok(matches)
+}
+
+/// API writes authorised by a session cookie (rather than a bearer token)
+/// must carry the session's CSRF token in an `X-CSRF-Token` header, since a
+/// browser sends the cookie on its own. Respondent routes use no session
+/// and are left alone.
+pub async fn api_session_writes_need_csrf(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let safe = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if safe || request.uri().path().starts_with("/api/v1/r/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if bearer_token(&parts).is_none()
+        && let Ok(CurrentUser {
+            csrf_token: Some(expected),
+            ..
+        }) = CurrentUser::from_request_parts(&mut parts, &state).await
+    {
+        let given = parts
+            .headers
+            .get("x-csrf-token")
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        if !bool::from(given.ct_eq(expected.as_bytes())) {
+            return AppError::Forbidden(
+                "API writes signed in through the browser need the X-CSRF-Token header; scripts should use an API token".into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}

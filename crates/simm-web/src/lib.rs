@@ -112,7 +112,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(console::router())
         .merge(respond::router())
-        .merge(api::router())
+        .merge(
+            api::router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::api_session_writes_need_csrf,
+            )),
+        )
         .merge(assets::router())
         .layer(axum::middleware::from_fn(error::html_error_pages))
         .layer(axum::middleware::from_fn(

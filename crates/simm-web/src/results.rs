@@ -98,3 +98,28 @@ pub fn responses_sheet(model: &Model, responses: &[StoredResponse]) -> String {
     });
     simm_sheet::write_sheet(model, rows)
 }
+
+/// The submitted responses as a sheet for download, once there are enough
+/// of them to show results: below the threshold the rows would be the
+/// answers of a handful of known people.
+pub async fn responses_download(
+    state: &AppState,
+    assessment: &Assessment,
+) -> Result<String, AppError> {
+    let model = state.model(&assessment.model_version_id).await?;
+    let anonymity_min = assessment
+        .anonymity_min
+        .unwrap_or(model.scoring().anonymity_min.get());
+    let responses = state.store.responses(&assessment.id).await?;
+    if (responses.len() as u64) < u64::from(anonymity_min) {
+        return Err(hidden_conflict(responses.len() as u64, anonymity_min));
+    }
+    Ok(responses_sheet(&model, &responses))
+}
+
+/// Why results or responses are withheld.
+pub fn hidden_conflict(respondents: u64, anonymity_min: u32) -> AppError {
+    AppError::conflict(format!(
+        "{respondents} submitted; results appear from {anonymity_min} respondents, to protect their anonymity"
+    ))
+}

@@ -1,1 +1,871 @@
-//! Tests of the api module.
+//! Tests of the consultant and viewer JSON API under /api/v1: the whole
+//! flow, every refusal with its message, tenancy, roles, credentials, and
+//! the OpenAPI document against what the server answers.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use simm_core::{Answer, AttributeId, GroupTallies, Tally};
+use simm_store::Role;
+
+use crate::{Backend, TestApp, spawn_app, spawn_app_on};
+
+/// A request to the API as the holder of `token` (none: anonymous), with a
+/// JSON body, or a raw one when `body` is a string that is not JSON.
+pub async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app.client().request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// Sends a body as it is, with a content type.
+async fn call_raw(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (u16, Value) {
+    let response = app
+        .client()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let (status, body) = call(app, Some(token), Method::GET, path, None).await;
+    assert_eq!(status, 200, "GET {path}: {body}");
+    body
+}
+
+async fn get_text(app: &TestApp, token: &str, path: &str) -> String {
+    let response = app
+        .client()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    response.text().await.unwrap()
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value, expected: u16) -> Value {
+    let (status, answer) = call(app, Some(token), Method::POST, path, Some(body)).await;
+    assert_eq!(status, expected, "POST {path}: {answer}");
+    answer
+}
+
+/// An organisation with an assessment, made through the API by the
+/// consultant with `token`: (organisation id, assessment id).
+pub async fn organization_with_assessment(app: &TestApp, token: &str) -> (String, String) {
+    let organization = post(
+        app,
+        token,
+        "/api/v1/organizations",
+        json!({"name": "Acme"}),
+        201,
+    )
+    .await;
+    let org = organization["id"].as_str().unwrap().to_owned();
+    let assessment = post(
+        app,
+        token,
+        &format!("/api/v1/organizations/{org}/assessments"),
+        json!({"title": "Baseline"}),
+        201,
+    )
+    .await;
+    (org, assessment["id"].as_str().unwrap().to_owned())
+}
+
+/// The answer respondent `r` gives to item `i`: a spread of values, some
+/// "don't know" (`Some(None)`) and some left out (`None`).
+fn answer_of(r: usize, i: usize, points: u8) -> Option<Option<u8>> {
+    match (r * 7 + i * 3) % 13 {
+        0 => None,
+        1 => Some(None),
+        n => Some(Some((((n + r) % usize::from(points)) + 1) as u8)),
+    }
+}
+
+const ROLES: [&str; 7] = [
+    "executive",
+    "manager",
+    "manager",
+    "employee",
+    "employee",
+    "employee",
+    "partner",
+];
+
+async fn whole_flow(app: TestApp) {
+    let model = simm_core::builtin_model();
+    let points = model.scale().points;
+    let token = app.api_token(Role::Consultant).await;
+
+    // Organisation.
+    let organization = post(
+        &app,
+        &token,
+        "/api/v1/organizations",
+        json!({"name": "  Acme Logistics ", "industry": "Logistics", "country": "NL"}),
+        201,
+    )
+    .await;
+    let org = organization["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        organization,
+        json!({"id": org, "name": "Acme Logistics", "industry": "Logistics", "size": null, "country": "NL"})
+    );
+    assert_eq!(
+        get(&app, &token, "/api/v1/organizations").await,
+        json!([organization])
+    );
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/organizations/{org}")).await,
+        organization
+    );
+
+    // Assessment, on the newest version of the built-in model.
+    let assessment = post(
+        &app,
+        &token,
+        &format!("/api/v1/organizations/{org}/assessments"),
+        json!({"title": "Baseline 2026"}),
+        201,
+    )
+    .await;
+    let id = assessment["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        assessment,
+        json!({
+            "id": id, "title": "Baseline 2026", "state": "draft",
+            "model": {"id": "smartsourcing", "version": model.version()},
+            "anonymity_min": null, "organization_id": org,
+        })
+    );
+    let exact = post(
+        &app,
+        &token,
+        &format!("/api/v1/organizations/{org}/assessments"),
+        json!({"title": "Pinned", "model": "smartsourcing", "model_version": model.version()}),
+        201,
+    )
+    .await;
+    assert_eq!(exact["model"]["version"], model.version());
+    let listed = get(
+        &app,
+        &token,
+        &format!("/api/v1/organizations/{org}/assessments"),
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(listed.as_array().unwrap().contains(&assessment));
+
+    // Invitations: one per row, then some sharing attributes.
+    let rows: Vec<Value> = ROLES
+        .iter()
+        .enumerate()
+        .map(|(n, role)| json!({"role": role.to_uppercase(), "unit": format!("Unit {}", n % 2)}))
+        .collect();
+    let created = post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/invitations"),
+        json!({"rows": rows}),
+        201,
+    )
+    .await;
+    let invitations = created["invitations"].as_array().unwrap().clone();
+    assert_eq!(invitations.len(), ROLES.len());
+    for (invitation, role) in invitations.iter().zip(ROLES) {
+        let token = invitation["token"].as_str().unwrap();
+        assert_eq!(invitation["url"], format!("{}/r/{token}", app.address));
+        assert_eq!(invitation["attributes"]["role"], role, "canonical spelling");
+    }
+    let extra = post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/invitations"),
+        json!({"count": 2, "attributes": {"role": "Partner"}}),
+        201,
+    )
+    .await;
+    assert_eq!(extra["invitations"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        extra["invitations"][1]["attributes"],
+        json!({"role": "partner"})
+    );
+
+    // Opening freezes the model's anonymity threshold.
+    let opened = post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/open"),
+        json!(null),
+        200,
+    )
+    .await;
+    let k = model.scoring().anonymity_min.get();
+    assert_eq!(opened["state"], "open");
+    assert_eq!(opened["anonymity_min"], k);
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/assessments/{id}")).await,
+        opened
+    );
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/assessments/{id}/results")).await,
+        json!({"respondents": 0, "suppressed": true, "anonymity_min": k})
+    );
+
+    // Respondents answer through their API; the last one only starts.
+    let mut expected_total = Tally::new(&model);
+    let mut expected_groups = GroupTallies::new(&model, AttributeId::parse("role").unwrap());
+    for (r, invitation) in invitations.iter().enumerate() {
+        let respondent = invitation["token"].as_str().unwrap();
+        let mut answers = vec![None; model.items().len()];
+        for (i, item) in model.items().iter().enumerate() {
+            let Some(value) = answer_of(r, i, points) else {
+                continue;
+            };
+            let (status, body) = call(
+                &app,
+                None,
+                Method::PUT,
+                &format!("/api/v1/r/{respondent}/answers/{}", item.id),
+                Some(json!({ "value": value })),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            answers[i] = value.and_then(|v| Answer::new(v, points));
+        }
+        if r == invitations.len() - 1 {
+            break;
+        }
+        let (status, body) = call(
+            &app,
+            None,
+            Method::POST,
+            &format!("/api/v1/r/{respondent}/submit"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        expected_total.add(&answers);
+        expected_groups.add(Some(ROLES[r]), &answers);
+    }
+    let submitted = (ROLES.len() - 1) as i64;
+    assert!(
+        submitted >= i64::from(k),
+        "enough respondents to show results"
+    );
+
+    let participation = get(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/participation"),
+    )
+    .await;
+    assert_eq!(participation["invitations"], ROLES.len() + 2);
+    assert_eq!(participation["started"], 1);
+    assert_eq!(participation["submitted"], submitted);
+    let groups = participation["by_group"].as_array().unwrap();
+    let partners = groups
+        .iter()
+        .find(|g| g["attributes"] == json!({"role": "partner"}))
+        .unwrap();
+    assert_eq!(
+        partners,
+        &json!({"attributes": {"role": "partner"}, "pending": 2, "started": 0, "submitted": 0})
+    );
+    let total: i64 = groups
+        .iter()
+        .map(|g| {
+            g["pending"].as_i64().unwrap()
+                + g["started"].as_i64().unwrap()
+                + g["submitted"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(total, ROLES.len() as i64 + 2);
+
+    // Results are the engine's, exactly.
+    // Results are the engine's, exactly: the same bytes as serialising
+    // simm_core's results (compared as text, since parsing JSON numbers
+    // may round the last bit).
+    let text = get_text(&app, &token, &format!("/api/v1/assessments/{id}/results")).await;
+    let engine = simm_core::score(&model, &expected_total);
+    assert_eq!(text, serde_json::to_string(&engine).unwrap());
+    let results: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(results["respondents"], submitted);
+    let text = get_text(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/results?group_by=role"),
+    )
+    .await;
+    let grouped = simm_core::score_grouped(&model, &expected_total, &expected_groups);
+    assert!(grouped.groups.is_some());
+    assert_eq!(text, serde_json::to_string(&grouped).unwrap());
+
+    // The download is a sheet that scores to the same results.
+    let response = app
+        .client()
+        .get(app.url(&format!("/api/v1/assessments/{id}/responses.csv")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename="),
+        "{disposition}"
+    );
+    let sheet = response.text().await.unwrap();
+    let mut from_sheet = Tally::new(&model);
+    let summary = simm_sheet::read_sheet(sheet.as_bytes(), &model, |row| {
+        from_sheet.add(row.answers);
+    })
+    .unwrap();
+    assert_eq!(summary.rows, submitted as u64);
+    assert_eq!(simm_core::score(&model, &from_sheet), engine);
+
+    // Closing, twice, then the respondent who only started is refused.
+    let closed = post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/close"),
+        json!(null),
+        200,
+    )
+    .await;
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(closed["anonymity_min"], k);
+    post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/close"),
+        json!(null),
+        200,
+    )
+    .await;
+    let last = invitations.last().unwrap()["token"].as_str().unwrap();
+    let (status, _) = call(
+        &app,
+        None,
+        Method::PUT,
+        &format!("/api/v1/r/{last}/answers/{}", model.items()[0].id),
+        Some(json!({"value": 1})),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // A draft cannot be closed: the store's message, as a 409.
+    let draft = exact["id"].as_str().unwrap();
+    let (status, body) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{draft}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        body,
+        json!({"error": "the assessment is draft and cannot become closed"})
+    );
+}
+
+#[tokio::test]
+async fn the_whole_flow_through_the_api_on_sqlite() {
+    whole_flow(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_whole_flow_through_the_api_on_postgres() {
+    whole_flow(spawn_app_on(Backend::Postgres).await).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_message_naming_the_field() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (org, id) = organization_with_assessment(&app, &token).await;
+    let orgs = "/api/v1/organizations".to_owned();
+    let assessments = format!("/api/v1/organizations/{org}/assessments");
+    let invitations = format!("/api/v1/assessments/{id}/invitations");
+    let long_name = format!("{{\"name\": \"{}\"}}", "x".repeat(201));
+    let cases: Vec<(&str, &str, &str)> = vec![
+        // (path, raw JSON body, a part of the expected message)
+        (
+            &orgs,
+            "{\"name\": \"Acme\"",
+            "Failed to parse the request body as JSON",
+        ),
+        (&orgs, "not json", "expected ident at line 1 column 2"),
+        (
+            &orgs,
+            "{\"name\": \"Acme\", \"nmae\": 1}",
+            "unknown field `nmae`",
+        ),
+        (&orgs, "{}", "missing field `name`"),
+        (
+            &orgs,
+            "{\"name\": 7}",
+            "name: invalid type: integer `7`, expected a string",
+        ),
+        (&orgs, "{\"name\": \"   \"}", "name: must not be empty"),
+        (
+            &orgs,
+            &long_name,
+            "name: must be at most 200 characters, not 201",
+        ),
+        (
+            &orgs,
+            "{\"name\": \"A\", \"country\": \"\\u0007\"}",
+            "country: must not contain control characters",
+        ),
+        (&assessments, "{}", "missing field `title`"),
+        (
+            &assessments,
+            "{\"title\": \"\"}",
+            "title: must not be empty",
+        ),
+        (
+            &assessments,
+            "{\"title\": \"T\", \"modle\": \"x\"}",
+            "unknown field `modle`",
+        ),
+        (
+            &assessments,
+            "{\"title\": \"T\", \"model\": \"smartsorcing\"}",
+            "model: no model \"smartsorcing\" is stored; did you mean \"smartsourcing\"?",
+        ),
+        (
+            &assessments,
+            "{\"title\": \"T\", \"model_version\": \"0.0.0-nope\"}",
+            "model_version: model smartsourcing has no version \"0.0.0-nope\"; stored versions: ",
+        ),
+        (
+            &invitations,
+            "{\"count\": 0}",
+            "count: must be 1 to 5000, not 0",
+        ),
+        (
+            &invitations,
+            "{\"count\": 5001}",
+            "count: must be 1 to 5000, not 5001",
+        ),
+        (
+            &invitations,
+            "{\"count\": -1}",
+            "count: invalid value: integer `-1`, expected u32",
+        ),
+        (
+            &invitations,
+            "{\"count\": \"3\"}",
+            "count: invalid type: string \"3\"",
+        ),
+        (&invitations, "{}", "count: is required"),
+        (
+            &invitations,
+            "{\"count\": 1, \"extra\": true}",
+            "unknown field `extra`",
+        ),
+        (
+            &invitations,
+            "{\"count\": 1, \"attributes\": {\"rol\": \"partner\"}}",
+            "attributes.rol: the model has no attribute \"rol\"; did you mean \"role\"?",
+        ),
+        (
+            &invitations,
+            "{\"count\": 1, \"attributes\": {\"role\": \"boss\"}}",
+            "attributes.role: \"boss\" is not a value of role; use one of executive, manager, employee, partner",
+        ),
+        (
+            &invitations,
+            "{\"count\": 1, \"attributes\": {\"role\": 3}}",
+            "attributes.role: invalid type: integer `3`, expected a string",
+        ),
+        (
+            &invitations,
+            "{\"rows\": [{\"role\": \"manager\"}, {}, {}, {\"role\": \"mangaer\"}, {\"role\": \"nobody\"}]}",
+            "rows[3].role: \"mangaer\" is not a value of role; did you mean \"manager\"?",
+        ),
+        (
+            &invitations,
+            "{\"rows\": [{\"team\": \"x\"}]}",
+            "rows[0].team: the model has no attribute \"team\"; its attributes are role, unit",
+        ),
+        (
+            &invitations,
+            "{\"rows\": []}",
+            "rows: must hold 1 to 5000 attribute sets, not 0",
+        ),
+        (
+            &invitations,
+            "{\"count\": 1, \"rows\": [{}]}",
+            "either count (with optional attributes) or rows, not both",
+        ),
+        (
+            &invitations,
+            "{\"rows\": [{}], \"attributes\": {}}",
+            "attributes: goes with count",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (path, body, expected) in &cases {
+        let (status, answer) = call_raw(&app, &token, path, "application/json", body).await;
+        let message = answer["error"].as_str().unwrap_or_default();
+        if status != 400 || !message.contains(expected) {
+            failures.push(format!(
+                "POST {path} {body}\n  expected 400 with {expected:?}\n  got {status} {answer}"
+            ));
+        }
+    }
+    // JSON without its content type, and a form, are refused too.
+    let (status, answer) = call_raw(&app, &token, &orgs, "text/plain", "{\"name\": \"A\"}").await;
+    if status != 400
+        || !answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("application/json")
+    {
+        failures.push(format!("text/plain body: got {status} {answer}"));
+    }
+    let results = format!("/api/v1/assessments/{id}/results");
+    for (query, expected) in [
+        (
+            "?group_by=rol",
+            "the model has no attribute \"rol\" to group by; did you mean \"role\"?",
+        ),
+        (
+            "?group_by=zzz",
+            "the model has no attribute \"zzz\" to group by",
+        ),
+        ("?groupby=role", "unknown field `groupby`"),
+    ] {
+        let (status, answer) = call(
+            &app,
+            Some(&token),
+            Method::GET,
+            &format!("{results}{query}"),
+            None,
+        )
+        .await;
+        let message = answer["error"].as_str().unwrap_or_default();
+        if status != 400 || !message.contains(expected) {
+            failures.push(format!(
+                "GET {results}{query}\n  expected 400 with {expected:?}\n  got {status} {answer}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Nothing was stored by the refused requests.
+    let participation = get(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/participation"),
+    )
+    .await;
+    assert_eq!(participation["invitations"], 0);
+    assert_eq!(get(&app, &token, &orgs).await.as_array().unwrap().len(), 1);
+    // The largest batch is accepted.
+    let created = post(&app, &token, &invitations, json!({"count": 5000}), 201).await;
+    assert_eq!(created["invitations"].as_array().unwrap().len(), 5000);
+}
+
+/// Every route that names an object, for the tenancy and role tests.
+fn routes_with_ids(org: &str, id: &str) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, format!("/api/v1/organizations/{org}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/organizations/{org}/assessments"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{org}/assessments"),
+            Some(json!({"title": "T"})),
+        ),
+        (Method::GET, format!("/api/v1/assessments/{id}"), None),
+        (Method::POST, format!("/api/v1/assessments/{id}/open"), None),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{id}/close"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{id}/invitations"),
+            Some(json!({"count": 1})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{id}/participation"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{id}/results"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{id}/results?group_by=role"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{id}/responses.csv"),
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn another_tenants_objects_are_not_found() {
+    let app = spawn_app().await;
+    let owner = app.api_token(Role::Consultant).await;
+    let other = app.api_token(Role::Consultant).await;
+    let (org, id) = organization_with_assessment(&app, &owner).await;
+    let mut failures = Vec::new();
+    for (org, id) in [(org.as_str(), id.as_str()), ("missing", "missing")] {
+        for (method, path, body) in routes_with_ids(org, id) {
+            let (status, answer) = call(&app, Some(&other), method.clone(), &path, body).await;
+            if status != 404 || answer != json!({"error": "not found"}) {
+                failures.push(format!("{method} {path}: {status} {answer}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "expected 404:\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(get(&app, &other, "/api/v1/organizations").await, json!([]));
+    // The owner's assessment was left alone.
+    let assessment = get(&app, &owner, &format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(assessment["state"], "draft");
+}
+
+#[tokio::test]
+async fn viewers_read_what_they_are_granted_but_never_write_nor_download() {
+    let app = spawn_app().await;
+    let owner = app.api_token(Role::Consultant).await;
+    let (org, id) = organization_with_assessment(&app, &owner).await;
+    let (email, _) = app.add_user(Role::Viewer).await;
+    let viewer = simm_web::accounts::create_token(&app.store, &email)
+        .await
+        .unwrap();
+    // Before the grant, the viewer sees nothing.
+    assert_eq!(get(&app, &viewer, "/api/v1/organizations").await, json!([]));
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        &format!("/api/v1/organizations/{org}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let user = app.store.user_by_email(&email).await.unwrap().unwrap();
+    app.store.grant_access(&org, &user.id).await.unwrap();
+
+    let mut failures = Vec::new();
+    for (method, path, body) in routes_with_ids(&org, &id) {
+        let write = method != Method::GET || path.ends_with("responses.csv");
+        let expected = if write { 403 } else { 200 };
+        let (status, answer) = call(&app, Some(&viewer), method.clone(), &path, body).await;
+        if status != expected {
+            failures.push(format!(
+                "{method} {path}: expected {expected}, got {status} {answer}"
+            ));
+        }
+        if write
+            && answer["error"]
+                .as_str()
+                .is_none_or(|m| !m.contains("only consultants"))
+        {
+            failures.push(format!("{method} {path}: {answer}"));
+        }
+    }
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::POST,
+        "/api/v1/organizations",
+        Some(json!({"name": "V"})),
+    )
+    .await;
+    if status != 403 {
+        failures.push(format!("POST /api/v1/organizations: {status}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(
+        get(&app, &viewer, "/api/v1/organizations")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn credentials_are_required_and_checked() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (org, id) = organization_with_assessment(&app, &token).await;
+    let mut routes = routes_with_ids(&org, &id);
+    routes.push((Method::GET, "/api/v1/organizations".into(), None));
+    routes.push((
+        Method::POST,
+        "/api/v1/organizations".into(),
+        Some(json!({"name": "X"})),
+    ));
+    let mut failures = Vec::new();
+    for (method, path, body) in routes {
+        for (credential, message) in [
+            (None, "sign in first"),
+            (Some("not-a-token"), "the API token is not valid"),
+            (Some(&token[1..]), "the API token is not valid"),
+        ] {
+            let mut request = app.client().request(method.clone(), app.url(&path));
+            if let Some(credential) = credential {
+                request = request.bearer_auth(credential);
+            }
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let answer: Value = response.json().await.unwrap();
+            if status != 401 || answer != json!({ "error": message }) || challenge.is_none() {
+                failures.push(format!(
+                    "{method} {path} with {credential:?}: {status} {answer} {challenge:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // A session cookie works as well as a token.
+    let (client, _) = app.signed_in(Role::Admin).await;
+    let response = client
+        .get(app.url("/api/v1/organizations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let all: Value = response.json().await.unwrap();
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        1,
+        "admins see every organisation"
+    );
+    // The document needs no credentials.
+    let (status, document) = call(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(document["openapi"], "3.1.0");
+}
+
+/// Fills a documented path's parameters with values that reach the
+/// handler: the handler then answers (404 for unknown ids, JSON for every
+/// error), whereas a route the router lacks answers an empty 404 or 405.
+fn probe_path(template: &str) -> String {
+    template
+        .replace("{org}", "missing")
+        .replace("{id}", "missing")
+        .replace("{token}", "missing")
+        .replace("{item}", "VS-2-01")
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_routes_the_server_answers() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (_, document) = call(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12, "{}", paths.len());
+    let mut failures = Vec::new();
+    for (template, item) in paths {
+        assert!(template.starts_with("/api/v1/"), "{template}");
+        let path = probe_path(template);
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let documented = item.get(method).is_some();
+            let mut request = app
+                .client()
+                .request(method.to_uppercase().parse().unwrap(), app.url(&path))
+                .bearer_auth(&token);
+            if method != "get" {
+                request = request.json(&json!({}));
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            let answered = status != 405 && !(status == 404 && body.is_empty());
+            if documented != answered {
+                failures.push(format!(
+                    "{} {template}: documented {documented}, server answered {status} {body:?}",
+                    method.to_uppercase()
+                ));
+            }
+            if documented && status >= 400 {
+                let error: Value = serde_json::from_str(&body).unwrap_or_default();
+                if !error["error"].is_string() {
+                    failures.push(format!(
+                        "{method} {template}: error body {body:?} is not {{error}}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The bearer scheme is declared and applies by default.
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer", "description": "An API token from `simm token create EMAIL`."})
+    );
+    assert!(
+        document["security"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"bearer": []}))
+    );
+}

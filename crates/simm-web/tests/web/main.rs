@@ -1,7 +1,9 @@
 //! Integration tests of the web platform: one test binary, each test with
 //! its own server on port 0 and a fresh database.
 
+mod access;
 mod api;
+mod browser;
 mod console;
 mod respond;
 
@@ -131,8 +133,15 @@ async fn signing_in_sets_a_session_cookie_and_signing_out_ends_it() {
     let (client, email) = app.signed_in(Role::Consultant).await;
     let home = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(home.status(), 200);
-    assert!(home.text().await.unwrap().contains(&email));
-    let out = client.post(app.url("/logout")).send().await.unwrap();
+    let page = home.text().await.unwrap();
+    assert!(page.contains(&email));
+    let csrf = console::csrf_in(&page);
+    let out = client
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
     let after = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(after.status(), 303);
@@ -231,4 +240,46 @@ async fn oversized_bodies_are_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn api_writes_through_a_browser_session_need_the_csrf_header() {
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in(Role::Consultant).await;
+    let body = serde_json::json!({ "name": "Acme" });
+    let refused = client
+        .post(app.url("/api/v1/organizations"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("X-CSRF-Token"));
+    let page = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = console::csrf_in(&page);
+    let created = client
+        .post(app.url("/api/v1/organizations"))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    // Reading needs no header.
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/organizations"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -1,0 +1,215 @@
+//! Nothing acknowledged is lost: the real `simm serve` binary takes answers
+//! from many concurrent respondents, is killed with SIGKILL in mid-stream,
+//! restarts, and still has every answer it acknowledged with a 2xx.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
+use tokio::sync::Mutex;
+
+const RESPONDENTS: usize = 64;
+
+/// Acknowledged answers: (token, item) → (value, round).
+type Acknowledged = HashMap<(String, String), (u8, u8)>;
+/// Kill the server once this many answers have been acknowledged, while
+/// the clients are still sending.
+const KILL_AFTER: usize = 1500;
+
+/// Starts `simm serve` on port 0 and returns the child and its address,
+/// read from the line it prints once it is serving.
+fn start_server(database: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simm"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simm starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines.next().expect("simm prints its address").unwrap();
+        if let Some(rest) = line.strip_prefix("simm is serving on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_answers_survive_sigkill() {
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("durability");
+    std::fs::create_dir_all(&folder).unwrap();
+    let database = format!(
+        "sqlite://{}",
+        folder.join(format!("{}.db", new_id())).display()
+    );
+
+    // Set up an open assessment with invitations, then let go of the file.
+    let tokens: Vec<String> = (0..RESPONDENTS).map(|_| new_token()).collect();
+    {
+        let store = Store::connect(&database).await.unwrap();
+        let model = simm_core::builtin_model();
+        let version = store
+            .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
+            .await
+            .unwrap();
+        let user = store
+            .create_user("c@example.com", "unused", Role::Consultant)
+            .await
+            .unwrap();
+        let organization = store
+            .create_organization(
+                &NewOrganization {
+                    name: "Acme".into(),
+                    industry: None,
+                    size: None,
+                    country: None,
+                },
+                &user.id,
+            )
+            .await
+            .unwrap();
+        let assessment = store
+            .create_assessment(&organization.id, "Durability", &version.id)
+            .await
+            .unwrap();
+        let invitations: Vec<NewInvitation> = tokens
+            .iter()
+            .map(|token| NewInvitation {
+                token_hash: hash_token(token),
+                attributes: BTreeMap::new(),
+            })
+            .collect();
+        store
+            .create_invitations(&assessment.id, &invitations)
+            .await
+            .unwrap();
+        store.open_assessment(&assessment.id, 5).await.unwrap();
+        store.close().await;
+    }
+
+    let (mut server, address) = start_server(&database);
+    let items: Vec<String> = simm_core::builtin_model()
+        .items()
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect();
+    let acknowledged: Arc<Mutex<Acknowledged>> = Arc::default();
+    let count = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let mut clients = tokio::task::JoinSet::new();
+    for (respondent, token) in tokens.iter().enumerate() {
+        let (client, address, token, items) = (
+            client.clone(),
+            address.clone(),
+            token.clone(),
+            items.clone(),
+        );
+        let (acknowledged, count) = (acknowledged.clone(), count.clone());
+        clients.spawn(async move {
+            // Each respondent answers every item, twice over with changed
+            // values, so the stream outlasts the kill.
+            for round in 0..2u8 {
+                for (index, item) in items.iter().enumerate() {
+                    let value = ((respondent + index + usize::from(round)) % 5 + 1) as u8;
+                    let url = format!("{address}/api/v1/r/{token}/answers/{item}");
+                    match client
+                        .put(url)
+                        .json(&serde_json::json!({ "value": value }))
+                        .send()
+                        .await
+                    {
+                        Ok(response) if response.status().is_success() => {
+                            acknowledged
+                                .lock()
+                                .await
+                                .insert((token.clone(), item.clone()), (value, round));
+                            count.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(response) => {
+                            panic!("the server refused an answer: {}", response.status())
+                        }
+                        // The server is gone: this client stops.
+                        Err(_) => return,
+                    }
+                }
+            }
+        });
+    }
+    // Wait for enough acknowledgements, then kill without warning.
+    loop {
+        if count.load(Ordering::SeqCst) >= KILL_AFTER {
+            server.kill().unwrap();
+            server.wait().unwrap();
+            break;
+        }
+        tokio::task::yield_now().await;
+        if clients.is_empty() {
+            panic!("the clients finished before the kill; raise the work per client");
+        }
+        if let Some(finished) = clients.try_join_next() {
+            finished.unwrap();
+        }
+    }
+    while let Some(finished) = clients.join_next().await {
+        finished.unwrap();
+    }
+    let acknowledged = acknowledged.lock().await.clone();
+    assert!(
+        acknowledged.len() >= KILL_AFTER.min(RESPONDENTS * items.len()) / 2,
+        "{} answers",
+        acknowledged.len()
+    );
+
+    // Restart on the same file and read every answer back through the
+    // respondent API.
+    let (mut server, address) = start_server(&database);
+    let mut missing = Vec::new();
+    for token in &tokens {
+        let body: serde_json::Value = client
+            .get(format!("{address}/api/v1/r/{token}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for ((answered_token, item), (value, round)) in &acknowledged {
+            if answered_token != token {
+                continue;
+            }
+            // The first round's answer may since have been replaced by the
+            // second round's, whose write was cut off before its
+            // acknowledgement; the last round's answer must be exact.
+            let stored = body["answers"][item].as_u64();
+            let exact = stored == Some(u64::from(*value));
+            let replaced = *round == 0 && stored.is_some_and(|s| s != u64::from(*value));
+            if !(exact || replaced) {
+                missing.push(format!(
+                    "{item}={value} (round {round}) but stored {stored:?}"
+                ));
+            }
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged answers were lost: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+
+    let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}

@@ -1,0 +1,439 @@
+//! The bodies the API reads and writes. Request bodies refuse unknown
+//! fields and become domain values here, at the edge, with messages that
+//! name the offending field; response bodies are built from store records.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use simm_core::{Model, did_you_mean};
+use simm_store::{
+    Assessment, Attributes, InvitationState, NewOrganization, Organization, ParticipationRow,
+};
+
+use crate::AppError;
+
+/// The longest name, title or free-text value accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+/// The most invitations one request may create.
+pub const MAX_INVITATIONS: u32 = 5000;
+/// The model an assessment uses when the request names none.
+pub const DEFAULT_MODEL: &str = "smartsourcing";
+
+fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
+    AppError::bad_request(format!("{field}: {message}"))
+}
+
+/// A required text: trimmed, 1 to [`MAX_TEXT_CHARS`] characters.
+fn required_text(field: &str, text: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    optional_text(field, Some(text)).map(|text| text.unwrap_or_default())
+}
+
+/// An optional text: trimmed; empty counts as absent.
+fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(invalid(
+            field,
+            format!("must be at most {MAX_TEXT_CHARS} characters, not {chars}"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+// ----- organisations -----------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganizationBody {
+    pub name: String,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+impl NewOrganizationBody {
+    pub fn into_domain(self) -> Result<NewOrganization, AppError> {
+        Ok(NewOrganization {
+            name: required_text("name", &self.name)?,
+            industry: optional_text("industry", self.industry.as_deref())?,
+            size: optional_text("size", self.size.as_deref())?,
+            country: optional_text("country", self.country.as_deref())?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganizationDto {
+    pub id: String,
+    pub name: String,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub country: Option<String>,
+}
+
+impl From<Organization> for OrganizationDto {
+    fn from(organization: Organization) -> OrganizationDto {
+        OrganizationDto {
+            id: organization.id,
+            name: organization.name,
+            industry: organization.industry,
+            size: organization.size,
+            country: organization.country,
+        }
+    }
+}
+
+// ----- assessments -------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssessmentBody {
+    pub title: String,
+    /// A model id; [`DEFAULT_MODEL`] when absent.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// An exact stored version of the model; the newest when absent.
+    #[serde(default)]
+    pub model_version: Option<String>,
+}
+
+/// A new assessment's checked request, before the model version is looked up.
+pub struct NewAssessment {
+    pub title: String,
+    pub model: String,
+    pub model_version: Option<String>,
+}
+
+impl NewAssessmentBody {
+    pub fn into_domain(self) -> Result<NewAssessment, AppError> {
+        let title = required_text("title", &self.title)?;
+        let model = match self.model.as_deref().map(str::trim) {
+            None => DEFAULT_MODEL.to_owned(),
+            Some("") => {
+                return Err(invalid(
+                    "model",
+                    "must not be empty; leave it out to use the built-in model",
+                ));
+            }
+            Some(model) => model.to_owned(),
+        };
+        let model_version = match self.model_version.as_deref().map(str::trim) {
+            None => None,
+            Some("") => {
+                return Err(invalid(
+                    "model_version",
+                    "must not be empty; leave it out to use the newest version",
+                ));
+            }
+            Some(version) => Some(version.to_owned()),
+        };
+        Ok(NewAssessment {
+            title,
+            model,
+            model_version,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelRefDto {
+    pub id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AssessmentDto {
+    pub id: String,
+    pub title: String,
+    pub state: &'static str,
+    pub model: ModelRefDto,
+    /// Frozen when the assessment first opens; `null` before.
+    pub anonymity_min: Option<u32>,
+    pub organization_id: String,
+}
+
+impl AssessmentDto {
+    pub fn new(assessment: Assessment, model: &Model) -> AssessmentDto {
+        AssessmentDto {
+            id: assessment.id,
+            title: assessment.title,
+            state: assessment.state.as_str(),
+            model: ModelRefDto {
+                id: model.id().as_str().to_owned(),
+                version: model.version().to_owned(),
+            },
+            anonymity_min: assessment.anonymity_min,
+            organization_id: assessment.organization_id,
+        }
+    }
+}
+
+// ----- invitations -------------------------------------------------------
+
+/// Either `count` invitations sharing `attributes`, or one invitation per
+/// entry of `rows`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitationsBody {
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub rows: Option<Vec<BTreeMap<String, String>>>,
+}
+
+impl NewInvitationsBody {
+    /// The attribute sets of the invitations to create, one per
+    /// invitation, checked against the model's attributes. Every row is
+    /// checked before anything is stored; the first bad one is reported.
+    pub fn into_domain(self, model: &Model) -> Result<Vec<Attributes>, AppError> {
+        let range = format!("1 to {MAX_INVITATIONS}");
+        match (self.count, self.attributes, self.rows) {
+            (Some(_), _, Some(_)) => Err(AppError::bad_request(
+                "give either count (with optional attributes) or rows, not both",
+            )),
+            (None, Some(_), Some(_)) => Err(invalid(
+                "attributes",
+                "goes with count; with rows, give the attributes in each row",
+            )),
+            (None, _, None) => Err(invalid(
+                "count",
+                "is required: the number of invitations to create (or give rows, one attribute set per invitation)",
+            )),
+            (Some(count), attributes, None) => {
+                if !(1..=MAX_INVITATIONS).contains(&count) {
+                    return Err(invalid("count", format!("must be {range}, not {count}")));
+                }
+                let attributes =
+                    check_attributes(model, "attributes", attributes.unwrap_or_default())?;
+                Ok(vec![attributes; count as usize])
+            }
+            (None, None, Some(rows)) => {
+                if rows.is_empty() || rows.len() > MAX_INVITATIONS as usize {
+                    return Err(invalid(
+                        "rows",
+                        format!("must hold {range} attribute sets, not {}", rows.len()),
+                    ));
+                }
+                rows.into_iter()
+                    .enumerate()
+                    .map(|(index, row)| check_attributes(model, &format!("rows[{index}]"), row))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Checks that every key is an attribute of the model and every value one
+/// of its declared values (in the declared spelling); empty values are
+/// left out.
+fn check_attributes(
+    model: &Model,
+    field: &str,
+    given: BTreeMap<String, String>,
+) -> Result<Attributes, AppError> {
+    let mut attributes = Attributes::new();
+    for (key, value) in given {
+        let path = format!("{field}.{key}");
+        let Some(attribute) = model.attribute(&key) else {
+            let ids = model.attributes().iter().map(|a| a.id.as_str());
+            let hint = match did_you_mean(&key, ids.clone()) {
+                Some(suggestion) => format!("; did you mean {suggestion:?}?"),
+                None => format!("; its attributes are {}", list(ids)),
+            };
+            return Err(invalid(
+                &path,
+                format!("the model has no attribute {key:?}{hint}"),
+            ));
+        };
+        let Some(value) = optional_text(&path, Some(&value))? else {
+            continue;
+        };
+        let Some(canonical) = attribute.canonical_value(&value) else {
+            let values = attribute.values.iter().flatten().map(String::as_str);
+            let hint = match did_you_mean(&value, values.clone()) {
+                Some(suggestion) => format!("did you mean {suggestion:?}? "),
+                None => String::new(),
+            };
+            return Err(invalid(
+                &path,
+                format!(
+                    "{value:?} is not a value of {key}; {hint}use one of {}",
+                    list(values)
+                ),
+            ));
+        };
+        attributes.insert(attribute.id.as_str().to_owned(), canonical.to_owned());
+    }
+    Ok(attributes)
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedInvitationDto {
+    /// The secret of the link; shown only in this response.
+    pub token: String,
+    pub url: String,
+    pub attributes: Attributes,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedInvitationsDto {
+    pub invitations: Vec<CreatedInvitationDto>,
+}
+
+// ----- participation -----------------------------------------------------
+
+#[derive(Debug, Default, Serialize)]
+pub struct ParticipationDto {
+    /// All invitations.
+    pub invitations: i64,
+    /// Began answering and have not submitted yet.
+    pub started: i64,
+    pub submitted: i64,
+    pub by_group: Vec<ParticipationGroupDto>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ParticipationGroupDto {
+    pub attributes: Attributes,
+    pub pending: i64,
+    pub started: i64,
+    pub submitted: i64,
+}
+
+impl ParticipationDto {
+    /// Sums the store's rows (one per attribute set and state) into totals
+    /// and one group per attribute set.
+    pub fn from_rows(rows: Vec<ParticipationRow>) -> ParticipationDto {
+        let mut dto = ParticipationDto::default();
+        let mut groups: BTreeMap<Attributes, ParticipationGroupDto> = BTreeMap::new();
+        for row in rows {
+            let group =
+                groups
+                    .entry(row.attributes.clone())
+                    .or_insert_with(|| ParticipationGroupDto {
+                        attributes: row.attributes,
+                        pending: 0,
+                        started: 0,
+                        submitted: 0,
+                    });
+            dto.invitations += row.invitations;
+            match row.state {
+                InvitationState::Pending => group.pending += row.invitations,
+                InvitationState::Started => {
+                    group.started += row.invitations;
+                    dto.started += row.invitations;
+                }
+                InvitationState::Submitted => {
+                    group.submitted += row.invitations;
+                    dto.submitted += row.invitations;
+                }
+            }
+        }
+        dto.by_group = groups.into_values().collect();
+        dto
+    }
+}
+
+// ----- results -----------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsQuery {
+    #[serde(default)]
+    pub group_by: Option<String>,
+}
+
+/// What results show while fewer than `anonymity_min` respondents have
+/// submitted: their number and nothing else.
+#[derive(Debug, Serialize)]
+pub struct SuppressedResultsDto {
+    pub respondents: u64,
+    pub suppressed: bool,
+    pub anonymity_min: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitations(json: &str) -> Result<Vec<Attributes>, String> {
+        let body: NewInvitationsBody = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        body.into_domain(&simm_core::builtin_model())
+            .map_err(|e| e.message())
+    }
+
+    #[test]
+    fn invitation_attributes_are_checked_and_canonicalised() {
+        let sets =
+            invitations(r#"{"count": 2, "attributes": {"role": "Partner", "unit": " IT "}}"#)
+                .unwrap();
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets[0]["role"], "partner");
+        assert_eq!(sets[0]["unit"], "IT");
+        assert_eq!(
+            invitations(r#"{"count": 1, "attributes": {"rol": "partner"}}"#).unwrap_err(),
+            "attributes.rol: the model has no attribute \"rol\"; did you mean \"role\"?"
+        );
+        assert_eq!(
+            invitations(r#"{"rows": [{"role": "manager"}, {"role": "manger"}]}"#).unwrap_err(),
+            "rows[1].role: \"manger\" is not a value of role; did you mean \"manager\"? use one of executive, manager, employee, partner"
+        );
+        assert_eq!(
+            invitations(r#"{"count": 0}"#).unwrap_err(),
+            "count: must be 1 to 5000, not 0"
+        );
+        assert!(
+            invitations(r#"{"rows": []}"#)
+                .unwrap_err()
+                .starts_with("rows: must hold")
+        );
+        assert!(
+            invitations(r#"{}"#)
+                .unwrap_err()
+                .starts_with("count: is required")
+        );
+        let sets = invitations(r#"{"rows": [{"role": ""}, {}]}"#).unwrap();
+        assert_eq!(sets, vec![Attributes::new(), Attributes::new()]);
+    }
+
+    #[test]
+    fn organisation_names_are_trimmed_and_bounded() {
+        let body = |name: &str| NewOrganizationBody {
+            name: name.to_owned(),
+            industry: Some("  ".into()),
+            size: None,
+            country: None,
+        };
+        let organization = body("  Acme ").into_domain().unwrap();
+        assert_eq!(organization.name, "Acme");
+        assert_eq!(organization.industry, None);
+        assert_eq!(
+            body(" ").into_domain().unwrap_err().message(),
+            "name: must not be empty"
+        );
+        assert_eq!(
+            body(&"x".repeat(201)).into_domain().unwrap_err().message(),
+            "name: must be at most 200 characters, not 201"
+        );
+        assert!(body(&"é".repeat(200)).into_domain().is_ok());
+    }
+}

@@ -1,0 +1,303 @@
+//! The handlers of the API routes. Each states who may call it through its
+//! extractors ([`CurrentUser`] to read, [`Consultant`] to write), looks the
+//! object up as that user (another tenant's is missing), and answers JSON.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use simm_core::did_you_mean;
+use simm_store::{Assessment, NewInvitation, Organization, hash_token, new_token};
+
+use super::dto::{
+    AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, NewAssessmentBody,
+    NewInvitationsBody, NewOrganizationBody, OrganizationDto, ParticipationDto, ResultsQuery,
+    SuppressedResultsDto,
+};
+use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
+use crate::auth::{Consultant, CurrentUser};
+use crate::results::{AssessmentResults, assessment_results};
+use crate::{AppError, AppState};
+
+fn created<T: serde::Serialize>(location: &str, body: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+async fn organization(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<Organization, AppError> {
+    state
+        .store
+        .organization_for(&current.user, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn assessment(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<Assessment, AppError> {
+    state
+        .store
+        .assessment_for(&current.user, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn assessment_dto(
+    state: &AppState,
+    assessment: Assessment,
+) -> Result<AssessmentDto, AppError> {
+    let model = state.model(&assessment.model_version_id).await?;
+    Ok(AssessmentDto::new(assessment, &model))
+}
+
+// ----- organisations -----------------------------------------------------
+
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Vec<OrganizationDto>>, AppError> {
+    let organizations = state.store.organizations_for(&current.user).await?;
+    Ok(Json(organizations.into_iter().map(Into::into).collect()))
+}
+
+pub async fn create_organization(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    ApiJson(body): ApiJson<NewOrganizationBody>,
+) -> Result<Response, AppError> {
+    let new = body.into_domain()?;
+    let organization = state
+        .store
+        .create_organization(&new, &current.user.id)
+        .await?;
+    let location = format!("/api/v1/organizations/{}", organization.id);
+    Ok(created(&location, OrganizationDto::from(organization)))
+}
+
+pub async fn get_organization(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrganizationDto>, AppError> {
+    Ok(Json(organization(&state, &current, &id).await?.into()))
+}
+
+pub async fn list_assessments(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AssessmentDto>>, AppError> {
+    let organization = organization(&state, &current, &id).await?;
+    let mut dtos = Vec::new();
+    for assessment in state.store.assessments_of(&organization.id).await? {
+        dtos.push(assessment_dto(&state, assessment).await?);
+    }
+    Ok(Json(dtos))
+}
+
+pub async fn create_assessment(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewAssessmentBody>,
+) -> Result<Response, AppError> {
+    let organization = organization(&state, &current, &id).await?;
+    let new = body.into_domain()?;
+    let version = match &new.model_version {
+        None => state.store.latest_model_version(&new.model).await?,
+        Some(version) => state
+            .store
+            .model_versions()
+            .await?
+            .into_iter()
+            .find(|v| v.model_id == new.model && &v.version == version),
+    };
+    let version = match version {
+        Some(version) => version,
+        None => {
+            return Err(
+                unknown_model_version(&state, &new.model, new.model_version.as_deref()).await?,
+            );
+        }
+    };
+    let assessment = state
+        .store
+        .create_assessment(&organization.id, &new.title, &version.id)
+        .await?;
+    let location = format!("/api/v1/assessments/{}", assessment.id);
+    Ok(created(
+        &location,
+        assessment_dto(&state, assessment).await?,
+    ))
+}
+
+/// The 400 for a model or version that is not stored, naming what is.
+async fn unknown_model_version(
+    state: &AppState,
+    model: &str,
+    version: Option<&str>,
+) -> Result<AppError, AppError> {
+    let versions = state.store.model_versions().await?;
+    let mut models: Vec<&str> = versions.iter().map(|v| v.model_id.as_str()).collect();
+    models.dedup();
+    if !models.contains(&model) {
+        let hint = match did_you_mean(model, models.iter().copied()) {
+            Some(suggestion) => format!("did you mean {suggestion:?}?"),
+            None => format!("stored models: {}", models.join(", ")),
+        };
+        return Ok(AppError::bad_request(format!(
+            "model: no model {model:?} is stored; {hint}"
+        )));
+    }
+    let stored: Vec<&str> = versions
+        .iter()
+        .filter(|v| v.model_id == model)
+        .map(|v| v.version.as_str())
+        .collect();
+    Ok(AppError::bad_request(format!(
+        "model_version: model {model} has no version {:?}; stored versions: {}",
+        version.unwrap_or_default(),
+        stored.join(", ")
+    )))
+}
+
+// ----- assessments -------------------------------------------------------
+
+pub async fn get_assessment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentDto>, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    Ok(Json(assessment_dto(&state, assessment).await?))
+}
+
+/// Opens the assessment; the first opening freezes the model's anonymity
+/// threshold on it.
+pub async fn open_assessment(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentDto>, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    let opened = state
+        .store
+        .open_assessment(&assessment.id, model.scoring().anonymity_min.get())
+        .await?;
+    Ok(Json(AssessmentDto::new(opened, &model)))
+}
+
+pub async fn close_assessment(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentDto>, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let closed = state.store.close_assessment(&assessment.id).await?;
+    Ok(Json(assessment_dto(&state, closed).await?))
+}
+
+pub async fn create_invitations(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewInvitationsBody>,
+) -> Result<Response, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    let attribute_sets = body.into_domain(&model)?;
+    let mut new = Vec::with_capacity(attribute_sets.len());
+    let mut shown = Vec::with_capacity(attribute_sets.len());
+    for attributes in attribute_sets {
+        let token = new_token();
+        new.push(NewInvitation {
+            token_hash: hash_token(&token),
+            attributes: attributes.clone(),
+        });
+        shown.push(CreatedInvitationDto {
+            url: format!("{}/r/{token}", state.config.public_url),
+            token,
+            attributes,
+        });
+    }
+    state.store.create_invitations(&assessment.id, &new).await?;
+    let location = format!("/api/v1/assessments/{}/participation", assessment.id);
+    Ok(created(
+        &location,
+        CreatedInvitationsDto { invitations: shown },
+    ))
+}
+
+pub async fn participation(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ParticipationDto>, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let rows = state.store.participation(&assessment.id).await?;
+    Ok(Json(ParticipationDto::from_rows(rows)))
+}
+
+/// The engine's results as `simm score --format json` gives them, or only
+/// the number of respondents while it is below the anonymity threshold.
+pub async fn results(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
+) -> Result<Response, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let group_by = query.group_by.as_deref().map(str::trim);
+    let (_, results) = assessment_results(&state, &assessment, group_by).await?;
+    Ok(match results {
+        AssessmentResults::Hidden {
+            respondents,
+            anonymity_min,
+        } => Json(SuppressedResultsDto {
+            respondents,
+            suppressed: true,
+            anonymity_min,
+        })
+        .into_response(),
+        AssessmentResults::Shown(results) => Json(results).into_response(),
+    })
+}
+
+/// The submitted responses as a response sheet that `simm score` reads.
+/// Consultants and admins only: viewers see aggregates, never rows.
+pub async fn responses_csv(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let sheet = crate::results::responses_download(&state, &assessment).await?;
+    let disposition = format!("attachment; filename=\"responses-{}.csv\"", assessment.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        sheet,
+    )
+        .into_response())
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_DOCUMENT,
+    )
+        .into_response()
+}

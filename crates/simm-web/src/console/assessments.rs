@@ -1,0 +1,729 @@
+//! An assessment's page: its state, opening and closing, invitation links
+//! (made in bulk with preset attributes, or from a pasted CSV), and
+//! participation counts.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use simm_core::{Model, did_you_mean};
+use simm_store::{
+    Assessment, AssessmentState, Attributes, NewInvitation, Organization, ParticipationRow,
+    hash_token, new_token,
+};
+
+use super::organizations::{version_label, visible_organization};
+use super::{
+    Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, percent, render, see_other,
+};
+use crate::auth::{Consultant, CsrfForm, CurrentUser};
+use crate::{AppError, AppState};
+
+/// The most links one request makes: enough for a large organisation,
+/// small enough that the page and the transaction stay quick.
+pub(super) const MAX_LINKS: usize = 5000;
+/// The longest free-text attribute value accepted on an invitation.
+const MAX_VALUE_CHARS: usize = 200;
+/// Problems listed for a pasted CSV before giving up.
+const MAX_PROBLEMS: usize = 20;
+/// The prefix of the form fields that preset an attribute, e.g. `attr:role`.
+const ATTRIBUTE_FIELD: &str = "attr:";
+
+/// The assessment and its organisation, if the user may see them; 404
+/// otherwise.
+pub(super) async fn visible_assessment(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<(Assessment, Organization), AppError> {
+    let assessment = state
+        .store
+        .assessment_for(&current.user, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let organization = visible_organization(state, current, &assessment.organization_id).await?;
+    Ok((assessment, organization))
+}
+
+/// Invitations by state: counts only.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Counts {
+    pub pending: i64,
+    pub started: i64,
+    pub submitted: i64,
+}
+
+impl Counts {
+    fn add(&mut self, row: &ParticipationRow) {
+        match row.state {
+            simm_store::InvitationState::Pending => self.pending += row.invitations,
+            simm_store::InvitationState::Started => self.started += row.invitations,
+            simm_store::InvitationState::Submitted => self.submitted += row.invitations,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.pending + self.started + self.submitted
+    }
+
+    /// Submitted invitations as a share of all invitations.
+    pub fn rate(&self) -> String {
+        match self.total() {
+            0 => "–".to_owned(),
+            total => percent(self.submitted as f64 / total as f64),
+        }
+    }
+}
+
+pub(super) struct BreakdownRow {
+    pub label: String,
+    pub counts: Counts,
+}
+
+pub(super) struct Breakdown {
+    pub attribute: String,
+    pub rows: Vec<BreakdownRow>,
+}
+
+/// Participation: invitations by state, and by each preset attribute of
+/// the model.
+pub(super) struct Participation {
+    pub total: Counts,
+    pub breakdowns: Vec<Breakdown>,
+}
+
+pub(super) fn participation(model: &Model, rows: &[ParticipationRow]) -> Participation {
+    let mut total = Counts::default();
+    for row in rows {
+        total.add(row);
+    }
+    let breakdowns = model
+        .attributes()
+        .iter()
+        .map(|attribute| {
+            let mut groups: BTreeMap<Option<&str>, Counts> = BTreeMap::new();
+            for row in rows {
+                let value = row
+                    .attributes
+                    .get(attribute.id.as_str())
+                    .map(String::as_str);
+                groups.entry(value).or_default().add(row);
+            }
+            // Declared values first, in the model's order; then the rest.
+            let mut ordered: Vec<(Option<&str>, Counts)> = Vec::new();
+            if let Some(values) = &attribute.values {
+                for value in values {
+                    if let Some(counts) = groups.remove(&Some(value.as_str())) {
+                        ordered.push((Some(value.as_str()), counts));
+                    }
+                }
+            }
+            let not_preset = groups.remove(&None);
+            ordered.extend(groups);
+            ordered.extend(not_preset.map(|counts| (None, counts)));
+            Breakdown {
+                attribute: attribute.name.clone(),
+                rows: ordered
+                    .into_iter()
+                    .map(|(value, counts)| BreakdownRow {
+                        label: value.unwrap_or("(not preset)").to_owned(),
+                        counts,
+                    })
+                    .collect(),
+            }
+        })
+        .filter(|breakdown| !breakdown.rows.is_empty())
+        .collect();
+    Participation { total, breakdowns }
+}
+
+pub(super) struct AttributeField {
+    id: String,
+    name: String,
+    values: Option<Vec<ValueOption>>,
+    value: String,
+}
+
+pub(super) struct ValueOption {
+    value: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/assessment.html")]
+struct AssessmentPage {
+    nav: Nav,
+    organization: Organization,
+    assessment: Assessment,
+    model: String,
+    anonymity: String,
+    submitted: i64,
+    can_manage: bool,
+    can_open: bool,
+    can_close: bool,
+    attributes: Vec<AttributeField>,
+    attribute_ids: String,
+    example_csv: String,
+    count_value: String,
+    csv_value: String,
+    max_links: usize,
+    participation: Participation,
+    link_errors: Vec<String>,
+    csv_errors: Vec<String>,
+    notice: Option<&'static str>,
+}
+
+/// What the invitation forms held, to show them again with their errors.
+#[derive(Default)]
+struct FormsInput {
+    count: String,
+    presets: BTreeMap<String, String>,
+    csv: String,
+    link_errors: Vec<String>,
+    csv_errors: Vec<String>,
+}
+
+async fn assessment_page(
+    state: &AppState,
+    current: &CurrentUser,
+    assessment: Assessment,
+    organization: Organization,
+    input: FormsInput,
+    notice: Option<&'static str>,
+) -> Result<AssessmentPage, AppError> {
+    let model = state.model(&assessment.model_version_id).await?;
+    let version = state
+        .store
+        .model_versions()
+        .await?
+        .into_iter()
+        .find(|version| version.id == assessment.model_version_id)
+        .map_or_else(
+            || model.title().to_owned(),
+            |version| version_label(&version),
+        );
+    let anonymity = match assessment.anonymity_min {
+        Some(k) => format!(
+            "{k} respondents, frozen when the assessment was first opened: results appear from {k} submitted responses, and smaller groups stay hidden."
+        ),
+        None => format!(
+            "{} respondents (the model's setting); it is frozen when the assessment first opens.",
+            model.scoring().anonymity_min.get()
+        ),
+    };
+    let attributes = model
+        .attributes()
+        .iter()
+        .map(|attribute| {
+            let value = input
+                .presets
+                .get(attribute.id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            AttributeField {
+                id: attribute.id.to_string(),
+                name: attribute.name.clone(),
+                values: attribute.values.as_ref().map(|values| {
+                    values
+                        .iter()
+                        .map(|v| ValueOption {
+                            selected: *v == value,
+                            value: v.clone(),
+                        })
+                        .collect()
+                }),
+                value,
+            }
+        })
+        .collect();
+    let attribute_ids = model
+        .attributes()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let example_csv = example_csv(&model);
+    let rows = state.store.participation(&assessment.id).await?;
+    let can_manage = is_consultant(current);
+    Ok(AssessmentPage {
+        nav: Nav::of(current),
+        model: version,
+        anonymity,
+        submitted: state.store.response_count(&assessment.id).await?,
+        can_open: can_manage && assessment.state != AssessmentState::Open,
+        can_close: can_manage && assessment.state == AssessmentState::Open,
+        can_manage,
+        attributes,
+        attribute_ids,
+        example_csv,
+        count_value: if input.count.is_empty() {
+            "10".to_owned()
+        } else {
+            input.count
+        },
+        csv_value: input.csv,
+        max_links: MAX_LINKS,
+        participation: participation(&model, &rows),
+        link_errors: input.link_errors,
+        csv_errors: input.csv_errors,
+        notice,
+        assessment,
+        organization,
+    })
+}
+
+/// Two example rows for the CSV form, from the model's own attributes.
+fn example_csv(model: &Model) -> String {
+    let header = model
+        .attributes()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let row = |pick: usize| {
+        model
+            .attributes()
+            .iter()
+            .map(|a| match &a.values {
+                Some(values) => values[pick.min(values.len() - 1)].clone(),
+                None => ["Operations", "Sales"][pick % 2].to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!("{header}\n{}\n{}", row(0), row(1))
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let (assessment, organization) = visible_assessment(&state, &current, &id).await?;
+    render(
+        &assessment_page(
+            &state,
+            &current,
+            assessment,
+            organization,
+            FormsInput::default(),
+            query.message(),
+        )
+        .await?,
+    )
+}
+
+pub(super) async fn open(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let (assessment, _) = visible_assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    state
+        .store
+        .open_assessment(&assessment.id, model.scoring().anonymity_min.get())
+        .await?;
+    Ok(see_other(&format!(
+        "/assessments/{}?notice=opened",
+        assessment.id
+    )))
+}
+
+pub(super) async fn close(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let (assessment, _) = visible_assessment(&state, &current, &id).await?;
+    state.store.close_assessment(&assessment.id).await?;
+    Ok(see_other(&format!(
+        "/assessments/{}?notice=closed",
+        assessment.id
+    )))
+}
+
+/// Whether the new links are shown on a page or downloaded as CSV.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Page,
+    Csv,
+}
+
+impl Output {
+    fn parse(text: Option<&str>) -> Output {
+        if text == Some("csv") {
+            Output::Csv
+        } else {
+            Output::Page
+        }
+    }
+}
+
+/// Checks one attribute value; returns it in its declared spelling.
+fn check_value(attribute: &simm_core::Attribute, text: &str) -> Result<String, String> {
+    if let Some(value) = attribute.canonical_value(text) {
+        if value.chars().count() > MAX_VALUE_CHARS {
+            return Err(format!(
+                "the value is too long; use at most {MAX_VALUE_CHARS} characters"
+            ));
+        }
+        return Ok(value.to_owned());
+    }
+    let values = attribute.values.as_deref().unwrap_or_default();
+    let hint = did_you_mean(text, values.iter().map(String::as_str))
+        .map(|v| format!(" Did you mean {v:?}?"))
+        .unwrap_or_default();
+    Err(format!(
+        "{text:?} is not a {} of this model; use one of {}.{hint}",
+        attribute.name.to_lowercase(),
+        values.join(", ")
+    ))
+}
+
+pub(super) async fn create_links(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    CsrfForm { form, .. }: CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (assessment, organization) = visible_assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+    };
+    let output = Output::parse(field("output"));
+    let count_text = field("count").unwrap_or_default().to_owned();
+    let mut errors = Vec::new();
+    let count = match count_text.parse::<usize>() {
+        Ok(0) | Err(_) => {
+            errors.push(format!(
+                "Give the number of links as a whole number from 1 to {MAX_LINKS}."
+            ));
+            0
+        }
+        Ok(n) if n > MAX_LINKS => {
+            errors.push(format!(
+                "At most {MAX_LINKS} links can be made at once; you asked for {n}. Make them in several batches."
+            ));
+            0
+        }
+        Ok(n) => n,
+    };
+    let mut presets = BTreeMap::new();
+    let mut attributes = Attributes::new();
+    for attribute in model.attributes() {
+        let text = field(&format!("{ATTRIBUTE_FIELD}{}", attribute.id)).unwrap_or_default();
+        presets.insert(attribute.id.to_string(), text.to_owned());
+        if text.is_empty() {
+            continue;
+        }
+        match check_value(attribute, text) {
+            Ok(value) => {
+                attributes.insert(attribute.id.to_string(), value);
+            }
+            Err(problem) => errors.push(format!("{}: {problem}", attribute.name)),
+        }
+    }
+    if !errors.is_empty() {
+        let input = FormsInput {
+            count: count_text,
+            presets,
+            link_errors: errors,
+            ..FormsInput::default()
+        };
+        return invalid(
+            &assessment_page(&state, &current, assessment, organization, input, None).await?,
+        );
+    }
+    let rows = vec![attributes; count];
+    make_links(
+        &state,
+        &current,
+        &model,
+        assessment,
+        organization,
+        rows,
+        output,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsvForm {
+    #[serde(default)]
+    csv: String,
+    #[serde(default)]
+    output: String,
+}
+
+pub(super) async fn create_links_from_csv(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    CsrfForm { form, .. }: CsrfForm<CsvForm>,
+) -> Result<Response, AppError> {
+    let (assessment, organization) = visible_assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    let output = Output::parse(Some(form.output.as_str()));
+    match parse_invitation_csv(&model, &form.csv) {
+        Ok(rows) => {
+            make_links(
+                &state,
+                &current,
+                &model,
+                assessment,
+                organization,
+                rows,
+                output,
+            )
+            .await
+        }
+        Err(errors) => {
+            let input = FormsInput {
+                csv: form.csv,
+                csv_errors: errors,
+                ..FormsInput::default()
+            };
+            invalid(
+                &assessment_page(&state, &current, assessment, organization, input, None).await?,
+            )
+        }
+    }
+}
+
+/// Reads a pasted CSV of invitation attributes: a header of attribute ids,
+/// then one row per invitation, whose cells preset the attributes (an empty
+/// cell presets nothing). All or nothing: any problem refuses the whole
+/// sheet, with every problem (up to a limit) named by line, row and column.
+pub(super) fn parse_invitation_csv(
+    model: &Model,
+    text: &str,
+) -> Result<Vec<Attributes>, Vec<String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(vec![
+            "Paste a CSV: a header line of attribute ids, then one line per invitation.".to_owned(),
+        ]);
+    }
+    let first_line = text.lines().next().unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(simm_sheet::detect_delimiter(first_line.as_bytes()))
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(header)) => header,
+        Some(Err(error)) => return Err(vec![format!("The header line cannot be read: {error}.")]),
+        None => return Err(vec!["The CSV has no header line.".to_owned()]),
+    };
+    let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
+    let mut problems = Vec::new();
+    let mut columns = Vec::new();
+    for (index, name) in header.iter().enumerate() {
+        let name = name.trim();
+        let position = index + 1;
+        if name.is_empty() {
+            problems.push(format!("Line 1, column {position}: the column has no name; name it after an attribute ({}).", known.join(", ")));
+            continue;
+        }
+        match model.attribute(name) {
+            Some(attribute)
+                if columns
+                    .iter()
+                    .any(|c: &&simm_core::Attribute| c.id == attribute.id) =>
+            {
+                problems.push(format!(
+                    "Line 1, column {position} {name:?}: the column appears twice."
+                ));
+            }
+            Some(attribute) => columns.push(attribute),
+            None => {
+                let hint = did_you_mean(name, known.iter().copied())
+                    .map(|a| format!(" Did you mean {a:?}?"))
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "Line 1, column {position} {name:?}: the model has no such attribute; its attributes are {}.{hint}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut rows = Vec::new();
+    let mut row_number = 0usize;
+    for record in records {
+        if problems.len() >= MAX_PROBLEMS {
+            problems.push(format!(
+                "Stopped after {MAX_PROBLEMS} problems; fix these and try again."
+            ));
+            return Err(problems);
+        }
+        row_number += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                problems.push(format!(
+                    "Row {row_number}: the line cannot be read: {error}."
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != columns.len() {
+            problems.push(format!(
+                "Line {line} (row {row_number}): it has {} cells, the header has {}.",
+                record.len(),
+                columns.len()
+            ));
+            continue;
+        }
+        let mut attributes = Attributes::new();
+        for (index, (cell, attribute)) in record.iter().zip(&columns).enumerate() {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match check_value(attribute, cell) {
+                Ok(value) => {
+                    attributes.insert(attribute.id.to_string(), value);
+                }
+                Err(problem) => problems.push(format!(
+                    "Line {line} (row {row_number}), column {} {:?}: {problem}",
+                    index + 1,
+                    attribute.id.as_str()
+                )),
+            }
+        }
+        rows.push(attributes);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if rows.is_empty() {
+        return Err(vec![
+            "The CSV has a header but no rows; add one row per invitation.".to_owned(),
+        ]);
+    }
+    if rows.len() > MAX_LINKS {
+        return Err(vec![format!(
+            "At most {MAX_LINKS} links can be made at once; the CSV has {} rows. Split it into several batches.",
+            rows.len()
+        )]);
+    }
+    Ok(rows)
+}
+
+pub(super) struct LinkRow {
+    link: String,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/links.html")]
+struct LinksPage {
+    nav: Nav,
+    organization: Organization,
+    assessment: Assessment,
+    columns: Vec<String>,
+    links: Vec<LinkRow>,
+    all_links: String,
+    is_open: bool,
+}
+
+/// Makes one invitation per row of preset attributes, stores only the
+/// tokens' hashes, and hands the links out this once.
+async fn make_links(
+    state: &AppState,
+    current: &CurrentUser,
+    model: &Model,
+    assessment: Assessment,
+    organization: Organization,
+    rows: Vec<Attributes>,
+    output: Output,
+) -> Result<Response, AppError> {
+    let mut invitations = Vec::with_capacity(rows.len());
+    let mut links = Vec::with_capacity(rows.len());
+    for attributes in rows {
+        let token = new_token();
+        links.push(LinkRow {
+            link: format!("{}/r/{token}", state.config.public_url),
+            cells: model
+                .attributes()
+                .iter()
+                .map(|a| attributes.get(a.id.as_str()).cloned().unwrap_or_default())
+                .collect(),
+        });
+        invitations.push(NewInvitation {
+            token_hash: hash_token(&token),
+            attributes,
+        });
+    }
+    state
+        .store
+        .create_invitations(&assessment.id, &invitations)
+        .await?;
+    match output {
+        Output::Csv => Ok(links_csv(model, &assessment, &links)),
+        Output::Page => {
+            let all_links = links
+                .iter()
+                .map(|row| row.link.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(render(&LinksPage {
+                nav: Nav::of(current),
+                columns: model.attributes().iter().map(|a| a.name.clone()).collect(),
+                links,
+                all_links,
+                is_open: assessment.state == AssessmentState::Open,
+                organization,
+                assessment,
+            })?
+            .into_response())
+        }
+    }
+}
+
+/// The links as a CSV download: a `link` column, then one column per model
+/// attribute. Every cell is neutralised so a spreadsheet never runs it.
+fn links_csv(model: &Model, assessment: &Assessment, links: &[LinkRow]) -> Response {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = std::iter::once("link").chain(model.attributes().iter().map(|a| a.id.as_str()));
+    let mut write = |record: Vec<String>| {
+        writer
+            .write_record(&record)
+            .expect("writing to memory cannot fail");
+    };
+    write(header.map(simm_sheet::neutralise_formula).collect());
+    for row in links {
+        write(
+            std::iter::once(row.link.as_str())
+                .chain(row.cells.iter().map(String::as_str))
+                .map(simm_sheet::neutralise_formula)
+                .collect(),
+        );
+    }
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    let body = String::from_utf8(bytes).expect("the cells are UTF-8 text");
+    attachment(
+        "text/csv; charset=utf-8",
+        &format!("simm-links-{}.csv", short_id(&assessment.id)),
+        body,
+    )
+}
+
+/// The first characters of an id, enough to tell downloads apart.
+pub(super) fn short_id(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}

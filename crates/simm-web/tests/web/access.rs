@@ -1,0 +1,462 @@
+//! The access-control matrix: every API route and every page route, called
+//! by each kind of caller, with the status each must get. One table, every
+//! row run, every mismatch reported in one assertion message.
+//!
+//! Each cell runs against a fresh world (an organisation of the owner with
+//! an open assessment, enough responses to show results, and an invitation)
+//! and a fresh session, so no cell depends on what another changed: closing
+//! an assessment, submitting, or signing out.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use simm_store::{NewInvitation, NewOrganization, Role, User, hash_token, new_id, new_token};
+
+use crate::{TestApp, spawn_app};
+
+/// Who calls, in the order of a row's expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// No credentials at all.
+    Anonymous,
+    /// Holds only an invitation link, and offers its token as a bearer
+    /// token: it must open nothing but the respondent's own routes.
+    Respondent,
+    /// A viewer granted the organisation.
+    Viewer,
+    /// The consultant who created the organisation.
+    Owner,
+    Admin,
+    /// A consultant of another tenant.
+    Other,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Respondent,
+    Caller::Viewer,
+    Caller::Owner,
+    Caller::Admin,
+    Caller::Other,
+];
+
+struct Row {
+    method: &'static str,
+    /// With `{org}`, `{id}` (assessment), `{token}` (invitation), `{item}`;
+    /// bodies may hold these, `{model_version}` (the built-in model's
+    /// stored version), `{unique}` (a fresh id) and `{csrf}`.
+    path: &'static str,
+    /// JSON for /api/ routes, a form for pages (`{csrf}` is the session's
+    /// token); `None` for no body.
+    body: Option<&'static str>,
+    /// anonymous, respondent, viewer, owner, admin, other tenant.
+    expect: [u16; 6],
+}
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    expect: [u16; 6],
+) -> Row {
+    Row {
+        method,
+        path,
+        body,
+        expect,
+    }
+}
+
+// Shorthands for the common rows. Pages answer 303 to /login where the API
+// answers 401.
+/// Read by anyone granted; 404 for the other tenant.
+const API_READ: [u16; 6] = [401, 401, 200, 200, 200, 404];
+/// Written by consultants with access.
+const API_WRITE: [u16; 6] = [401, 401, 403, 200, 200, 404];
+const API_CREATE: [u16; 6] = [401, 401, 403, 201, 201, 404];
+const API_PUBLIC: [u16; 6] = [200; 6];
+const PAGE_SIGNED_IN: [u16; 6] = [303, 303, 200, 200, 200, 200];
+const PAGE_READ: [u16; 6] = [303, 303, 200, 200, 200, 404];
+/// A change by a consultant with access: 303 to the changed page.
+const PAGE_WRITE: [u16; 6] = [303, 303, 403, 303, 303, 404];
+const PAGE_CONSULTANT_READ: [u16; 6] = [303, 303, 403, 200, 200, 404];
+const PAGE_PUBLIC: [u16; 6] = [200; 6];
+
+const MATRIX: &[Row] = &[
+    // ----- the consultant and viewer API
+    row(
+        "GET",
+        "/api/v1/organizations",
+        None,
+        [401, 401, 200, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/api/v1/organizations",
+        Some(r#"{"name": "New"}"#),
+        [401, 401, 403, 201, 201, 201],
+    ),
+    row("GET", "/api/v1/organizations/{org}", None, API_READ),
+    row(
+        "GET",
+        "/api/v1/organizations/{org}/assessments",
+        None,
+        API_READ,
+    ),
+    row(
+        "POST",
+        "/api/v1/organizations/{org}/assessments",
+        Some(r#"{"title": "T"}"#),
+        API_CREATE,
+    ),
+    row("GET", "/api/v1/assessments/{id}", None, API_READ),
+    row("POST", "/api/v1/assessments/{id}/open", None, API_WRITE),
+    row("POST", "/api/v1/assessments/{id}/close", None, API_WRITE),
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/invitations",
+        Some(r#"{"count": 2, "attributes": {"role": "partner"}}"#),
+        API_CREATE,
+    ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/participation",
+        None,
+        API_READ,
+    ),
+    row("GET", "/api/v1/assessments/{id}/results", None, API_READ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/results?group_by=role",
+        None,
+        API_READ,
+    ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/responses.csv",
+        None,
+        [401, 401, 403, 200, 200, 404],
+    ),
+    row("GET", "/api/v1/openapi.json", None, API_PUBLIC),
+    // ----- the respondent API: the link is the credential, whoever holds it
+    row("GET", "/api/v1/r/{token}", None, API_PUBLIC),
+    row(
+        "PUT",
+        "/api/v1/r/{token}/answers/{item}",
+        Some(r#"{"value": 3}"#),
+        API_PUBLIC,
+    ),
+    row("POST", "/api/v1/r/{token}/submit", None, API_PUBLIC),
+    row("GET", "/api/v1/r/missing", None, [404; 6]),
+    // ----- pages (console.rs and respond/pages.rs)
+    row(
+        "POST",
+        "/login",
+        Some("email={unique}%40example.com&password=wrong"),
+        [401; 6],
+    ),
+    row("GET", "/login", None, PAGE_PUBLIC),
+    row("POST", "/logout", Some("csrf={csrf}"), [303; 6]),
+    row("GET", "/", None, PAGE_SIGNED_IN),
+    row(
+        "POST",
+        "/organizations",
+        Some("csrf={csrf}&name=New"),
+        [303, 303, 403, 303, 303, 303],
+    ),
+    row("GET", "/organizations/{org}", None, PAGE_READ),
+    row(
+        "POST",
+        "/organizations/{org}/assessments",
+        Some("csrf={csrf}&title=T&model_version={model_version}"),
+        PAGE_WRITE,
+    ),
+    row(
+        "POST",
+        "/organizations/{org}/access",
+        Some("csrf={csrf}&email=viewer%40example.com"),
+        PAGE_WRITE,
+    ),
+    row("GET", "/assessments/{id}", None, PAGE_READ),
+    row(
+        "POST",
+        "/assessments/{id}/open",
+        Some("csrf={csrf}"),
+        PAGE_WRITE,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/close",
+        Some("csrf={csrf}"),
+        PAGE_WRITE,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/invitations",
+        Some("csrf={csrf}&count=2&attr%3Arole=partner"),
+        PAGE_CONSULTANT_READ,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/invitations/csv",
+        Some("csrf={csrf}&csv=role%0Amanager%0Apartner%0A"),
+        PAGE_CONSULTANT_READ,
+    ),
+    row("GET", "/assessments/{id}/results", None, PAGE_READ),
+    row("GET", "/assessments/{id}/results.json", None, PAGE_READ),
+    row("GET", "/assessments/{id}/report.html", None, PAGE_READ),
+    row(
+        "GET",
+        "/assessments/{id}/responses.csv",
+        None,
+        PAGE_CONSULTANT_READ,
+    ),
+    row("GET", "/users", None, [303, 303, 403, 403, 200, 403]),
+    row(
+        "POST",
+        "/users",
+        Some("csrf={csrf}&email={unique}%40example.com&role=viewer&password=correct+horse+battery"),
+        [303, 303, 403, 403, 303, 403],
+    ),
+    row("GET", "/account/password", None, PAGE_SIGNED_IN),
+    // A wrong current password: refused, but only after the caller passed.
+    row(
+        "POST",
+        "/account/password",
+        Some("csrf={csrf}&current=wrong&new=another+long+password&repeat=another+long+password"),
+        [303, 303, 422, 422, 422, 422],
+    ),
+    // Respondent pages: the link is the credential.
+    row("GET", "/r/{token}", None, PAGE_PUBLIC),
+    row("GET", "/r/missing", None, [404; 6]),
+];
+
+/// The users of the matrix, with their API tokens.
+struct People {
+    viewer: User,
+    owner: User,
+    admin: User,
+    other: User,
+    api_tokens: BTreeMap<&'static str, String>,
+}
+
+impl People {
+    async fn new(app: &TestApp) -> People {
+        let mut api_tokens = BTreeMap::new();
+        let mut user = async |name: &'static str, role: Role| {
+            let user = app
+                .store
+                .create_user(&format!("{name}@example.com"), "no password", role)
+                .await
+                .unwrap();
+            let token = new_token();
+            app.store
+                .create_api_token(&user.id, &hash_token(&token))
+                .await
+                .unwrap();
+            api_tokens.insert(name, token);
+            user
+        };
+        let viewer = user("viewer", Role::Viewer).await;
+        let owner = user("owner", Role::Consultant).await;
+        let admin = user("admin", Role::Admin).await;
+        let other = user("other", Role::Consultant).await;
+        People {
+            viewer,
+            owner,
+            admin,
+            other,
+            api_tokens,
+        }
+    }
+
+    fn user(&self, caller: Caller) -> Option<(&'static str, &User)> {
+        match caller {
+            Caller::Anonymous | Caller::Respondent => None,
+            Caller::Viewer => Some(("viewer", &self.viewer)),
+            Caller::Owner => Some(("owner", &self.owner)),
+            Caller::Admin => Some(("admin", &self.admin)),
+            Caller::Other => Some(("other", &self.other)),
+        }
+    }
+}
+
+/// What one cell runs against.
+struct World {
+    org: String,
+    id: String,
+    token: String,
+    item: String,
+}
+
+async fn world(app: &TestApp, people: &People) -> World {
+    let store = &app.store;
+    let model = simm_core::builtin_model();
+    let organization = store
+        .create_organization(
+            &NewOrganization {
+                name: "Matrix".into(),
+                industry: None,
+                size: None,
+                country: None,
+            },
+            &people.owner.id,
+        )
+        .await
+        .unwrap();
+    store
+        .grant_access(&organization.id, &people.viewer.id)
+        .await
+        .unwrap();
+    let assessment = store
+        .create_assessment(&organization.id, "Matrix", &app.builtin_model_version)
+        .await
+        .unwrap();
+    let token = new_token();
+    store
+        .create_invitations(
+            &assessment.id,
+            &[NewInvitation {
+                token_hash: hash_token(&token),
+                attributes: BTreeMap::from([("role".into(), "employee".into())]),
+            }],
+        )
+        .await
+        .unwrap();
+    let k = model.scoring().anonymity_min.get();
+    let responses = simm_web::demo::synthetic_responses(&model, k as usize, 7);
+    store
+        .insert_responses(&assessment.id, &responses)
+        .await
+        .unwrap();
+    store.open_assessment(&assessment.id, k).await.unwrap();
+    World {
+        org: organization.id,
+        id: assessment.id,
+        token,
+        item: model.items()[0].id.to_string(),
+    }
+}
+
+/// Runs one cell and returns its status, and the redirect target if any.
+async fn run_cell(
+    app: &TestApp,
+    people: &People,
+    row: &Row,
+    caller: Caller,
+) -> (u16, Option<String>, String) {
+    let world = world(app, people).await;
+    let fill = |template: &str, csrf: &str| {
+        template
+            .replace("{org}", &world.org)
+            .replace("{id}", &world.id)
+            .replace("{token}", &world.token)
+            .replace("{item}", &world.item)
+            .replace("{model_version}", &app.builtin_model_version)
+            .replace("{unique}", &new_id())
+            .replace("{csrf}", csrf)
+    };
+    let path = fill(row.path, "");
+    let is_api = path.starts_with("/api/");
+    let mut request = app
+        .client()
+        .request(row.method.parse().unwrap(), app.url(&path));
+    let mut csrf = String::new();
+    match (caller, people.user(caller)) {
+        (Caller::Respondent, _) => request = request.bearer_auth(&world.token),
+        (_, Some((name, _))) if is_api => request = request.bearer_auth(&people.api_tokens[name]),
+        (_, Some((_, user))) => {
+            let session = new_token();
+            csrf = new_token();
+            app.store
+                .create_session(&hash_token(&session), &user.id, &csrf)
+                .await
+                .unwrap();
+            request = request.header("cookie", format!("simm_session={session}"));
+        }
+        (_, None) => {}
+    }
+    if let Some(body) = row.body {
+        let body = fill(body, &csrf);
+        let content_type = if is_api {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        request = request.header("content-type", content_type).body(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body: String = response.text().await.unwrap().chars().take(160).collect();
+    (status, location, body)
+}
+
+#[tokio::test]
+async fn every_caller_gets_exactly_the_access_of_its_role() {
+    let app = spawn_app().await;
+    let people = People::new(&app).await;
+    let mut mismatches = String::new();
+    let mut cells = 0;
+    for row in MATRIX {
+        for (caller, expected) in CALLERS.into_iter().zip(row.expect) {
+            cells += 1;
+            let (status, location, body) = run_cell(&app, &people, row, caller).await;
+            let anonymous = matches!(caller, Caller::Anonymous | Caller::Respondent);
+            let wrong_redirect = status == 303
+                && expected == 303
+                && anonymous
+                && location.as_deref() != Some("/login");
+            if status != expected || wrong_redirect {
+                writeln!(
+                    mismatches,
+                    "{} {} as {caller:?}: expected {expected}, got {status}{} {body:?}",
+                    row.method,
+                    row.path,
+                    location.map(|l| format!(" to {l}")).unwrap_or_default(),
+                )
+                .unwrap();
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "access mismatches ({} of {cells} cells):\n{mismatches}",
+        mismatches.lines().count()
+    );
+}
+
+/// Every API route of the OpenAPI document is in the matrix, so a new
+/// route cannot be added without deciding who may call it.
+#[tokio::test]
+async fn the_matrix_covers_every_documented_api_route() {
+    let app = spawn_app().await;
+    let document: serde_json::Value = app
+        .client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let covered = MATRIX.iter().any(|row| {
+                row.method.eq_ignore_ascii_case(method)
+                    && row.path.split('?').next() == Some(path.as_str())
+            });
+            if !covered {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in the access matrix: {missing:?}");
+}
