@@ -169,15 +169,11 @@ async fn write_batch(pool: &Pool, saves: &[&SaveAnswer]) -> Result<Vec<SaveOutco
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            // The first answer marks the invitation as started through a
+            // trigger (migration 0002), so a save is one statement.
             let outcome = if written == 0 {
                 writable_state(&mut *tx, &save.invitation_id).await?
             } else {
-                sqlx::query(
-                    "UPDATE invitations SET state = 'started' WHERE id = $1 AND state = 'pending'",
-                )
-                .bind(&save.invitation_id)
-                .execute(&mut *tx)
-                .await?;
                 SaveOutcome::Saved
             };
             // A row that was not written but reads as writable was lost to

@@ -719,6 +719,42 @@ impl Store {
         Ok(())
     }
 
+    /// The invitation with this token and its assessment, in one query:
+    /// every respondent request starts here.
+    pub async fn invitation_with_assessment(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(Invitation, Assessment)>> {
+        on_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT i.id, i.assessment_id, i.attributes, i.state AS invitation_state,
+                        a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min
+                 FROM invitations i JOIN assessments a ON a.id = i.assessment_id WHERE i.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let attributes: String = row.try_get("attributes")?;
+            let invitation = Invitation {
+                id: row.try_get("id")?,
+                assessment_id: row.try_get("assessment_id")?,
+                attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+                state: InvitationState::parse(&row.try_get::<String, _>("invitation_state")?),
+            };
+            let anonymity_min: Option<i64> = row.try_get("anonymity_min")?;
+            let assessment = Assessment {
+                id: invitation.assessment_id.clone(),
+                organization_id: row.try_get("organization_id")?,
+                model_version_id: row.try_get("model_version_id")?,
+                title: row.try_get("title")?,
+                state: AssessmentState::parse(&row.try_get::<String, _>("state")?),
+                anonymity_min: anonymity_min.map(|v| v as u32),
+            };
+            Ok(Some((invitation, assessment)))
+        })
+    }
+
     pub async fn invitation_by_token(&self, token_hash: &[u8]) -> Result<Option<Invitation>> {
         on_pool!(&self.pool, |pool| {
             let row = sqlx::query("SELECT id, assessment_id, attributes, state FROM invitations WHERE token_hash = $1")

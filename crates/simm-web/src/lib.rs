@@ -119,6 +119,8 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .merge(assets::router())
+        // For load balancers and the benchmark's trivial-endpoint baseline.
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(axum::middleware::from_fn(error::html_error_pages))
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_writes,

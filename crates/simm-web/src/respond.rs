@@ -94,20 +94,14 @@ pub(crate) async fn invited(
     ip: Option<IpAddr>,
     token: &str,
 ) -> Result<Invited, Failure> {
-    let Some(invitation) = state.store.invitation_by_token(&hash_token(token)).await? else {
+    let Some((invitation, assessment)) = state
+        .store
+        .invitation_with_assessment(&hash_token(token))
+        .await?
+    else {
         count_token_failure(state, ip).await?;
         return Err(Failure::InvalidLink);
     };
-    let assessment = state
-        .store
-        .assessment(&invitation.assessment_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "invitation {} names a missing assessment",
-                invitation.id
-            ))
-        })?;
     let model = state.model(&assessment.model_version_id).await?;
     Ok(Invited {
         invitation,
