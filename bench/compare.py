@@ -110,11 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     # collect one more than printed, to say whether there are more
     diff(a, b, "$", args.tol, args.key_order, out, args.max + 1)
     if out:
-        print(f"results differ ({args.first} vs {args.second}):")
-        for line in out[: args.max]:
-            print("  " + line)
-        if len(out) > args.max:
-            print(f"  ... (more differences not shown; --max {args.max})")
+        try:
+            print(f"results differ ({args.first} vs {args.second}):")
+            for line in out[: args.max]:
+                print("  " + line)
+            if len(out) > args.max:
+                print(f"  ... (more differences not shown; --max {args.max})")
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into head: the verdict is the exit status
+            sys.stdout = None
         return 1
     print("results agree")
     return 0

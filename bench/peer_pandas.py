@@ -30,6 +30,34 @@ implements the same scoring rules exactly:
    with k-anonymity suppression (``[scoring] anonymity_min``) and
    complementary suppression when exactly one group is suppressed.
 
+Two details follow the engine (crates/simm-core/src/scoring.rs,
+docs/scoring.md) beyond the rules above: F >= t allows a tolerance of 1e-9
+(F >= t - 1e-9, in rules 4 and 8), and a cell "dk" / "don't know" counts as
+no answer like an empty one.
+
+EVALUATION ORDER. The threshold comparisons and the ties of the gap ordering
+are discrete, so the peer evaluates in floating point exactly as the engine
+does, which makes f, F and the gap keys bit-identical to it:
+
+* mean   f = (sum of (answer - 1)) / n / (A - 1)  (two divisions);
+* median f = ((lo - 1) / (A - 1) + (hi - 1) / (A - 1)) / 2, lo and hi the
+  lower and upper middle answers;
+* F = (sum of w * f) / (sum of w), each sum accumulated left to right in
+  model order over the items with a defined f;
+* gap: candidates sorted by w * (1 - f) descending, then id; F while raising
+  them is summed in that sorted order;
+* score = min(stage + min(1, F / t), the largest double below stage + 1).
+
+Only r_wg, consensus and common_language (sums and a variance, never
+compared with anything) may differ from the engine in the last bits, well
+inside bench/compare.py's 1e-9.
+
+Scope: sheets like bench/gen.py writes (and examples/acme-2026.csv):
+comma-delimited UTF-8. Unlike `simm`, the peer does not detect ';' or tab
+delimiters, does not trim or case-fold attribute values to their declared
+spelling, and does not refuse duplicate respondent ids; answers outside
+1..A are refused.
+
 Output: the JSON document of ``simm score --format json`` on stdout.
 
 Usage:
@@ -77,27 +105,43 @@ def load_model(path: str) -> dict:
 
 def read_sheet(path: str, model: dict, group_by: str | None) -> pd.DataFrame:
     item_ids = list(model["items"]["id"])
-    header = pd.read_csv(path, nrows=0).columns
-    text_cols = [c for c in header if c not in item_ids]
-    df = pd.read_csv(
-        path,
-        usecols=[c for c in header if c in item_ids or c == group_by],
-        dtype={c: str for c in text_cols},
-        keep_default_na=False,  # "NA", "null", ... are values; only an empty cell is missing
-        na_values=[""],
-    )
+    wanted = set(item_ids) | {group_by}
+    try:
+        df = pd.read_csv(
+            path,
+            usecols=lambda c: c in wanted,
+            dtype={c: "float64" for c in item_ids} | ({group_by: str} if group_by else {}),
+            keep_default_na=False,  # "NA", "null", ... are values; only an empty cell is missing
+            na_values={c: NO_ANSWER for c in item_ids} | ({group_by: [""]} if group_by else {}),
+        )
+    except ValueError as e:  # a non-numeric answer
+        sys.exit(f"peer_pandas: {path}: {e}")
+    if group_by and group_by not in df.columns:
+        sys.exit(f"peer_pandas: --group-by {group_by}: no such column in {path}")
     # absent item columns = nobody answered
-    df = df.reindex(columns=([group_by] if group_by else []) + item_ids)
-    answers = df[item_ids].apply(pd.to_numeric, errors="coerce").astype("float64")
-    bad = answers.notna() != df[item_ids].notna()
-    bad |= answers.notna() & ((answers % 1 != 0) | (answers < 1) | (answers > model["points"]))
-    if bad.to_numpy().any():
-        col = bad.any().idxmax()
-        row = bad[col].idxmax()
-        sys.exit(f"peer_pandas: invalid answer {df.at[row, col]!r} in column {col}, row {row + 2}")
-    if group_by:
-        answers.insert(0, group_by, df[group_by])
+    answers = df.reindex(columns=([group_by] if group_by else []) + item_ids)
+    x = answers[item_ids].to_numpy()
+    bad = ~(np.isnan(x) | ((x >= 1) & (x <= model["points"]) & (x == np.floor(x))))
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        sys.exit(f"peer_pandas: invalid answer {x[row, col]:g} in column {item_ids[col]}, row {row + 2}")
     return answers
+
+
+# Cells that mean "no answer" besides the empty one (the engine matches
+# "dk", "don't know", "dont know", "don’t know" case-insensitively).
+NO_ANSWER = [
+    v
+    for dk in ["dk", "don't know", "dont know", "don\u2019t know"]
+    for v in {dk, dk.upper(), dk.capitalize(), dk.title()}
+] + [""]
+
+# The engine's tolerance for F >= t (docs/scoring.md, rule 4).
+THRESHOLD_TOLERANCE = 1e-9
+
+
+def meets(F: float, t: float) -> bool:
+    return not math.isnan(F) and F >= t - THRESHOLD_TOLERANCE
 
 
 def nn(x):
@@ -108,11 +152,16 @@ def nn(x):
     return None if math.isnan(x) else x
 
 
-def weighted_mean(f: pd.Series, w: pd.Series) -> float:
-    ok = f.notna()
-    if not ok.any():
-        return math.nan
-    return float((f[ok] * w[ok]).sum() / w[ok].sum())
+def weighted_mean(f, w) -> float:
+    """sum(w * f) / sum(w) over the defined f, summed left to right (model order)."""
+    num = den = 0.0
+    seen = False
+    for fi, wi in zip(f, w):
+        if not math.isnan(fi):
+            num += wi * fi
+            den += wi
+            seen = True
+    return num / den if seen else math.nan
 
 
 def score(answers: pd.DataFrame, model: dict) -> dict:
@@ -121,20 +170,29 @@ def score(answers: pd.DataFrame, model: dict) -> dict:
     t = model["threshold"]
     items = model["items"].copy()
     raw = answers[list(items["id"])]
-    v = (raw - 1) / (A - 1)
 
-    # per item: answered, fulfilment, consensus
-    items["answered"] = raw.count().to_numpy()
-    f = v.median() if model["aggregate"] == "median" else v.mean()
+    # per item: answered, fulfilment, consensus.
+    # f is the mean/median of v = (answer - 1) / (A - 1), evaluated as the
+    # engine does (see EVALUATION ORDER in the module docstring).
+    n = raw.count()
+    items["answered"] = n.to_numpy()
+    span = A - 1
+    if model["aggregate"] == "median":
+        lower = raw.quantile(0.5, interpolation="lower") - 1
+        upper = raw.quantile(0.5, interpolation="higher") - 1
+        f = (lower / span + upper / span) / 2
+    else:
+        f = (raw - 1).sum() / n / span  # n = 0 -> NaN (null)
     items["f"] = f.to_numpy()
     sigma2 = (A * A - 1) / 12
     rwg = (1 - raw.var(ddof=1) / sigma2).clip(lower=0)
     items["rwg"] = rwg.where(items["answered"].to_numpy() >= 2).to_numpy()
 
-    # F(area, s): weighted mean of the defined item fulfilments
-    defined = items[items["f"].notna()].assign(wf=lambda d: d["f"] * d["weight"])
-    sums = defined.groupby(["area", "stage"])[["wf", "weight"]].sum()
-    F = (sums["wf"] / sums["weight"]).to_dict()
+    # F(area, s): weighted mean of the defined item fulfilments, in model order
+    F = {
+        key: weighted_mean(g["f"], g["weight"])
+        for key, g in items.groupby(["area", "stage"], sort=False)
+    }
     cons = items.groupby("area")["rwg"].mean().to_dict()
 
     areas = []
@@ -143,8 +201,7 @@ def score(answers: pd.DataFrame, model: dict) -> dict:
         for s in model["levels"]:
             if s < 2:
                 continue
-            Fs = F.get((area, s), math.nan)
-            if not math.isnan(Fs) and Fs >= t:
+            if meets(F.get((area, s), math.nan), t):
                 stage = s
             else:
                 break
@@ -153,8 +210,7 @@ def score(answers: pd.DataFrame, model: dict) -> dict:
         if stage < model["top"] and not math.isnan(Fn):
             progress = min(1.0, Fn / t)
         sc = stage + progress
-        if sc >= stage + 1:
-            sc = math.nextafter(stage + 1, -math.inf)
+        sc = min(sc, math.nextafter(stage + 1, -math.inf))
 
         gap = None
         if stage < model["top"]:
@@ -164,13 +220,16 @@ def score(answers: pd.DataFrame, model: dict) -> dict:
             if len(cand):
                 cand["lack"] = cand["weight"] * (1 - cand["f"])
                 cand = cand.sort_values(["lack", "id"], ascending=[False, True], kind="stable")
-                fs = cand.set_index("id")["f"].copy()
-                w = cand.set_index("id")["weight"]
-                for item_id in cand["id"]:
-                    if weighted_mean(fs, w) >= t:
+                # raise the first ones to f = 1 until F (summed in this order) meets t
+                fs = cand["f"].to_numpy().copy()
+                w = cand["weight"].to_numpy()
+                for i, item_id in enumerate(cand["id"]):
+                    if meets(weighted_mean(fs, w), t):
                         break
-                    fs[item_id] = 1.0
+                    fs[i] = 1.0
                     chosen.append(item_id)
+                if not meets(weighted_mean(fs, w), t):
+                    chosen = []  # unreachable for t <= 1; the engine then lists none
             gap = {"next_stage": nxt, "fulfilment": nn(Fn), "min_items": chosen}
 
         areas.append(

@@ -141,30 +141,51 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     };
 
     let name = request.responses.display().to_string();
-    let input: Box<dyn Read> = if request.responses == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(File::open(request.responses).map_err(|error| {
-            bad_input(format!("{name}: cannot open the response sheet: {error}"))
-        })?)
-    };
-    let mut total = Tally::new(&model);
-    let mut groups = group_by;
-    simm_sheet::read_sheet(input, &model, |row| {
-        total.add(row.answers);
-        if let Some((index, tallies)) = &mut groups {
-            tallies.add(row.attribute(*index), row.answers);
-        }
-    })
-    .map_err(|error| match error {
+    let sheet_error = |error| match error {
         simm_sheet::SheetError::Io(error) => {
             anyhow::Error::new(error).context(format!("reading {name}"))
         }
         invalid => bad_input(invalid.render(&name)),
-    })?;
+    };
+    let group_index = group_by.as_ref().map(|(index, _)| *index);
+    let empty_groups = group_by.map(|(_, groups)| groups);
+    let new_state = || (Tally::new(&model), empty_groups.clone());
+    let add_row = |(total, groups): &mut (Tally, Option<GroupTallies>),
+                   row: &simm_sheet::Row<'_>| {
+        total.add(row.answers);
+        if let (Some(groups), Some(index)) = (groups, group_index) {
+            groups.add(row.attribute(index), row.answers);
+        }
+    };
+    let parts = if request.responses == Path::new("-") {
+        let mut state = new_state();
+        simm_sheet::read_sheet(io::stdin().lock(), &model, |row| add_row(&mut state, row))
+            .map_err(sheet_error)?;
+        vec![state]
+    } else {
+        let file = File::open(request.responses).map_err(|error| {
+            bad_input(format!("{name}: cannot open the response sheet: {error}"))
+        })?;
+        drop(file);
+        // Large sheets are read on every core, each part into its own tally.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        simm_sheet::read_sheet_file(request.responses, &model, threads, new_state, add_row)
+            .map_err(sheet_error)?
+            .1
+    };
+    let mut parts = parts.into_iter();
+    let (mut total, mut groups) = parts.next().unwrap_or_else(new_state);
+    for (part_total, part_groups) in parts {
+        total.merge(&part_total);
+        if let (Some(groups), Some(part_groups)) = (&mut groups, part_groups) {
+            groups.merge(part_groups);
+        }
+    }
 
     let results = match &groups {
-        Some((_, tallies)) => score_grouped(&model, &total, tallies),
+        Some(tallies) => score_grouped(&model, &total, tallies),
         None => simm_core::score(&model, &total),
     };
     let text = match request.format {

@@ -52,6 +52,20 @@ impl Tally {
         self.respondents
     }
 
+    /// Adds another tally of the same model, as if its respondents had been
+    /// added here: a sheet read in parts is scored as a whole.
+    pub fn merge(&mut self, other: &Tally) {
+        assert_eq!(
+            (self.points, self.items),
+            (other.points, other.items),
+            "tallies of one model"
+        );
+        self.respondents += other.respondents;
+        for (count, more) in self.counts.iter_mut().zip(&other.counts) {
+            *count += more;
+        }
+    }
+
     fn histogram(&self, item: usize) -> &[u64] {
         &self.counts[item * self.points..(item + 1) * self.points]
     }
@@ -94,6 +108,28 @@ impl GroupTallies {
             },
         };
         tally.add(answers);
+    }
+
+    /// Adds the groups of another breakdown by the same attribute.
+    pub fn merge(&mut self, other: GroupTallies) {
+        assert_eq!(
+            self.attribute, other.attribute,
+            "breakdowns by one attribute"
+        );
+        for (value, tally) in other.by_value {
+            match self.by_value.get_mut(&value) {
+                Some(mine) => mine.merge(&tally),
+                None => {
+                    self.by_value.insert(value, tally);
+                }
+            }
+        }
+        if let Some(tally) = other.without_value {
+            match &mut self.without_value {
+                Some(mine) => mine.merge(&tally),
+                None => self.without_value = Some(tally),
+            }
+        }
     }
 }
 

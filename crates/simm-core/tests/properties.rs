@@ -480,3 +480,39 @@ proptest! {
         check_min_items(&BUILTIN_MEDIAN, &run(&BUILTIN_MEDIAN, &rows))?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Scoring respondents tallied in two parts and merged equals scoring
+    /// them tallied at once, grouped or not.
+    #[test]
+    fn merged_tallies_score_like_one(answers in proptest::collection::vec(proptest::collection::vec(0u8..=5, 48), 0..40), split in 0usize..40) {
+        let model = simm_core::builtin_model();
+        let role = simm_core::AttributeId::parse("role").unwrap();
+        let roles = ["executive", "manager", "employee", "partner"];
+        let rows: Vec<Vec<Option<simm_core::Answer>>> = answers
+            .iter()
+            .map(|row| row.iter().map(|v| simm_core::Answer::new(*v, 5)).collect())
+            .collect();
+        let split = split.min(rows.len());
+        let tally_of = |rows: &[Vec<Option<simm_core::Answer>>], offset: usize| {
+            let mut tally = simm_core::Tally::new(&model);
+            let mut groups = simm_core::GroupTallies::new(&model, role.clone());
+            for (index, row) in rows.iter().enumerate() {
+                tally.add(row);
+                groups.add(Some(roles[(index + offset) % 4]).filter(|_| !(index + offset).is_multiple_of(5)), row);
+            }
+            (tally, groups)
+        };
+        let (whole, whole_groups) = tally_of(&rows, 0);
+        let (mut first, mut first_groups) = tally_of(&rows[..split], 0);
+        let (second, second_groups) = tally_of(&rows[split..], split);
+        first.merge(&second);
+        first_groups.merge(second_groups);
+        prop_assert_eq!(&first, &whole);
+        let merged = serde_json::to_string(&simm_core::score_grouped(&model, &first, &first_groups)).unwrap();
+        let at_once = serde_json::to_string(&simm_core::score_grouped(&model, &whole, &whole_groups)).unwrap();
+        prop_assert_eq!(merged, at_once);
+    }
+}

@@ -7,8 +7,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{self, BufRead, BufReader, Read};
+use std::fs::File;
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
 
 use simm_core::{Answer, Model, did_you_mean};
 
@@ -115,19 +117,27 @@ enum Column {
     Attribute(usize),
 }
 
-/// Reads a response sheet, calling `on_row` for every valid row.
-///
-/// The callback may run for rows before a later row turns out to be bad,
-/// so callers must treat their results as void when this returns an error.
-pub fn read_sheet<R: Read>(
-    input: R,
+/// What the header of a sheet says: its delimiter and what each column is.
+struct Header {
+    delimiter: u8,
+    columns: Vec<Column>,
+    absent_items: Vec<String>,
+    /// Bytes before the first row: the byte order mark and the header line.
+    length: u64,
+}
+
+/// Reads and checks the header line.
+fn read_header_section<R: Read>(
+    input: &mut BufReader<R>,
     model: &Model,
-    mut on_row: impl FnMut(&Row<'_>),
-) -> Result<SheetSummary, SheetError> {
-    let mut input = BufReader::with_capacity(1 << 16, input);
-    skip_byte_order_mark(&mut input)?;
-    let header_line = read_header_line(&mut input)?;
+) -> Result<Header, SheetError> {
+    let bom = skip_byte_order_mark(input)?;
+    let header_line = read_header_line(input)?;
     let mut problems = Vec::new();
+    let refuse = |problems| SheetError::Invalid {
+        problems,
+        stopped_early: false,
+    };
     if header_line.iter().all(u8::is_ascii_whitespace) {
         problems.push(Problem {
             line: 1,
@@ -135,31 +145,21 @@ pub fn read_sheet<R: Read>(
             column: None,
             message: format!("the sheet is empty; it needs a header line with a {RESPONDENT_COLUMN:?} column, attribute columns and item columns (`simm template` prints one)"),
         });
-        return Err(SheetError::Invalid {
-            problems,
-            stopped_early: false,
-        });
+        return Err(refuse(problems));
     }
     let delimiter = detect_delimiter(&header_line);
+    let length = bom + header_line.len() as u64;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(io::Cursor::new(header_line).chain(input));
-
+        .from_reader(io::Cursor::new(header_line));
     let mut header = csv::StringRecord::new();
     if !read_header(&mut reader, &mut header, &mut problems)? {
-        return Err(SheetError::Invalid {
-            problems,
-            stopped_early: false,
-        });
+        return Err(refuse(problems));
     }
-    let columns = parse_header(&header, model, &mut problems);
-    let Some(columns) = columns else {
-        return Err(SheetError::Invalid {
-            problems,
-            stopped_early: false,
-        });
+    let Some(columns) = parse_header(&header, model, &mut problems) else {
+        return Err(refuse(problems));
     };
     let absent_items = model
         .items()
@@ -172,10 +172,66 @@ pub fn read_sheet<R: Read>(
         })
         .map(|(_, item)| item.id.to_string())
         .collect();
+    Ok(Header {
+        delimiter,
+        columns,
+        absent_items,
+        length,
+    })
+}
 
+/// The outcome of reading a run of rows.
+struct Chunk {
+    rows: u64,
+    problems: Vec<Problem>,
+    stopped_early: bool,
+    respondents: Fingerprints,
+}
+
+/// Respondent fingerprints. They are already uniformly random, so the set
+/// uses their low bits as the hash instead of hashing them again.
+type Fingerprints = HashSet<u128, BuildHasherDefault<FingerprintHasher>>;
+
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 fingerprints are hashed here; this keeps any other use
+        // correct, if slow.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
+/// Reads rows from `input`, whose first line is line `first_line` of the
+/// file, calling `on_row` for each valid one.
+fn read_rows<R: Read>(
+    input: R,
+    model: &Model,
+    header: &Header,
+    first_line: u64,
+    mut on_row: impl FnMut(&Row<'_>),
+) -> Result<Chunk, SheetError> {
+    let columns = &header.columns;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(header.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
     let points = model.scale().points;
     let mut answers: Vec<Option<Answer>> = vec![None; model.items().len()];
-    let mut respondents: HashSet<u128> = HashSet::new();
+    let mut respondents: Fingerprints = Fingerprints::default();
+    let mut problems = Vec::new();
     let mut rows = 0u64;
     let mut stopped_early = false;
     // Rows are read as bytes: answer cells are digits and need no UTF-8
@@ -187,10 +243,15 @@ pub fn read_sheet<R: Read>(
             stopped_early = true;
             break;
         }
-        if !read_record(&mut reader, &mut record, &mut problems)? {
+        let before = problems.len();
+        let more = read_record(&mut reader, &mut record, &mut problems)?;
+        for problem in &mut problems[before..] {
+            problem.line += first_line - 1;
+        }
+        if !more {
             break;
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, csv::Position::line) + first_line - 1;
         // A blank line at the end of a file is common and harmless.
         if record.len() == 1 && record[0].trim_ascii().is_empty() {
             continue;
@@ -288,18 +349,207 @@ pub fn read_sheet<R: Read>(
             });
         }
     }
-    if problems.is_empty() {
-        Ok(SheetSummary {
-            rows,
-            delimiter,
-            absent_items,
-        })
-    } else {
-        Err(SheetError::Invalid {
-            problems,
-            stopped_early,
-        })
+    Ok(Chunk {
+        rows,
+        problems,
+        stopped_early,
+        respondents,
+    })
+}
+
+/// Reads a response sheet, calling `on_row` for every valid row.
+///
+/// The callback may run for rows before a later row turns out to be bad,
+/// so callers must treat their results as void when this returns an error.
+pub fn read_sheet<R: Read>(
+    input: R,
+    model: &Model,
+    on_row: impl FnMut(&Row<'_>),
+) -> Result<SheetSummary, SheetError> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let header = read_header_section(&mut input, model)?;
+    let chunk = read_rows(input, model, &header, 2, on_row)?;
+    finish(header, vec![chunk])
+}
+
+fn finish(header: Header, chunks: Vec<Chunk>) -> Result<SheetSummary, SheetError> {
+    let mut problems = Vec::new();
+    let mut stopped_early = false;
+    let mut rows_before = 0;
+    for chunk in &chunks {
+        for problem in &chunk.problems {
+            let mut problem = problem.clone();
+            problem.row = problem.row.map(|row| row + rows_before);
+            problems.push(problem);
+        }
+        stopped_early |= chunk.stopped_early;
+        rows_before += chunk.rows;
     }
+    if problems.is_empty() {
+        return Ok(SheetSummary {
+            rows: rows_before,
+            delimiter: header.delimiter,
+            absent_items: header.absent_items,
+        });
+    }
+    problems.sort_by_key(|p| p.line);
+    stopped_early |= problems.len() > MAX_PROBLEMS;
+    problems.truncate(MAX_PROBLEMS);
+    Err(SheetError::Invalid {
+        problems,
+        stopped_early,
+    })
+}
+
+/// Below this size a sheet is read on one thread; splitting costs more
+/// than it saves.
+const PARALLEL_MIN_BYTES: u64 = 8 << 20;
+
+/// Reads a response sheet file on up to `threads` threads, each over its
+/// own part of the file with its own state from `new_state`; returns the
+/// states, one per part. Rows reach `on_row` in no particular order, which
+/// scoring does not depend on.
+pub fn read_sheet_file<S: Send>(
+    path: &Path,
+    model: &Model,
+    threads: usize,
+    new_state: impl Fn() -> S + Sync,
+    on_row: impl Fn(&mut S, &Row<'_>) + Sync,
+) -> Result<(SheetSummary, Vec<S>), SheetError> {
+    read_file_in_parts(path, model, threads, PARALLEL_MIN_BYTES, new_state, on_row)
+}
+
+fn read_file_in_parts<S: Send>(
+    path: &Path,
+    model: &Model,
+    threads: usize,
+    parallel_min_bytes: u64,
+    new_state: impl Fn() -> S + Sync,
+    on_row: impl Fn(&mut S, &Row<'_>) + Sync,
+) -> Result<(SheetSummary, Vec<S>), SheetError> {
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let length = file.get_ref().metadata()?.len();
+    let header = read_header_section(&mut file, model)?;
+    let boundaries = if threads > 1 && length >= parallel_min_bytes {
+        split_points(file.into_inner(), header.length, length, threads)?
+    } else {
+        vec![(header.length, 2)]
+    };
+    let parts: Vec<(u64, u64, u64)> = boundaries
+        .iter()
+        .enumerate()
+        .map(|(i, (start, line))| {
+            (
+                *start,
+                boundaries.get(i + 1).map_or(length, |next| next.0),
+                *line,
+            )
+        })
+        .collect();
+    let results: Vec<Result<(Chunk, S), SheetError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|&(start, end, first_line)| {
+                let (header, new_state, on_row) = (&header, &new_state, &on_row);
+                scope.spawn(move || {
+                    let mut file = File::open(path)?;
+                    file.seek(SeekFrom::Start(start))?;
+                    let input = BufReader::with_capacity(1 << 16, file.take(end - start));
+                    let mut state = new_state();
+                    let chunk = read_rows(input, model, header, first_line, |row| {
+                        on_row(&mut state, row)
+                    })?;
+                    Ok((chunk, state))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a reading thread panicked"))
+            .collect()
+    });
+    let mut chunks = Vec::new();
+    let mut states = Vec::new();
+    for result in results {
+        let (chunk, state) = result?;
+        chunks.push(chunk);
+        states.push(state);
+    }
+    // Each part refused duplicates within itself; a respondent id in two
+    // parts is rare, and the one-thread reader names its line exactly.
+    let duplicated = chunks.iter().enumerate().any(|(index, chunk)| {
+        chunk.respondents.iter().any(|id| {
+            chunks[..index]
+                .iter()
+                .any(|earlier| earlier.respondents.contains(id))
+        })
+    });
+    if duplicated {
+        read_sheet(File::open(path)?, model, |_| {})?;
+    }
+    finish(header, chunks).map(|summary| (summary, states))
+}
+
+/// Where to split the rows after the header into `parts` runs of whole
+/// records: at line ends outside quoted fields. Returns each run's start
+/// offset and first line number.
+fn split_points(
+    file: File,
+    data_start: u64,
+    length: u64,
+    parts: usize,
+) -> io::Result<Vec<(u64, u64)>> {
+    let mut points = vec![(data_start, 2u64)];
+    let mut input = BufReader::with_capacity(1 << 20, file);
+    input.seek(SeekFrom::Start(data_start))?;
+    let mut offset = data_start;
+    let mut line = 2u64;
+    // Quotes come in pairs ("" inside a quoted field too), so an even count
+    // so far means a line end is a record end.
+    let mut quotes_even = true;
+    let targets: Vec<u64> = (1..parts as u64)
+        .map(|i| data_start + (length - data_start) * i / parts as u64)
+        .collect();
+    let mut target = 0;
+    while target < targets.len() {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            break;
+        }
+        let mut consumed = buffer.len();
+        // Most buffers end before the next split point: counting quotes and
+        // line ends in them is a vectorised pass, far faster than the
+        // byte-by-byte walk needed near a split point.
+        if offset + (buffer.len() as u64) < targets[target] {
+            let quotes = buffer.iter().filter(|byte| **byte == b'"').count();
+            quotes_even ^= quotes % 2 == 1;
+            line += buffer.iter().filter(|byte| **byte == b'\n').count() as u64;
+            offset += consumed as u64;
+            input.consume(consumed);
+            continue;
+        }
+        for (index, byte) in buffer.iter().enumerate() {
+            match byte {
+                b'"' => quotes_even = !quotes_even,
+                b'\n' => {
+                    line += 1;
+                    let position = offset + index as u64 + 1;
+                    if quotes_even && position >= targets[target] && position < length {
+                        points.push((position, line));
+                        target += 1;
+                        if target == targets.len() {
+                            consumed = index + 1;
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        offset += consumed as u64;
+        input.consume(consumed);
+    }
+    Ok(points)
 }
 
 fn record_header_name(model: &Model, column: &Column) -> String {
@@ -428,12 +678,14 @@ fn parse_header(
     (problems.len() == before).then_some(columns)
 }
 
-fn skip_byte_order_mark<R: Read>(input: &mut BufReader<R>) -> io::Result<()> {
+/// Skips a UTF-8 byte order mark; returns how many bytes it took.
+fn skip_byte_order_mark<R: Read>(input: &mut BufReader<R>) -> io::Result<u64> {
     let buffer = input.fill_buf()?;
     if buffer.starts_with(b"\xEF\xBB\xBF") {
         input.consume(3);
+        return Ok(3);
     }
-    Ok(())
+    Ok(0)
 }
 
 fn read_header_line<R: Read>(input: &mut BufReader<R>) -> Result<Vec<u8>, SheetError> {
@@ -723,6 +975,98 @@ practice = "p"
         let rendered = error.render("s.csv");
         assert_eq!(rendered.lines().count(), MAX_PROBLEMS + 1);
         assert!(rendered.ends_with("stopped after 20 problems; fix these and check again"));
+    }
+
+    /// Reads a sheet from a file in `parts` parts, rendering rows as
+    /// `check` does, sorted, or the error's lines.
+    fn read_in_parts(sheet: &str, parts: usize) -> Result<Vec<String>, Vec<String>> {
+        let model = Model::parse(MODEL).unwrap();
+        let folder = std::env::temp_dir().join(format!("simm-sheet-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(format!("{parts}-{}.csv", sheet.len()));
+        std::fs::write(&path, sheet).unwrap();
+        let result = read_file_in_parts(
+            &path,
+            &model,
+            parts,
+            0,
+            Vec::new,
+            |rows: &mut Vec<String>, row| {
+                let answers: Vec<String> = row
+                    .answers
+                    .iter()
+                    .map(|a| a.map_or("-".into(), |a| a.get().to_string()))
+                    .collect();
+                rows.push(format!(
+                    "{} {} {}",
+                    row.respondent,
+                    row.attribute(1).unwrap_or("-"),
+                    answers.join(",")
+                ));
+            },
+        );
+        std::fs::remove_file(&path).unwrap();
+        match result {
+            Ok((summary, parts_rows)) => {
+                let mut rows: Vec<String> = parts_rows.into_iter().flatten().collect();
+                assert_eq!(summary.rows as usize, rows.len());
+                rows.sort();
+                Ok(rows)
+            }
+            Err(error) => Err(error.render("s.csv").lines().map(String::from).collect()),
+        }
+    }
+
+    #[test]
+    fn reading_in_parts_gives_the_rows_of_reading_at_once() {
+        // Quoted cells with line ends and quotes inside must not be split.
+        let mut sheet = String::from("\u{feff}respondent,unit,A-2-01,A-2-02\n");
+        for i in 0..200 {
+            let unit = if i % 7 == 0 {
+                "\"Sales\nNorth, \"\"B\"\"\"".to_owned()
+            } else {
+                format!("U{i}")
+            };
+            sheet.push_str(&format!(
+                "r{i},{unit},{},{}\n",
+                i % 5 + 1,
+                if i % 3 == 0 { "" } else { "2" }
+            ));
+        }
+        let expected = read_in_parts(&sheet, 1).unwrap();
+        assert_eq!(expected.len(), 200);
+        for parts in [2, 3, 8] {
+            assert_eq!(
+                read_in_parts(&sheet, parts).unwrap(),
+                expected,
+                "{parts} parts"
+            );
+        }
+    }
+
+    #[test]
+    fn problems_found_in_later_parts_keep_their_file_line_and_row() {
+        let mut sheet = String::from("respondent,A-2-01\n");
+        for i in 0..100 {
+            sheet.push_str(&format!("r{i},{}\n", if i == 80 { "9" } else { "3" }));
+        }
+        let expected = Err(vec![
+            "s.csv:82:2: row 81, column \"A-2-01\": \"9\" is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\"".to_owned(),
+        ]);
+        for parts in [1, 2, 4] {
+            assert_eq!(read_in_parts(&sheet, parts), expected, "{parts} parts");
+        }
+        // A respondent id repeated across parts is found as well.
+        let mut sheet = String::from("respondent,A-2-01\n");
+        for i in 0..100 {
+            sheet.push_str(&format!("r{},3\n", if i == 90 { 5 } else { i }));
+        }
+        let expected = Err(vec![
+            "s.csv:92:1: row 91, column \"respondent\": the respondent id \"r5\" appears more than once; respondent ids must be unique".to_owned(),
+        ]);
+        for parts in [1, 2, 4] {
+            assert_eq!(read_in_parts(&sheet, parts), expected, "{parts} parts");
+        }
     }
 
     #[test]

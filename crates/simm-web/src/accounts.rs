@@ -12,6 +12,8 @@ pub enum AccountError {
     ShortPassword,
     #[error("no user has the email {0:?}")]
     UnknownUser(String),
+    #[error("{0} is an admin and sees every organisation already")]
+    AdminSeesAll(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -35,6 +37,14 @@ pub fn parse_email(text: &str) -> Result<String, AccountError> {
     }
 }
 
+/// Checks that a new password is long enough.
+pub fn check_new_password(password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::ShortPassword);
+    }
+    Ok(())
+}
+
 pub async fn add_user(
     store: &Store,
     email: &str,
@@ -42,11 +52,37 @@ pub async fn add_user(
     password: &str,
 ) -> Result<User, AccountError> {
     let email = parse_email(email)?;
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::ShortPassword);
-    }
+    check_new_password(password)?;
     let hash = crate::auth::hash_password(password)?;
     Ok(store.create_user(&email, &hash, role).await?)
+}
+
+/// Grants the user with this email access to an organisation, for the
+/// console's access form and the API alike. Viewers and consultants can be
+/// granted; admins see every organisation already. Answers the user and
+/// whether the access is new (granting twice changes nothing).
+pub async fn grant_access(
+    store: &Store,
+    organization_id: &str,
+    email: &str,
+) -> Result<(User, bool), AccountError> {
+    let email = parse_email(email)?;
+    let user = store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AccountError::UnknownUser(email.clone()))?;
+    if user.role == Role::Admin {
+        return Err(AccountError::AdminSeesAll(email));
+    }
+    let had_access = store
+        .users_with_access(organization_id)
+        .await?
+        .iter()
+        .any(|granted| granted.id == user.id);
+    if !had_access {
+        store.grant_access(organization_id, &user.id).await?;
+    }
+    Ok((user, !had_access))
 }
 
 /// Creates an API token for the user and returns it; only its hash is

@@ -10,8 +10,10 @@
 //!
 //! Access rules: anyone signed in may read the organisations they were
 //! granted (admins: all) and their assessments, participation and results;
-//! only consultants and admins may write or download responses. Another
-//! tenant's object answers 404, exactly like a missing one.
+//! only consultants and admins may write, download responses or see who
+//! was granted an organisation; only admins list and add users; everyone
+//! signed in may list the stored models and change their own password.
+//! Another tenant's object answers 404, exactly like a missing one.
 
 mod dto;
 mod handlers;
@@ -53,6 +55,12 @@ pub enum Operation {
     Participation,
     Results,
     ResponsesCsv,
+    ListAccess,
+    GrantAccess,
+    ListModels,
+    ListUsers,
+    CreateUser,
+    ChangePassword,
     OpenApi,
 }
 
@@ -135,6 +143,24 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/assessments/{id}/responses.csv",
         Operation::ResponsesCsv,
     ),
+    api(
+        "get",
+        "/api/v1/organizations/{org}/access",
+        Operation::ListAccess,
+    ),
+    api(
+        "post",
+        "/api/v1/organizations/{org}/access",
+        Operation::GrantAccess,
+    ),
+    api("get", "/api/v1/models", Operation::ListModels),
+    api("get", "/api/v1/users", Operation::ListUsers),
+    api("post", "/api/v1/users", Operation::CreateUser),
+    api(
+        "post",
+        "/api/v1/account/password",
+        Operation::ChangePassword,
+    ),
     api("get", "/api/v1/openapi.json", Operation::OpenApi),
     respond("get", "/api/v1/r/{token}"),
     respond("put", "/api/v1/r/{token}/answers/{item}"),
@@ -167,6 +193,12 @@ fn endpoint(filter: MethodFilter, operation: Operation) -> MethodRouter<AppState
         Operation::Participation => on(filter, participation),
         Operation::Results => on(filter, results),
         Operation::ResponsesCsv => on(filter, responses_csv),
+        Operation::ListAccess => on(filter, list_access),
+        Operation::GrantAccess => on(filter, grant_access),
+        Operation::ListModels => on(filter, list_models),
+        Operation::ListUsers => on(filter, list_users),
+        Operation::CreateUser => on(filter, create_user),
+        Operation::ChangePassword => on(filter, change_password),
         Operation::OpenApi => on(filter, openapi),
     }
 }

@@ -351,6 +351,41 @@ pub async fn check_password(
     Ok(matches)
 }
 
+/// Why a password change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefusal {
+    /// The new password is shorter than
+    /// [`MIN_PASSWORD_CHARS`](crate::accounts::MIN_PASSWORD_CHARS).
+    TooShort,
+    /// The current password given is not the user's.
+    WrongCurrent,
+}
+
+/// Changes a signed-in user's password, for the console's form and the API
+/// alike: the new password must be long enough and the current one right
+/// (checked by [`check_password`], so wrong guesses count and are
+/// throttled). Every session of the user ends; API tokens stay valid.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &str,
+) -> Result<Result<(), PasswordRefusal>, AppError> {
+    if crate::accounts::check_new_password(new).is_err() {
+        return Ok(Err(PasswordRefusal::TooShort));
+    }
+    if !check_password(state, user, current).await? {
+        return Ok(Err(PasswordRefusal::WrongCurrent));
+    }
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    state.store.set_password(&user.id, &hash).await?;
+    Ok(Ok(()))
+}
+
 /// API writes authorised by a session cookie (rather than a bearer token)
 /// must carry the session's CSRF token in an `X-CSRF-Token` header, since a
 /// browser sends the cookie on its own. Respondent routes use no session

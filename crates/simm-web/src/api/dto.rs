@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use simm_core::{Model, did_you_mean};
 use simm_store::{
-    Assessment, Attributes, InvitationState, NewOrganization, Organization, ParticipationRow,
+    Assessment, Attributes, InvitationState, ModelVersion, NewOrganization, Organization,
+    ParticipationRow, Role, User,
 };
 
 use crate::AppError;
@@ -92,6 +93,105 @@ impl From<Organization> for OrganizationDto {
             industry: organization.industry,
             size: organization.size,
             country: organization.country,
+        }
+    }
+}
+
+// ----- access, users and models ------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccessBody {
+    /// The email of an existing viewer or consultant.
+    pub email: String,
+}
+
+/// A user granted an organisation.
+#[derive(Debug, Serialize)]
+pub struct AccessDto {
+    pub email: String,
+    pub role: &'static str,
+}
+
+impl From<User> for AccessDto {
+    fn from(user: User) -> AccessDto {
+        AccessDto {
+            email: user.email,
+            role: user.role.as_str(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserDto {
+    pub id: String,
+    pub email: String,
+    pub role: &'static str,
+}
+
+impl From<User> for UserDto {
+    fn from(user: User) -> UserDto {
+        UserDto {
+            id: user.id,
+            email: user.email,
+            role: user.role.as_str(),
+        }
+    }
+}
+
+const ROLES: [Role; 3] = [Role::Viewer, Role::Consultant, Role::Admin];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    pub email: String,
+    pub role: String,
+    pub password: String,
+}
+
+impl NewUserBody {
+    /// The role named; email and password are checked by
+    /// [`crate::accounts::add_user`].
+    pub fn role(&self) -> Result<Role, AppError> {
+        let role = self.role.trim();
+        Role::parse(role).ok_or_else(|| {
+            let roles = ROLES.iter().map(|role| role.as_str());
+            let hint = match did_you_mean(role, roles.clone()) {
+                Some(suggestion) => format!("did you mean {suggestion:?}? "),
+                None => String::new(),
+            };
+            invalid(
+                "role",
+                format!("{role:?} is not a role; {hint}use one of {}", list(roles)),
+            )
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelVersionDto {
+    pub id: String,
+    pub model_id: String,
+    pub version: String,
+    pub content_hash: String,
+    pub title: String,
+}
+
+impl From<ModelVersion> for ModelVersionDto {
+    fn from(version: ModelVersion) -> ModelVersionDto {
+        ModelVersionDto {
+            id: version.id,
+            model_id: version.model_id,
+            version: version.version,
+            content_hash: version.content_hash,
+            title: version.title,
         }
     }
 }

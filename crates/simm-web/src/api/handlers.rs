@@ -10,12 +10,14 @@ use simm_core::did_you_mean;
 use simm_store::{Assessment, NewInvitation, Organization, hash_token, new_token};
 
 use super::dto::{
-    AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, NewAssessmentBody,
-    NewInvitationsBody, NewOrganizationBody, OrganizationDto, ParticipationDto, ResultsQuery,
-    SuppressedResultsDto,
+    AccessDto, AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, ModelVersionDto,
+    NewAccessBody, NewAssessmentBody, NewInvitationsBody, NewOrganizationBody, NewUserBody,
+    OrganizationDto, ParticipationDto, PasswordChangeBody, ResultsQuery, SuppressedResultsDto,
+    UserDto,
 };
 use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
-use crate::auth::{Consultant, CurrentUser};
+use crate::accounts::{AccountError, MIN_PASSWORD_CHARS};
+use crate::auth::{Admin, Consultant, CurrentUser, PasswordRefusal};
 use crate::results::{AssessmentResults, assessment_results};
 use crate::{AppError, AppState};
 
@@ -168,6 +170,123 @@ async fn unknown_model_version(
         version.unwrap_or_default(),
         stored.join(", ")
     )))
+}
+
+/// Who was granted the organisation (admins see every organisation without
+/// a grant and are not listed). Consultants and admins, like the console.
+pub async fn list_access(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AccessDto>>, AppError> {
+    let organization = organization(&state, &current, &id).await?;
+    let users = state.store.users_with_access(&organization.id).await?;
+    Ok(Json(users.into_iter().map(Into::into).collect()))
+}
+
+/// Grants an existing viewer or consultant the organisation: 201 when the
+/// access is new, 200 when they had it already.
+pub async fn grant_access(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewAccessBody>,
+) -> Result<Response, AppError> {
+    let organization = organization(&state, &current, &id).await?;
+    let (user, new) =
+        match crate::accounts::grant_access(&state.store, &organization.id, &body.email).await {
+            Ok(granted) => granted,
+            Err(error) => return Err(account_error("email", error)),
+        };
+    let dto = AccessDto::from(user);
+    Ok(if new {
+        let location = format!("/api/v1/organizations/{}/access", organization.id);
+        created(&location, dto)
+    } else {
+        Json(dto).into_response()
+    })
+}
+
+/// An account refusal as the API answers it: what the caller got wrong is
+/// a 400 naming `field` (the email's field), an existing email a 409.
+fn account_error(field: &str, error: AccountError) -> AppError {
+    match error {
+        AccountError::InvalidEmail(_)
+        | AccountError::UnknownUser(_)
+        | AccountError::AdminSeesAll(_) => AppError::bad_request(format!("{field}: {error}")),
+        AccountError::ShortPassword => AppError::bad_request(format!("password: {error}")),
+        AccountError::Store(error) => error.into(),
+        AccountError::Hashing(error) => AppError::Internal(error),
+    }
+}
+
+// ----- models, users and the account -------------------------------------
+
+/// The stored model versions, for choosing one when creating an assessment.
+pub async fn list_models(
+    State(state): State<AppState>,
+    _current: CurrentUser,
+) -> Result<Json<Vec<ModelVersionDto>>, AppError> {
+    let versions = state.store.model_versions().await?;
+    Ok(Json(versions.into_iter().map(Into::into).collect()))
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<Json<Vec<UserDto>>, AppError> {
+    let users = state.store.users().await?;
+    Ok(Json(users.into_iter().map(Into::into).collect()))
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(body): ApiJson<NewUserBody>,
+) -> Result<Response, AppError> {
+    let role = body.role()?;
+    let user = crate::accounts::add_user(&state.store, &body.email, role, &body.password)
+        .await
+        .map_err(|error| account_error("email", error))?;
+    Ok(created("/api/v1/users", UserDto::from(user)))
+}
+
+/// Changes the signed-in user's password. Every session of the user ends
+/// (a session cookie that made the request is cleared); API tokens stay
+/// valid.
+pub async fn change_password(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<PasswordChangeBody>,
+) -> Result<Response, AppError> {
+    match crate::auth::change_password(
+        &state,
+        &current.user,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?
+    {
+        Ok(()) => {}
+        Err(PasswordRefusal::TooShort) => {
+            return Err(AppError::bad_request(format!(
+                "new_password: is too short: use at least {MIN_PASSWORD_CHARS} characters"
+            )));
+        }
+        Err(PasswordRefusal::WrongCurrent) => {
+            return Err(AppError::bad_request("current_password: is wrong"));
+        }
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if current.csrf_token.is_some() {
+        // Signed in by session: the session is gone already; clear its cookie.
+        let cookie = crate::auth::log_out(&state, &parts).await?;
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
 }
 
 // ----- assessments -------------------------------------------------------

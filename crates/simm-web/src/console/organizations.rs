@@ -7,9 +7,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use serde::Deserialize;
-use simm_store::{ModelVersion, NewOrganization, Organization, Role};
+use simm_store::{ModelVersion, NewOrganization, Organization};
 
 use super::{Nav, NoticeQuery, invalid, is_consultant, optional, render, see_other};
+use crate::accounts::{self, AccountError};
 use crate::auth::{Consultant, CsrfForm, CurrentUser};
 use crate::{AppError, AppState};
 
@@ -423,20 +424,17 @@ pub(super) async fn grant_access(
     CsrfForm { form, .. }: CsrfForm<AccessForm>,
 ) -> Result<Response, AppError> {
     let organization = visible_organization(&state, &current, &id).await?;
-    let problem = match crate::accounts::parse_email(&form.email) {
-        Err(error) => Some(format!("{error}.")),
-        Ok(email) => match state.store.user_by_email(&email).await? {
-            None => Some(format!(
-                "No user has the email {email:?}; an admin can add them under Users first."
-            )),
-            Some(user) if user.role == Role::Admin => Some(format!(
-                "{email} is an admin and sees every organisation already."
-            )),
-            Some(user) => {
-                state.store.grant_access(&organization.id, &user.id).await?;
-                None
-            }
-        },
+    let problem = match accounts::grant_access(&state.store, &organization.id, &form.email).await {
+        Ok(_) => None,
+        Err(error @ AccountError::InvalidEmail(_)) => Some(format!("{error}.")),
+        Err(AccountError::UnknownUser(email)) => Some(format!(
+            "No user has the email {email:?}; an admin can add them under Users first."
+        )),
+        Err(AccountError::AdminSeesAll(email)) => Some(format!(
+            "{email} is an admin and sees every organisation already."
+        )),
+        Err(AccountError::Store(error)) => return Err(error.into()),
+        Err(other) => return Err(AppError::internal(other)),
     };
     if let Some(problem) = problem {
         let input = PageInput {

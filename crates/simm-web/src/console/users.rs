@@ -10,7 +10,7 @@ use simm_store::Role;
 
 use super::{Nav, NoticeQuery, invalid, render, see_other};
 use crate::accounts::{AccountError, MIN_PASSWORD_CHARS, add_user};
-use crate::auth::{Admin, CsrfForm, CurrentUser, check_password, hash_password, log_out};
+use crate::auth::{self, Admin, CsrfForm, CurrentUser, PasswordRefusal, log_out};
 use crate::{AppError, AppState};
 
 pub(super) struct UserRow {
@@ -186,17 +186,23 @@ pub(super) async fn change_password(
         form,
     }: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
+    let too_short =
+        || format!("The new password is too short: use at least {MIN_PASSWORD_CHARS} characters.");
     let mut errors = Vec::new();
-    if form.new.chars().count() < MIN_PASSWORD_CHARS {
-        errors.push(format!(
-            "The new password is too short: use at least {MIN_PASSWORD_CHARS} characters."
-        ));
+    if crate::accounts::check_new_password(&form.new).is_err() {
+        errors.push(too_short());
     }
     if form.new != form.repeat {
         errors.push("The new password and its repetition differ.".to_owned());
     }
-    if errors.is_empty() && !check_password(&state, &current.user, &form.current).await? {
-        errors.push("The current password is wrong.".to_owned());
+    if errors.is_empty() {
+        match auth::change_password(&state, &current.user, &form.current, &form.new).await? {
+            Ok(()) => {}
+            Err(PasswordRefusal::WrongCurrent) => {
+                errors.push("The current password is wrong.".to_owned());
+            }
+            Err(PasswordRefusal::TooShort) => errors.push(too_short()),
+        }
     }
     if !errors.is_empty() {
         return invalid(&PasswordPage {
@@ -205,12 +211,6 @@ pub(super) async fn change_password(
             errors,
         });
     }
-    let new = form.new;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-    state.store.set_password(&current.user.id, &hash).await?;
     // The session is gone from the store already; this clears the cookie.
     let cookie = log_out(&state, &parts).await?;
     Ok((

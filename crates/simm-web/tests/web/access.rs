@@ -137,6 +137,41 @@ const MATRIX: &[Row] = &[
         None,
         [401, 401, 403, 200, 200, 404],
     ),
+    row(
+        "GET",
+        "/api/v1/organizations/{org}/access",
+        None,
+        [401, 401, 403, 200, 200, 404],
+    ),
+    // The viewer of the world has access already: 200 rather than 201.
+    row(
+        "POST",
+        "/api/v1/organizations/{org}/access",
+        Some(r#"{"email": "viewer@example.com"}"#),
+        API_WRITE,
+    ),
+    row(
+        "GET",
+        "/api/v1/models",
+        None,
+        [401, 401, 200, 200, 200, 200],
+    ),
+    row("GET", "/api/v1/users", None, [401, 401, 403, 403, 200, 403]),
+    row(
+        "POST",
+        "/api/v1/users",
+        Some(
+            r#"{"email": "{unique}@example.com", "role": "viewer", "password": "correct horse battery"}"#,
+        ),
+        [401, 401, 403, 403, 201, 403],
+    ),
+    // A wrong current password: refused, but only after the caller passed.
+    row(
+        "POST",
+        "/api/v1/account/password",
+        Some(r#"{"current_password": "wrong", "new_password": "another long password"}"#),
+        [401, 401, 400, 400, 400, 400],
+    ),
     row("GET", "/api/v1/openapi.json", None, API_PUBLIC),
     // ----- the respondent API: the link is the credential, whoever holds it
     row("GET", "/api/v1/r/{token}", None, API_PUBLIC),

@@ -654,6 +654,16 @@ fn routes_with_ids(org: &str, id: &str) -> Vec<(Method, String, Option<Value>)> 
             format!("/api/v1/assessments/{id}/responses.csv"),
             None,
         ),
+        (
+            Method::GET,
+            format!("/api/v1/organizations/{org}/access"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{org}/access"),
+            Some(json!({"email": "nobody@example.com"})),
+        ),
     ]
 }
 
@@ -708,7 +718,9 @@ async fn viewers_read_what_they_are_granted_but_never_write_nor_download() {
 
     let mut failures = Vec::new();
     for (method, path, body) in routes_with_ids(&org, &id) {
-        let write = method != Method::GET || path.ends_with("responses.csv");
+        // Who was granted is for consultants, like the responses.
+        let write =
+            method != Method::GET || path.ends_with("responses.csv") || path.ends_with("/access");
         let expected = if write { 403 } else { 200 };
         let (status, answer) = call(&app, Some(&viewer), method.clone(), &path, body).await;
         if status != expected {
@@ -867,5 +879,348 @@ async fn the_openapi_document_describes_exactly_the_routes_the_server_answers() 
             .as_array()
             .unwrap()
             .contains(&json!({"bearer": []}))
+    );
+}
+
+/// A 400 whose message starts with `start`.
+async fn refused(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+    expected: u16,
+    start: &str,
+) {
+    let (status, answer) = call(app, Some(token), method.clone(), path, Some(body.clone())).await;
+    let message = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        status == expected && message.starts_with(start),
+        "{method} {path} {body}: expected {expected} starting {start:?}, got {status} {answer}"
+    );
+}
+
+#[tokio::test]
+async fn consultants_list_and_grant_access_through_the_api() {
+    let app = spawn_app().await;
+    let (owner_email, _) = app.add_user(Role::Consultant).await;
+    let owner = simm_web::accounts::create_token(&app.store, &owner_email)
+        .await
+        .unwrap();
+    let (org, _) = organization_with_assessment(&app, &owner).await;
+    let access = format!("/api/v1/organizations/{org}/access");
+    // The creator was granted the organisation.
+    assert_eq!(
+        get(&app, &owner, &access).await,
+        json!([{"email": owner_email, "role": "consultant"}])
+    );
+    let (viewer_email, _) = app.add_user(Role::Viewer).await;
+    let viewer = simm_web::accounts::create_token(&app.store, &viewer_email)
+        .await
+        .unwrap();
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        &format!("/api/v1/organizations/{org}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "not granted yet");
+    // Case and spaces of the email do not matter.
+    let shouted = format!("  {}  ", viewer_email.to_uppercase());
+    let response = app
+        .client()
+        .post(app.url(&access))
+        .bearer_auth(&owner)
+        .json(&json!({ "email": shouted }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["location"], access.as_str());
+    let granted: Value = response.json().await.unwrap();
+    assert_eq!(granted, json!({"email": viewer_email, "role": "viewer"}));
+    // Granting again changes nothing.
+    let again = post(&app, &owner, &access, json!({ "email": viewer_email }), 200).await;
+    assert_eq!(again, granted);
+    assert_eq!(
+        get(&app, &owner, &access).await.as_array().unwrap().len(),
+        2
+    );
+    get(&app, &viewer, &format!("/api/v1/organizations/{org}")).await;
+    // The viewer reads the organisation but not who else may.
+    let (status, _) = call(&app, Some(&viewer), Method::GET, &access, None).await;
+    assert_eq!(status, 403);
+
+    let (admin_email, _) = app.add_user(Role::Admin).await;
+    for (body, start) in [
+        (
+            json!({"email": "not an email"}),
+            "email: \"not an email\" is not an email address",
+        ),
+        (
+            json!({"email": "nobody@example.com"}),
+            "email: no user has the email \"nobody@example.com\"",
+        ),
+        (json!({ "email": admin_email }), "email: "),
+        (
+            json!({}),
+            "Failed to deserialize the JSON body into the target type: missing field `email`",
+        ),
+        (
+            json!({"email": viewer_email, "role": "viewer"}),
+            "Failed to deserialize the JSON body into the target type: role: unknown field `role`",
+        ),
+        (
+            json!({"email": 3}),
+            "Failed to deserialize the JSON body into the target type: email: invalid type",
+        ),
+    ] {
+        refused(&app, &owner, Method::POST, &access, body, 400, start).await;
+    }
+    let (_, answer) = call(
+        &app,
+        Some(&owner),
+        Method::POST,
+        &access,
+        Some(json!({ "email": admin_email })),
+    )
+    .await;
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("is an admin and sees every organisation already"),
+        "{answer}"
+    );
+    assert_eq!(
+        get(&app, &owner, &access).await.as_array().unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn anyone_signed_in_lists_the_stored_models() {
+    let app = spawn_app().await;
+    let viewer = app.api_token(Role::Viewer).await;
+    let models = get(&app, &viewer, "/api/v1/models").await;
+    let models = models.as_array().unwrap();
+    assert_eq!(models.len(), 1, "{models:?}");
+    let model = &models[0];
+    assert_eq!(model["id"], app.builtin_model_version.as_str());
+    assert_eq!(model["model_id"], "smartsourcing");
+    assert_eq!(model["version"], simm_core::builtin_model().version());
+    assert_eq!(model["content_hash"].as_str().unwrap().len(), 64);
+    assert!(model["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(model.as_object().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn admins_list_and_add_users_through_the_api() {
+    let app = spawn_app().await;
+    let (admin_email, _) = app.add_user(Role::Admin).await;
+    let admin = simm_web::accounts::create_token(&app.store, &admin_email)
+        .await
+        .unwrap();
+    let users = get(&app, &admin, "/api/v1/users").await;
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    assert_eq!(users[0]["email"], admin_email.as_str());
+    assert_eq!(users[0]["role"], "admin");
+    let created = post(
+        &app,
+        &admin,
+        "/api/v1/users",
+        json!({"email": " Ana@Example.com ", "role": "consultant", "password": "long enough password"}),
+        201,
+    )
+    .await;
+    assert_eq!(created["email"], "ana@example.com");
+    assert_eq!(created["role"], "consultant");
+    assert!(created["id"].is_string());
+    let users = get(&app, &admin, "/api/v1/users").await;
+    assert_eq!(users.as_array().unwrap().len(), 2);
+    assert!(users.as_array().unwrap().contains(&created));
+    // The new user signs in with the password.
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "ana@example.com"),
+            ("password", "long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+
+    let user = |email: &str, role: &str, password: &str| json!({"email": email, "role": role, "password": password});
+    for (body, status, start) in [
+        (
+            user("ana@example.com", "viewer", "long enough password"),
+            409,
+            "",
+        ),
+        (
+            user("bo@example.com", "viewer", "short"),
+            400,
+            "password: the password is too short: use at least 12 characters",
+        ),
+        (
+            user("bo@example", "viewer", "long enough password"),
+            400,
+            "email: \"bo@example\" is not an email address",
+        ),
+        (
+            user("bo@example.com", "consultnat", "long enough password"),
+            400,
+            "role: \"consultnat\" is not a role; did you mean \"consultant\"? use one of viewer, consultant, admin",
+        ),
+        (
+            json!({"email": "bo@example.com", "role": "viewer"}),
+            400,
+            "Failed to deserialize the JSON body into the target type: missing field `password`",
+        ),
+        (
+            json!({"email": "bo@example.com", "role": "viewer", "password": "long enough password", "name": "Bo"}),
+            400,
+            "Failed to deserialize the JSON body into the target type: name: unknown field `name`",
+        ),
+    ] {
+        refused(
+            &app,
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            body,
+            status,
+            start,
+        )
+        .await;
+    }
+    assert_eq!(
+        get(&app, &admin, "/api/v1/users")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "nothing refused was stored"
+    );
+    // Consultants neither list nor add users.
+    let consultant = app.api_token(Role::Consultant).await;
+    let (status, answer) = call(&app, Some(&consultant), Method::GET, "/api/v1/users", None).await;
+    assert_eq!(
+        (status, answer),
+        (403, json!({"error": "only admins may do this"}))
+    );
+    refused(
+        &app,
+        &consultant,
+        Method::POST,
+        "/api/v1/users",
+        user("cy@example.com", "admin", "long enough password"),
+        403,
+        "only admins may do this",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn users_change_their_password_through_the_api() {
+    let app = spawn_app().await;
+    let (email, old) = app.add_user(Role::Viewer).await;
+    let token = simm_web::accounts::create_token(&app.store, &email)
+        .await
+        .unwrap();
+    let path = "/api/v1/account/password";
+    let new = "a brand new passphrase";
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    for (body, start) in [
+        (
+            change(&old, "short"),
+            "new_password: is too short: use at least 12 characters",
+        ),
+        (change("wrong password", new), "current_password: is wrong"),
+        (
+            json!({"current_password": old}),
+            "Failed to deserialize the JSON body into the target type: missing field `new_password`",
+        ),
+        (
+            json!({"current": old, "new": new}),
+            "Failed to deserialize the JSON body into the target type: current: unknown field `current`",
+        ),
+    ] {
+        refused(&app, &token, Method::POST, path, body, 400, start).await;
+    }
+    // A browser session of the same user, which the change ends.
+    let browser = app.client();
+    let response = browser
+        .post(app.url("/login"))
+        .form(&[("email", &email), ("password", &old)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        200
+    );
+
+    let (status, answer) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        path,
+        Some(change(&old, new)),
+    )
+    .await;
+    assert_eq!(status, 204, "{answer}");
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        303
+    );
+    // The API token stays valid; the old password no longer signs in.
+    get(&app, &token, "/api/v1/organizations").await;
+    let response = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("email", &email), ("password", &old)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    // Through the session cookie (with its CSRF header), the cookie is cleared.
+    let response = browser
+        .post(app.url("/login"))
+        .form(&[("email", email.as_str()), ("password", new)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let page = browser
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::console::csrf_in(&page);
+    let response = browser
+        .post(app.url(path))
+        .header("x-csrf-token", csrf)
+        .json(&change(new, "yet another passphrase"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        303
     );
 }

@@ -259,7 +259,14 @@ async fn a_consultant_and_a_respondent_go_through_an_assessment() {
         "a script from the comment ran"
     );
     click(&respondent, "form[action$='/submit'] button[type=submit]").await;
-    assert!(page(&respondent).await.contains("Thank you"));
+    respondent
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//h1[contains(., 'Thank you')] | //p[contains(., 'Thank you')]",
+        ))
+        .await
+        .expect("the thank-you page follows the submission");
     respondent.close().await.unwrap();
 
     // The consultant sees the results with the radar chart.
