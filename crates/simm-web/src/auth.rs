@@ -424,3 +424,30 @@ pub async fn api_session_writes_need_csrf(
     }
     next.run(Request::from_parts(parts, body)).await
 }
+
+/// The organisation, if the user may see it. Another tenant's organisation
+/// answers 404 like a missing one, so its existence is not revealed.
+pub async fn visible_organization(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<simm_store::Organization, AppError> {
+    state
+        .store
+        .organization_for(&current.user, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The assessment, if the user may see its organisation; 404 otherwise.
+pub async fn visible_assessment(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<simm_store::Assessment, AppError> {
+    state
+        .store
+        .assessment_for(&current.user, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

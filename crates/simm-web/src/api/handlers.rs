@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use simm_core::did_you_mean;
-use simm_store::{Assessment, NewInvitation, Organization, hash_token, new_token};
+use simm_store::{Assessment, NewInvitation, hash_token, new_token};
 
 use super::dto::{
     AccessDto, AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, ModelVersionDto,
@@ -17,7 +17,10 @@ use super::dto::{
 };
 use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
 use crate::accounts::{AccountError, MIN_PASSWORD_CHARS};
-use crate::auth::{Admin, Consultant, CurrentUser, PasswordRefusal};
+use crate::auth::{
+    Admin, Consultant, CurrentUser, PasswordRefusal, visible_assessment as assessment,
+    visible_organization as organization,
+};
 use crate::results::{AssessmentResults, assessment_results};
 use crate::{AppError, AppState};
 
@@ -27,30 +30,6 @@ fn created<T: serde::Serialize>(location: &str, body: T) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-async fn organization(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-) -> Result<Organization, AppError> {
-    state
-        .store
-        .organization_for(&current.user, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-async fn assessment(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-) -> Result<Assessment, AppError> {
-    state
-        .store
-        .assessment_for(&current.user, id)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 async fn assessment_dto(

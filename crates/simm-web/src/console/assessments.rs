@@ -38,11 +38,7 @@ pub(super) async fn visible_assessment(
     current: &CurrentUser,
     id: &str,
 ) -> Result<(Assessment, Organization), AppError> {
-    let assessment = state
-        .store
-        .assessment_for(&current.user, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assessment = crate::auth::visible_assessment(state, current, id).await?;
     let organization = visible_organization(state, current, &assessment.organization_id).await?;
     Ok((assessment, organization))
 }

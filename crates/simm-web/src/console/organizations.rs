@@ -237,19 +237,7 @@ async fn default_version(
     )
 }
 
-/// The organisation, if the user may see it; 404 otherwise, so another
-/// tenant's organisation cannot be told from a missing one.
-pub(super) async fn visible_organization(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-) -> Result<Organization, AppError> {
-    state
-        .store
-        .organization_for(&current.user, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
+pub(super) use crate::auth::visible_organization;
 
 struct PageInput {
     title_value: String,
