@@ -278,6 +278,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn flags_come_before_the_config_file_which_comes_before_defaults() {
+        let file = ConfigFile {
+            database: Some("postgres://file/simm".into()),
+            ..ConfigFile::default()
+        };
+        let flag = DatabaseArgs {
+            database: Some("sqlite://flag.db".into()),
+            config: None,
+        };
+        assert_eq!(database_url(&flag, &file), "sqlite://flag.db");
+        assert_eq!(
+            database_url(&DatabaseArgs::default(), &file),
+            "postgres://file/simm"
+        );
+        assert_eq!(
+            database_url(&DatabaseArgs::default(), &ConfigFile::default()),
+            DEFAULT_DATABASE
+        );
+    }
+
+    #[test]
+    fn config_file_errors_name_the_place() {
+        let path = std::env::temp_dir().join(format!("simm-config-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\ndatabse = \"sqlite://x.db\"\n",
+        )
+        .unwrap();
+        let error = read_config(Some(&path)).err().unwrap().to_string();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            error.starts_with(&format!("{}:2:1: unknown field `databse`", path.display())),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn passwords_are_kept_out_of_database_urls() {
         for (url, expected) in [
             (
