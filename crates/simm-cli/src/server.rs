@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// e.g. https://simm.example.com; defaults to http://BIND.
     #[arg(long, env = "SIMM_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Take client addresses from X-Forwarded-For (for login throttling);
+    /// set this only behind a proxy or load balancer that sets the header.
+    #[arg(long, env = "SIMM_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Create demo data (a consultant and a synthetic organisation) when absent.
     #[arg(long)]
     demo: bool,
@@ -68,6 +72,7 @@ struct ConfigFile {
     bind: Option<String>,
     database: Option<String>,
     public_url: Option<String>,
+    trust_forwarded_for: Option<bool>,
 }
 
 fn read_config(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
@@ -154,7 +159,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let public_url = args.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{local}"));
         let store = connect(&url).await?;
         let builtin = simm_web::import_builtin_model(&store).await.map_err(|e| anyhow::anyhow!(e.message()))?;
-        let state = AppState::new(store, Config::new(public_url.clone()));
+        let mut config = Config::new(public_url.clone());
+        config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
+        let state = AppState::new(store, config);
         if args.demo {
             let demo = simm_web::demo::ensure_demo(&state, &builtin.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
             match &demo.password {

@@ -451,3 +451,36 @@ pub async fn visible_assessment(
         .await?
         .ok_or(AppError::NotFound)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(forwarded: Option<&str>, trust: bool, expected: &str) {
+        let mut request = axum::http::Request::builder();
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        assert_eq!(
+            client_ip(&parts, trust).unwrap().to_string(),
+            expected,
+            "{forwarded:?} trusted: {trust}"
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        check(None, false, "10.0.0.1");
+        check(Some("203.0.113.7"), false, "10.0.0.1");
+        check(Some("203.0.113.7"), true, "203.0.113.7");
+        // The proxy appends the address it saw; earlier entries are the
+        // client's own claims.
+        check(Some("198.51.100.1, 203.0.113.7"), true, "203.0.113.7");
+        check(Some("not an address"), true, "10.0.0.1");
+        check(None, true, "10.0.0.1");
+    }
+}

@@ -198,7 +198,7 @@ async fn login(
     parts: Parts,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let ip = client_ip(&parts, false);
+    let ip = client_ip(&parts, state.config.trust_forwarded_for);
     match log_in(&state, &form.email, &form.password, ip).await {
         Ok((_, cookie)) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()),
         Err(error @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_))) => {

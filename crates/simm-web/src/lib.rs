@@ -43,6 +43,11 @@ pub struct Config {
     /// before further attempts are refused.
     pub login_attempts: i64,
     pub throttle_window: Duration,
+    /// Whether to take the client's address from `X-Forwarded-For`: only
+    /// behind a proxy that sets it, since anyone can send the header. Behind
+    /// a load balancer without it, every client would share the balancer's
+    /// address for throttling.
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
@@ -54,6 +59,7 @@ impl Config {
             session_absolute: Duration::from_secs(12 * 3600),
             login_attempts: 10,
             throttle_window: Duration::from_secs(15 * 60),
+            trust_forwarded_for: false,
         }
     }
 

@@ -72,7 +72,12 @@ impl IntoResponse for ApiError {
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 async fn invited_by(state: &AppState, parts: &Parts, token: &str) -> Result<Invited, Failure> {
-    invited(state, client_ip(parts, false), token).await
+    invited(
+        state,
+        client_ip(parts, state.config.trust_forwarded_for),
+        token,
+    )
+    .await
 }
 
 #[derive(Serialize)]

@@ -116,7 +116,12 @@ fn render(template: &impl Template) -> PageResult {
 
 /// The invitation of the link in the path; see [`invited`].
 async fn invited_by(state: &AppState, parts: &Parts, token: &str) -> Result<Invited, Failure> {
-    invited(state, client_ip(parts, false), token).await
+    invited(
+        state,
+        client_ip(parts, state.config.trust_forwarded_for),
+        token,
+    )
+    .await
 }
 
 /// The form fields of a request, with every rejection (wrong content type,
