@@ -180,6 +180,123 @@ fn read_header_section<R: Read>(
     })
 }
 
+/// Splits the input into records. Rows are read as bytes: answer cells are
+/// digits and need no UTF-8 check, which is most of the cost of reading
+/// text. A line without quotes or stray carriage returns, which is nearly
+/// every line of a response sheet, is split at the delimiter directly; any
+/// other record goes through the csv crate, with the lines a quoted cell
+/// spans.
+struct Records<R> {
+    input: BufReader<R>,
+    delimiter: u8,
+    /// The line number of the next line to read.
+    next_line: u64,
+    buffer: Vec<u8>,
+    /// Field bounds in `buffer` for a plain line.
+    bounds: Vec<(usize, usize)>,
+    /// The fields of a record that needed the csv crate.
+    quoted: Option<csv::ByteRecord>,
+}
+
+impl<R: Read> Records<R> {
+    fn new(input: R, delimiter: u8, first_line: u64) -> Self {
+        Records {
+            input: BufReader::with_capacity(1 << 16, input),
+            delimiter,
+            next_line: first_line,
+            buffer: Vec::new(),
+            bounds: Vec::new(),
+            quoted: None,
+        }
+    }
+
+    /// Reads the next record; returns the line it starts on, or `None` at
+    /// the end.
+    fn next_record(&mut self) -> Result<Option<u64>, SheetError> {
+        self.buffer.clear();
+        if self.input.read_until(b'\n', &mut self.buffer)? == 0 {
+            return Ok(None);
+        }
+        let line = self.next_line;
+        self.next_line += 1;
+        let content_end = self.buffer.len()
+            - usize::from(self.buffer.ends_with(b"\n"))
+            - usize::from(self.buffer.ends_with(b"\r\n"));
+        // One pass splits a plain line and notices when it is not plain.
+        self.quoted = None;
+        self.bounds.clear();
+        let mut start = 0;
+        let mut plain = true;
+        for (index, byte) in self.buffer[..content_end].iter().enumerate() {
+            if *byte == self.delimiter {
+                self.bounds.push((start, index));
+                start = index + 1;
+            } else if *byte == b'"' || *byte == b'\r' {
+                plain = false;
+                break;
+            }
+        }
+        if plain {
+            self.bounds.push((start, content_end));
+            return Ok(Some(line));
+        }
+        // A quoted cell may hold line ends: read on while the quotes are
+        // open. Quotes come in pairs, "" inside a cell too.
+        while self.buffer.iter().filter(|byte| **byte == b'"').count() % 2 == 1 {
+            if self.input.read_until(b'\n', &mut self.buffer)? == 0 {
+                break;
+            }
+            self.next_line += 1;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&self.buffer[..]);
+        let mut record = csv::ByteRecord::new();
+        let mut rest = csv::ByteRecord::new();
+        let problem = |message: String| SheetError::Invalid {
+            problems: vec![Problem {
+                line,
+                row: None,
+                column: None,
+                message,
+            }],
+            stopped_early: false,
+        };
+        match reader.read_byte_record(&mut record) {
+            // A carriage return on its own ends a record for the csv
+            // crate; inside what the file shows as one line that would
+            // silently make two rows of one.
+            Ok(_) if matches!(reader.read_byte_record(&mut rest), Ok(true)) => Err(problem(
+                "a carriage return splits this line into two records; save the sheet with ordinary line ends".into(),
+            )),
+            Ok(_) => {
+                self.quoted = Some(record);
+                Ok(Some(line))
+            }
+            Err(error) => Err(problem(format!("the line cannot be read as CSV: {error}"))),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match &self.quoted {
+            Some(record) => record.len(),
+            None => self.bounds.len(),
+        }
+    }
+
+    fn field(&self, index: usize) -> &[u8] {
+        match &self.quoted {
+            Some(record) => &record[index],
+            None => {
+                let (start, end) = self.bounds[index];
+                &self.buffer[start..end]
+            }
+        }
+    }
+}
+
 /// The outcome of reading a run of rows.
 struct Chunk {
     rows: u64,
@@ -223,59 +340,55 @@ fn read_rows<R: Read>(
     mut on_row: impl FnMut(&Row<'_>),
 ) -> Result<Chunk, SheetError> {
     let columns = &header.columns;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(header.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
+    let mut records = Records::new(input, header.delimiter, first_line);
     let points = model.scale().points;
     let mut answers: Vec<Option<Answer>> = vec![None; model.items().len()];
     let mut respondents: Fingerprints = Fingerprints::default();
     let mut problems = Vec::new();
     let mut rows = 0u64;
     let mut stopped_early = false;
-    // Rows are read as bytes: answer cells are digits and need no UTF-8
-    // check, which is most of the cost of reading text; the respondent and
-    // attribute cells are checked one by one.
-    let mut record = csv::ByteRecord::new();
     loop {
         if problems.len() >= MAX_PROBLEMS {
             stopped_early = true;
             break;
         }
-        let before = problems.len();
-        let more = read_record(&mut reader, &mut record, &mut problems)?;
-        for problem in &mut problems[before..] {
-            problem.line += first_line - 1;
-        }
-        if !more {
+        let Some(line) = records.next_record()? else {
             break;
-        }
-        let line = record.position().map_or(0, csv::Position::line) + first_line - 1;
+        };
         // A blank line at the end of a file is common and harmless.
-        if record.len() == 1 && record[0].trim_ascii().is_empty() {
+        if records.len() == 1 && records.field(0).trim_ascii().is_empty() {
             continue;
         }
         rows += 1;
         let row = rows;
-        if record.len() != columns.len() {
+        if records.len() != columns.len() {
             problems.push(Problem {
                 line,
                 row: Some(row),
                 column: None,
                 message: format!(
                     "the row has {} cells but the header has {} columns",
-                    record.len(),
+                    records.len(),
                     columns.len()
                 ),
             });
             continue;
         }
         answers.fill(None);
-        let mut attribute_cells: Vec<Option<&str>> = vec![None; model.attributes().len()];
+        // Models have a handful of attributes: their cells live on the
+        // stack, which spares an allocation per row.
+        let mut on_stack = [None; 8];
+        let mut on_heap = Vec::new();
+        let attribute_cells: &mut [Option<&str>] = if model.attributes().len() <= on_stack.len() {
+            &mut on_stack[..model.attributes().len()]
+        } else {
+            on_heap.resize(model.attributes().len(), None);
+            &mut on_heap
+        };
         let mut respondent = "";
         let problems_before = problems.len();
-        for (position, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
+        for (position, column) in columns.iter().enumerate() {
+            let cell = records.field(position);
             let cell_problem = |message: String| Problem {
                 line,
                 row: Some(row),
@@ -345,7 +458,7 @@ fn read_rows<R: Read>(
             on_row(&Row {
                 respondent,
                 answers: &answers,
-                attribute_cells: &attribute_cells,
+                attribute_cells,
             });
         }
     }
@@ -567,14 +680,6 @@ fn read_header<R: Read>(
     problems: &mut Vec<Problem>,
 ) -> Result<bool, SheetError> {
     read_next(reader, problems, |reader| reader.read_record(record))
-}
-
-fn read_record<R: Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut csv::ByteRecord,
-    problems: &mut Vec<Problem>,
-) -> Result<bool, SheetError> {
-    read_next(reader, problems, |reader| reader.read_byte_record(record))
 }
 
 /// Reads the next record with `read`, turning CSV errors into problems
@@ -944,6 +1049,19 @@ practice = "p"
         check(
             "respondent,A-2-01\nr1,3,4\n",
             Err(&["s.csv:2: row 1: the row has 3 cells but the header has 2 columns"]),
+        );
+        check(
+            "respondent,A-2-01\nr1,\"3\"\rr2,4\n",
+            Err(&[
+                "s.csv:2: a carriage return splits this line into two records; save the sheet with ordinary line ends",
+            ]),
+        );
+        // Quoted cells over several lines keep the line count right.
+        check(
+            "respondent,unit,A-2-01\nr1,\"North\nSouth\",3\r\nr2,East,9\n",
+            Err(&[
+                "s.csv:4:3: row 2, column \"A-2-01\": \"9\" is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\"",
+            ]),
         );
     }
 
