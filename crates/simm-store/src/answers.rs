@@ -33,8 +33,9 @@ pub enum SaveOutcome {
     UnknownInvitation,
 }
 
+/// Answers written together, all or none: one answer, or a whole form.
 struct Request {
-    save: SaveAnswer,
+    saves: Vec<SaveAnswer>,
     reply: oneshot::Sender<Result<SaveOutcome>>,
 }
 
@@ -50,10 +51,12 @@ impl AnswerWriter {
         AnswerWriter { sender }
     }
 
-    pub(crate) async fn save(&self, save: SaveAnswer) -> Result<SaveOutcome> {
+    /// Saves answers in one transaction; the outcome is `Saved` only when
+    /// all of them were written.
+    pub(crate) async fn save(&self, saves: Vec<SaveAnswer>) -> Result<SaveOutcome> {
         let (reply, outcome) = oneshot::channel();
         self.sender
-            .send(Request { save, reply })
+            .send(Request { saves, reply })
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         outcome.await.map_err(|_| StoreError::WriterStopped)?
@@ -63,19 +66,23 @@ impl AnswerWriter {
 async fn run(pool: Pool, mut receiver: mpsc::Receiver<Request>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let saves: Vec<&SaveAnswer> = batch.iter().map(|request| &request.save).collect();
-        match write_batch(&pool, &saves).await {
+        let groups: Vec<&[SaveAnswer]> = batch
+            .iter()
+            .map(|request| request.saves.as_slice())
+            .collect();
+        match write_batch(&pool, &groups).await {
             Ok(outcomes) => {
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = request.reply.send(Ok(outcome));
                 }
             }
             Err(error) => {
-                // One bad write must not fail its neighbours: retry each on
-                // its own, so only the faulty one reports the error.
-                tracing::warn!(error = %error, answers = batch.len(), "a batch of answers failed; writing them one by one");
+                // One bad write must not fail its neighbours: retry each
+                // request on its own, so only the faulty one reports the
+                // error.
+                tracing::warn!(error = %error, requests = batch.len(), "a batch of answers failed; writing them one by one");
                 for request in batch.drain(..) {
-                    let outcome = write_batch(&pool, &[&request.save])
+                    let outcome = write_batch(&pool, &[request.saves.as_slice()])
                         .await
                         .map(|mut o| o.remove(0));
                     let _ = request.reply.send(outcome);
@@ -151,34 +158,73 @@ pub(crate) async fn writable_state<C: WritableState + ?Sized>(
     connection.writable_state(invitation_id).await
 }
 
-async fn write_batch(pool: &Pool, saves: &[&SaveAnswer]) -> Result<Vec<SaveOutcome>> {
+/// Locks an invitation and its assessment against submission and closing
+/// until the transaction ends. SQLite needs nothing: a write transaction
+/// there (BEGIN IMMEDIATE) already excludes every other writer. On
+/// PostgreSQL, whose default isolation takes no locks for a check in a
+/// subquery, a concurrent submit could otherwise miss an answer saved at
+/// the same moment.
+pub(crate) trait LockForWrite {
+    async fn lock_for_write(&mut self, invitation_id: &str) -> Result<()>;
+}
+
+impl LockForWrite for sqlx::SqliteConnection {
+    async fn lock_for_write(&mut self, _invitation_id: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl LockForWrite for sqlx::PgConnection {
+    async fn lock_for_write(&mut self, invitation_id: &str) -> Result<()> {
+        sqlx::query(
+            "SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+             WHERE i.id = $1 FOR SHARE OF i, a",
+        )
+        .bind(invitation_id)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Writes each group of answers, all or none per group, in one
+/// transaction; returns each group's outcome.
+async fn write_batch(pool: &Pool, groups: &[&[SaveAnswer]]) -> Result<Vec<SaveOutcome>> {
     on_pool!(pool, |pool| {
         let mut tx = crate::begin_write!(pool);
-        let mut outcomes = Vec::with_capacity(saves.len());
-        for save in saves {
-            let written = sqlx::query(
-                "INSERT INTO draft_answers (invitation_id, item_id, value)
-                 SELECT $1, $2, $3 WHERE EXISTS (
-                   SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
-                   WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
-                 ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
-            )
-            .bind(&save.invitation_id)
-            .bind(&save.item_id)
-            .bind(save.value.map(i64::from))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            // The first answer marks the invitation as started through a
-            // trigger (migration 0002), so a save is one statement.
-            let outcome = if written == 0 {
-                writable_state(&mut *tx, &save.invitation_id).await?
-            } else {
-                SaveOutcome::Saved
-            };
-            // A row that was not written but reads as writable was lost to
-            // a race that cannot happen inside one transaction.
-            debug_assert!(written > 0 || outcome != SaveOutcome::Saved);
+        let mut outcomes = Vec::with_capacity(groups.len());
+        for group in groups {
+            let mut outcome = SaveOutcome::Saved;
+            let mut locked: Option<&str> = None;
+            for save in group.iter() {
+                if locked != Some(save.invitation_id.as_str()) {
+                    tx.lock_for_write(&save.invitation_id).await?;
+                    locked = Some(&save.invitation_id);
+                }
+                let written = sqlx::query(
+                    "INSERT INTO draft_answers (invitation_id, item_id, value)
+                     SELECT $1, $2, $3 WHERE EXISTS (
+                       SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+                       WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
+                     ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&save.invitation_id)
+                .bind(&save.item_id)
+                .bind(save.value.map(i64::from))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                // The first answer marks the invitation as started through
+                // a trigger (migration 0002), so a save is one statement.
+                if written == 0 {
+                    // The invitation cannot take writes, and cannot start to
+                    // within this transaction: the rest of the group would
+                    // be refused too.
+                    outcome = writable_state(&mut *tx, &save.invitation_id).await?;
+                    debug_assert_ne!(outcome, SaveOutcome::Saved);
+                    break;
+                }
+            }
             outcomes.push(outcome);
         }
         tx.commit().await?;

@@ -768,7 +768,16 @@ impl Store {
     /// Saves one answer through the group-commit writer: the future
     /// resolves once the answer is durable.
     pub async fn save_answer(&self, save: SaveAnswer) -> Result<SaveOutcome> {
-        self.answers.save(save).await
+        self.answers.save(vec![save]).await
+    }
+
+    /// Saves several answers of one invitation, all or none, through the
+    /// same group-commit writer.
+    pub async fn save_answers(&self, saves: Vec<SaveAnswer>) -> Result<SaveOutcome> {
+        if saves.is_empty() {
+            return Ok(SaveOutcome::Saved);
+        }
+        self.answers.save(saves).await
     }
 
     pub async fn draft_answers(&self, invitation_id: &str) -> Result<Vec<(String, Option<u8>)>> {
@@ -797,6 +806,7 @@ impl Store {
     ) -> Result<SaveOutcome> {
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
+            answers::LockForWrite::lock_for_write(&mut *tx, invitation_id).await?;
             let state = answers::writable_state(&mut *tx, invitation_id).await?;
             if state != SaveOutcome::Saved {
                 return Ok(state);

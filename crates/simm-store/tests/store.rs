@@ -59,6 +59,7 @@ on_both_backends!(
     model_versions_never_change,
     assessment_states_and_frozen_anonymity,
     answers_are_saved_only_while_writable,
+    a_form_of_answers_is_saved_all_or_none,
     submitted_responses_keep_no_link_to_the_invitation,
     concurrent_answers_are_all_acknowledged_and_kept,
     invitations_are_stored_all_or_none,
@@ -695,4 +696,60 @@ async fn respondents_see_the_organization_name(store: Store) {
             .unwrap(),
         None
     );
+}
+
+async fn a_form_of_answers_is_saved_all_or_none(store: Store) {
+    let (_, tokens) = open_assessment(&store, &["partner"]).await;
+    let invitation = invitation_id(&store, &tokens[0]).await;
+    let form = |value| {
+        vec![
+            save(&invitation, "VS-2-01", Some(value)),
+            save(&invitation, "VS-2-02", None),
+            save(&invitation, "VS-2-03", Some(value)),
+        ]
+    };
+    assert_eq!(
+        store.save_answers(form(4)).await.unwrap(),
+        SaveOutcome::Saved
+    );
+    let mut drafts = store.draft_answers(&invitation).await.unwrap();
+    drafts.sort();
+    assert_eq!(
+        drafts,
+        [
+            ("VS-2-01".to_owned(), Some(4)),
+            ("VS-2-02".to_owned(), None),
+            ("VS-2-03".to_owned(), Some(4))
+        ]
+    );
+    assert_eq!(
+        store.save_answers(Vec::new()).await.unwrap(),
+        SaveOutcome::Saved
+    );
+
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    store.submit(&invitation, &item_ids).await.unwrap();
+    assert_eq!(
+        store.save_answers(form(2)).await.unwrap(),
+        SaveOutcome::AlreadySubmitted
+    );
+    assert!(store.draft_answers(&invitation).await.unwrap().is_empty());
+    let responses = store
+        .responses(&open_assessment_of(&store, &tokens[0]).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        responses[0].answers[model.item_index("VS-2-01").unwrap()],
+        4
+    );
+}
+
+async fn open_assessment_of(store: &Store, token: &str) -> String {
+    store
+        .invitation_by_token(&hash_token(token))
+        .await
+        .unwrap()
+        .unwrap()
+        .assessment_id
 }

@@ -101,7 +101,10 @@ pub async fn log_in(
             window.as_secs().div_ceil(60)
         ))
     };
-    if state.store.failures(&account_key, window).await? >= state.config.login_attempts {
+    // The attempt is counted before the slow password check, so parallel
+    // guesses cannot all pass the limit before any of them is counted; a
+    // successful sign-in clears the count.
+    if state.store.record_failure(&account_key, window).await? > state.config.login_attempts {
         return Err(refused());
     }
     if let Some(key) = &ip_key
@@ -120,7 +123,6 @@ pub async fn log_in(
     let user = match (found, matches) {
         (Some((user, _)), true) => user,
         _ => {
-            state.store.record_failure(&account_key, window).await?;
             if let Some(key) = &ip_key {
                 state.store.record_failure(key, window).await?;
             }
@@ -301,6 +303,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// The most unknown invitation links one address may try within the
+/// throttle window.
+fn token_guess_limit(state: &AppState) -> i64 {
+    state.config.login_attempts * 10
+}
+
 /// Counts a failed guess at an invitation token from this address and
 /// refuses the request once there are too many. Token guesses are counted
 /// apart from sign-in failures.
@@ -311,7 +319,7 @@ pub async fn count_token_failure(state: &AppState, ip: Option<IpAddr>) -> Result
         .store
         .record_failure(&key, state.config.throttle_window)
         .await?;
-    if failures > state.config.login_attempts * 10 {
+    if failures > token_guess_limit(state) {
         return Err(AppError::TooManyRequests(
             "too many unknown links from this address; try again later".into(),
         ));
@@ -330,7 +338,9 @@ pub async fn check_password(
 ) -> Result<bool, AppError> {
     let window = state.config.throttle_window;
     let account_key = format!("login-account:{}", user.email);
-    if state.store.failures(&account_key, window).await? >= state.config.login_attempts {
+    // Counted before the check, as in `log_in`, so parallel guesses cannot
+    // slip past the limit.
+    if state.store.record_failure(&account_key, window).await? > state.config.login_attempts {
         return Err(AppError::TooManyRequests(format!(
             "too many wrong passwords; try again in {} minutes",
             window.as_secs().div_ceil(60)
@@ -345,8 +355,6 @@ pub async fn check_password(
         .map_err(AppError::internal)?;
     if matches {
         state.store.clear_failures(&account_key).await?;
-    } else {
-        state.store.record_failure(&account_key, window).await?;
     }
     Ok(matches)
 }

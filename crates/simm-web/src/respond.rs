@@ -184,24 +184,18 @@ impl Invited {
         state: &AppState,
         answers: Vec<(String, Option<u8>)>,
     ) -> Result<(), Failure> {
-        let mut saves = tokio::task::JoinSet::new();
-        for (item_id, value) in answers {
-            let store = state.store.clone();
-            let save = SaveAnswer {
+        let saves = answers
+            .into_iter()
+            .map(|(item_id, value)| SaveAnswer {
                 invitation_id: self.invitation.id.clone(),
                 item_id,
                 value,
-            };
-            saves.spawn(async move { store.save_answer(save).await });
-        }
-        let mut result = Ok(());
-        while let Some(joined) = saves.join_next().await {
-            let outcome = joined.map_err(AppError::internal)??;
-            if result.is_ok() {
-                result = check_outcome(outcome);
-            }
-        }
-        result
+            })
+            .collect();
+        // One request to the writer: the form's answers are saved in one
+        // transaction, all or none.
+        let outcome = state.store.save_answers(saves).await?;
+        check_outcome(outcome)
     }
 
     pub async fn save_comment(

@@ -86,30 +86,30 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 async fn fill(client: &Client, selector: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("{selector}: {e}"));
+    let field = element(client, selector).await;
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(client: &Client, selector: &str) {
+/// Waits for an element, since a click that navigates returns before the
+/// next page is there.
+async fn element(client: &Client, selector: &str) -> fantoccini::elements::Element {
     client
-        .find(Locator::Css(selector))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
         .await
         .unwrap_or_else(|e| panic!("{selector}: {e}"))
-        .click()
-        .await
-        .unwrap();
+}
+
+async fn click(client: &Client, selector: &str) {
+    element(client, selector).await.click().await.unwrap();
 }
 
 async fn checked(client: &Client, item: &str, value: &str) -> bool {
     let selector = format!("input[name='item-{item}'][value='{value}']");
-    client
-        .find(Locator::Css(&selector))
+    element(client, &selector)
         .await
-        .unwrap()
         .prop("checked")
         .await
         .unwrap()
@@ -129,28 +129,27 @@ async fn consultant_prepares(app: &TestApp, client: &Client) -> (String, String)
     client.goto(&app.url("/login")).await.unwrap();
     fill(client, "#email", &email).await;
     fill(client, "#password", &password).await;
+    // Each form leads to a page with an element of its own; waiting for
+    // that element is waiting for the page.
     click(client, "form[action='/login'] button[type=submit]").await;
     fill(client, "#org-name", "Acme Browser Test").await;
-    // Each creation leads straight to the new object's page.
     click(client, "form[action='/organizations'] button[type=submit]").await;
     fill(client, "#assessment-title", "Baseline").await;
     click(client, "form[action$='/assessments'] button[type=submit]").await;
+    element(client, "form[action$='/open'] button[type=submit]").await;
     let url = client.current_url().await.unwrap();
     let assessment = url.path().rsplit('/').next().unwrap().to_owned();
     click(client, "form[action$='/open'] button[type=submit]").await;
+    element(client, "form[action$='/close'] button[type=submit]").await;
     fill(client, "#link-count", "1").await;
-    client
-        .find(Locator::Css("#attr-role"))
+    element(client, "#attr-role")
         .await
-        .unwrap()
         .select_by_value("partner")
         .await
         .unwrap();
     click(client, "button[name=output][value=page]").await;
-    let links = client
-        .find(Locator::Css("#all-links"))
+    let links = element(client, "#all-links")
         .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap()
@@ -274,10 +273,8 @@ async fn a_consultant_and_a_respondent_go_through_an_assessment() {
         .goto(&app.url(&format!("/assessments/{assessment}/results")))
         .await
         .unwrap();
-    let radar = consultant
-        .find(Locator::Css("figure.chart svg polygon"))
-        .await;
-    assert!(radar.is_ok(), "no radar chart on the results page");
+    // The radar chart is on the results page (the wait fails otherwise).
+    element(&consultant, "figure.chart svg polygon").await;
     assert!(
         page(&consultant).await.contains("5 respondents")
             || page(&consultant).await.contains("Respondents")
