@@ -771,6 +771,24 @@ impl Store {
         self.answers.save(vec![save]).await
     }
 
+    /// The area comments of an assessment's submitted responses, as
+    /// (area id, text), sorted by area and text so that their order says
+    /// nothing about who wrote them or when.
+    pub async fn response_comments(&self, assessment_id: &str) -> Result<Vec<(String, String)>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT c.area_id, c.body FROM response_comments c JOIN responses r ON r.id = c.response_id
+                 WHERE r.assessment_id = $1 ORDER BY c.area_id, c.body",
+            )
+            .bind(assessment_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("area_id")?, row.try_get("body")?)))
+                .collect()
+        })
+    }
+
     /// Saves several answers of one invitation, all or none, through the
     /// same group-commit writer.
     pub async fn save_answers(&self, saves: Vec<SaveAnswer>) -> Result<SaveOutcome> {

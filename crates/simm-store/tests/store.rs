@@ -60,6 +60,7 @@ on_both_backends!(
     assessment_states_and_frozen_anonymity,
     answers_are_saved_only_while_writable,
     a_form_of_answers_is_saved_all_or_none,
+    comments_of_submitted_responses_are_listed_in_a_fixed_order,
     submitted_responses_keep_no_link_to_the_invitation,
     concurrent_answers_are_all_acknowledged_and_kept,
     invitations_are_stored_all_or_none,
@@ -752,4 +753,30 @@ async fn open_assessment_of(store: &Store, token: &str) -> String {
         .unwrap()
         .unwrap()
         .assessment_id
+}
+
+async fn comments_of_submitted_responses_are_listed_in_a_fixed_order(store: Store) {
+    let (assessment, tokens) = open_assessment(&store, &["partner", "employee", "manager"]).await;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    for (token, (area, body)) in
+        tokens
+            .iter()
+            .zip([("vision", "b"), ("vision", "a"), ("technology", "c")])
+    {
+        let invitation = invitation_id(&store, token).await;
+        store.save_comment(&invitation, area, body).await.unwrap();
+        if body != "c" {
+            store.submit(&invitation, &item_ids).await.unwrap();
+        }
+    }
+    // The unsubmitted comment is a draft and not listed.
+    let listed = store.response_comments(&assessment).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            ("vision".to_owned(), "a".to_owned()),
+            ("vision".to_owned(), "b".to_owned())
+        ]
+    );
 }

@@ -123,3 +123,38 @@ pub fn hidden_conflict(respondents: u64, anonymity_min: u32) -> AppError {
         "{respondents} submitted; results appear from {anonymity_min} respondents, to protect their anonymity"
     ))
 }
+
+/// Free text can identify its writer more easily than a number can, so
+/// comments are shown only from this many times the anonymity threshold.
+pub const COMMENT_GROUP_FACTOR: u32 = 2;
+
+/// The comments of an assessment's submitted responses, grouped by area in
+/// model order, or `Err(needed)` while fewer than `needed` responses are
+/// submitted.
+pub async fn visible_comments(
+    state: &AppState,
+    assessment: &Assessment,
+    model: &Model,
+) -> Result<Result<Vec<(String, Vec<String>)>, u32>, AppError> {
+    let anonymity_min = assessment
+        .anonymity_min
+        .unwrap_or(model.scoring().anonymity_min.get());
+    let needed = anonymity_min * COMMENT_GROUP_FACTOR;
+    let submitted = state.store.response_count(&assessment.id).await?;
+    if submitted < i64::from(needed) {
+        return Ok(Err(needed));
+    }
+    let comments = state.store.response_comments(&assessment.id).await?;
+    Ok(Ok(model
+        .areas()
+        .iter()
+        .map(|area| {
+            let texts = comments
+                .iter()
+                .filter(|(id, _)| id == area.id.as_str())
+                .map(|(_, body)| body.clone())
+                .collect();
+            (area.name.clone(), texts)
+        })
+        .collect()))
+}

@@ -153,6 +153,8 @@ struct ResultsPage {
     group_query: String,
     can_download_responses: bool,
     weak_consensus: String,
+    /// Area comments by area, or the number of responses needed to show them.
+    comments: Result<Vec<(String, Vec<String>)>, u32>,
 }
 
 fn shown(model: &Model, results: &Results) -> Shown {
@@ -344,6 +346,7 @@ pub(super) async fn page(
     } else {
         Vec::new()
     };
+    let comments = crate::results::visible_comments(&state, &assessment, &model).await?;
     let group_options = model
         .attributes()
         .iter()
@@ -364,6 +367,7 @@ pub(super) async fn page(
             .unwrap_or_default(),
         can_download_responses: is_consultant(&current),
         weak_consensus: format!("{WEAK_CONSENSUS:.2}"),
+        comments,
         organization,
         assessment,
     })

@@ -283,3 +283,82 @@ async fn api_writes_through_a_browser_session_need_the_csrf_header() {
         200
     );
 }
+
+#[tokio::test]
+async fn comments_show_only_from_twice_the_anonymity_threshold() {
+    let app = spawn_app().await;
+    let (client, email) = app.signed_in(Role::Consultant).await;
+    let user = app.store.user_by_email(&email).await.unwrap().unwrap();
+    let organization = app
+        .store
+        .create_organization(
+            &simm_store::NewOrganization {
+                name: "Acme".into(),
+                industry: None,
+                size: None,
+                country: None,
+            },
+            &user.id,
+        )
+        .await
+        .unwrap();
+    let assessment = app
+        .store
+        .create_assessment(&organization.id, "Baseline", &app.builtin_model_version)
+        .await
+        .unwrap();
+    let tokens: Vec<String> = (0..10).map(|_| simm_store::new_token()).collect();
+    let invitations: Vec<simm_store::NewInvitation> = tokens
+        .iter()
+        .map(|token| simm_store::NewInvitation {
+            token_hash: simm_store::hash_token(token),
+            attributes: Default::default(),
+        })
+        .collect();
+    app.store
+        .create_invitations(&assessment.id, &invitations)
+        .await
+        .unwrap();
+    app.store.open_assessment(&assessment.id, 5).await.unwrap();
+    let model = simm_core::builtin_model();
+    let items: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    let results = app.url(&format!("/assessments/{}/results", assessment.id));
+    for (number, token) in tokens.iter().enumerate() {
+        let invitation = app
+            .store
+            .invitation_by_token(&simm_store::hash_token(token))
+            .await
+            .unwrap()
+            .unwrap();
+        app.store
+            .save_comment(
+                &invitation.id,
+                "vision",
+                &format!("note {number} <script>alert(1)</script>"),
+            )
+            .await
+            .unwrap();
+        app.store.submit(&invitation.id, &items).await.unwrap();
+        let page = client
+            .get(&results)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if number + 1 < 10 {
+            assert!(
+                !page.contains("note 0"),
+                "a comment shows with {} responses",
+                number + 1
+            );
+        } else {
+            assert!(
+                page.contains("note 0 &#60;script&#62;alert(1)&#60;/script&#62;"),
+                "the comments are not shown escaped"
+            );
+            assert!(!page.contains("<script>alert(1)"));
+        }
+    }
+}
