@@ -53,6 +53,7 @@ pub enum Operation {
     CloseAssessment,
     CreateInvitations,
     Participation,
+    Comments,
     Results,
     ResponsesCsv,
     ListAccess,
@@ -135,6 +136,11 @@ pub const ROUTES: &[Route] = &[
     ),
     api(
         "get",
+        "/api/v1/assessments/{id}/comments",
+        Operation::Comments,
+    ),
+    api(
+        "get",
         "/api/v1/assessments/{id}/results",
         Operation::Results,
     ),
@@ -191,6 +197,7 @@ fn endpoint(filter: MethodFilter, operation: Operation) -> MethodRouter<AppState
         Operation::CloseAssessment => on(filter, close_assessment),
         Operation::CreateInvitations => on(filter, create_invitations),
         Operation::Participation => on(filter, participation),
+        Operation::Comments => on(filter, comments),
         Operation::Results => on(filter, results),
         Operation::ResponsesCsv => on(filter, responses_csv),
         Operation::ListAccess => on(filter, list_access),

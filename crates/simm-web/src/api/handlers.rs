@@ -346,6 +346,31 @@ pub async fn participation(
     Ok(Json(ParticipationDto::from_rows(rows)))
 }
 
+/// The area comments of the submitted responses, once there are twice the
+/// anonymity threshold of them; 409 before.
+pub async fn comments(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let model = state.model(&assessment.model_version_id).await?;
+    match crate::results::visible_comments(&state, &assessment, &model).await? {
+        Ok(areas) => {
+            let areas: Vec<serde_json::Value> = model
+                .areas()
+                .iter()
+                .zip(areas)
+                .map(|(area, (_, comments))| serde_json::json!({ "id": area.id, "name": area.name, "comments": comments }))
+                .collect();
+            Ok(Json(serde_json::json!({ "areas": areas })))
+        }
+        Err(needed) => Err(AppError::conflict(format!(
+            "comments are shown from {needed} submitted responses: free text identifies its writer more easily than a score does"
+        ))),
+    }
+}
+
 /// The engine's results as `simm score --format json` gives them, or only
 /// the number of respondents while it is below the anonymity threshold.
 pub async fn results(

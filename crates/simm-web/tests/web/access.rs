@@ -75,6 +75,9 @@ const API_READ: [u16; 6] = [401, 401, 200, 200, 200, 404];
 const API_WRITE: [u16; 6] = [401, 401, 403, 200, 200, 404];
 const API_CREATE: [u16; 6] = [401, 401, 403, 201, 201, 404];
 const API_PUBLIC: [u16; 6] = [200; 6];
+/// Read by those with access, but refused (409) while the fixture's
+/// assessment has too few responses to show it.
+const API_READ_WITHHELD: [u16; 6] = [401, 401, 409, 409, 409, 404];
 const PAGE_SIGNED_IN: [u16; 6] = [303, 303, 200, 200, 200, 200];
 const PAGE_READ: [u16; 6] = [303, 303, 200, 200, 200, 404];
 /// A change by a consultant with access: 303 to the changed page.
@@ -123,6 +126,12 @@ const MATRIX: &[Row] = &[
         "/api/v1/assessments/{id}/participation",
         None,
         API_READ,
+    ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/comments",
+        None,
+        API_READ_WITHHELD,
     ),
     row("GET", "/api/v1/assessments/{id}/results", None, API_READ),
     row(

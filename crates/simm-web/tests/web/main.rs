@@ -361,4 +361,18 @@ async fn comments_show_only_from_twice_the_anonymity_threshold() {
             assert!(!page.contains("<script>alert(1)"));
         }
     }
+    // The API gives the same comments, unescaped JSON strings.
+    let api = client
+        .get(app.url(&format!("/api/v1/assessments/{}/comments", assessment.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["areas"][0]["id"], "vision");
+    assert_eq!(body["areas"][0]["comments"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        body["areas"][0]["comments"][0],
+        "note 0 <script>alert(1)</script>"
+    );
 }
