@@ -5,6 +5,7 @@
 //! SQL or files: callers hand it text and answers, and it hands back values.
 //! Start reading at [`Model::parse`] and [`score`].
 
+mod classical;
 mod domain;
 mod model;
 mod model_file;
@@ -12,6 +13,10 @@ mod results;
 mod scoring;
 mod suggest;
 
+pub use classical::{
+    AnswerMatrix, ItemStatistics, alpha_if_deleted, corrected_item_total, cronbach_alpha,
+    item_statistics,
+};
 pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
