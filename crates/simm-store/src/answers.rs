@@ -187,33 +187,53 @@ impl LockForWrite for sqlx::PgConnection {
     }
 }
 
+/// The statement that saves one answer when its invitation can take it,
+/// per back-end. On PostgreSQL the check locks the invitation and its
+/// assessment (`FOR SHARE`), so that a concurrent submit or close waits
+/// for this transaction, or this statement sees its result; SQLite's write
+/// transaction excludes every other writer already.
+pub(crate) trait SaveAnswerStatement {
+    const SQL: &'static str;
+}
+
+impl SaveAnswerStatement for sqlx::SqliteConnection {
+    const SQL: &'static str = "INSERT INTO draft_answers (invitation_id, item_id, value)
+         SELECT $1, $2, $3 WHERE EXISTS (
+           SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+           WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
+         ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value";
+}
+
+impl SaveAnswerStatement for sqlx::PgConnection {
+    const SQL: &'static str = "INSERT INTO draft_answers (invitation_id, item_id, value)
+         SELECT $1, $2, $3 WHERE EXISTS (
+           SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+           WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open'
+           FOR SHARE OF i, a)
+         ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value";
+}
+
+fn save_answer_statement<C: SaveAnswerStatement + ?Sized>(_: &C) -> &'static str {
+    C::SQL
+}
+
 /// Writes each group of answers, all or none per group, in one
 /// transaction; returns each group's outcome.
 async fn write_batch(pool: &Pool, groups: &[&[SaveAnswer]]) -> Result<Vec<SaveOutcome>> {
     on_pool!(pool, |pool| {
         let mut tx = crate::begin_write!(pool);
+        let statement = save_answer_statement(&*tx);
         let mut outcomes = Vec::with_capacity(groups.len());
         for group in groups {
             let mut outcome = SaveOutcome::Saved;
-            let mut locked: Option<&str> = None;
             for save in group.iter() {
-                if locked != Some(save.invitation_id.as_str()) {
-                    tx.lock_for_write(&save.invitation_id).await?;
-                    locked = Some(&save.invitation_id);
-                }
-                let written = sqlx::query(
-                    "INSERT INTO draft_answers (invitation_id, item_id, value)
-                     SELECT $1, $2, $3 WHERE EXISTS (
-                       SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
-                       WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
-                     ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
-                )
-                .bind(&save.invitation_id)
-                .bind(&save.item_id)
-                .bind(save.value.map(i64::from))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let written = sqlx::query(statement)
+                    .bind(&save.invitation_id)
+                    .bind(&save.item_id)
+                    .bind(save.value.map(i64::from))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 // The first answer marks the invitation as started through
                 // a trigger (migration 0002), so a save is one statement.
                 if written == 0 {
