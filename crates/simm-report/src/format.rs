@@ -1,4 +1,5 @@
-//! How numbers and texts are spelled in both report formats.
+//! How numbers and texts are spelled in both report formats, and on the
+//! web pages that show the same results.
 //!
 //! Every shown number is cut off, never rounded up: the reports compare
 //! numbers with thresholds, and a fulfilment of 74.9 % shown as "75 %" next
@@ -11,33 +12,33 @@
 const REPRESENTATION_SLACK: f64 = 1e-9;
 
 /// What the reports print where a value is undefined.
-pub(crate) const UNDEFINED: &str = "–";
+pub const UNDEFINED: &str = "–";
 
 /// A fraction in 0..=1 as whole percent, rounded down.
-pub(crate) fn whole_percent(fraction: f64) -> u32 {
+pub fn whole_percent(fraction: f64) -> u32 {
     // The cast saturates, so an out-of-range value cannot wrap around.
     (fraction * 100.0 + REPRESENTATION_SLACK).floor().max(0.0) as u32
 }
 
 /// A fraction as "58 %", rounded down.
-pub(crate) fn percent(fraction: f64) -> String {
+pub fn percent(fraction: f64) -> String {
     format!("{} %", whole_percent(fraction))
 }
 
 /// A fraction as "58 %", or the undefined mark.
-pub(crate) fn percent_or_undefined(fraction: Option<f64>) -> String {
+pub fn percent_or_undefined(fraction: Option<f64>) -> String {
     fraction.map_or_else(|| UNDEFINED.to_owned(), percent)
 }
 
 /// The threshold as whole percent. It is a setting, not a measurement, so
 /// it is rounded to the nearest percent.
-pub(crate) fn threshold_percent(threshold: f64) -> u32 {
+pub fn threshold_percent(threshold: f64) -> u32 {
     (threshold * 100.0).round().max(0.0) as u32
 }
 
 /// A score with two decimals, cut off so that the whole part stays the
 /// stage: the engine returns 2.9999… rather than 3 for an area at stage 2.
-pub(crate) fn score(score: f64) -> String {
+pub fn score(score: f64) -> String {
     let whole = score.floor();
     let hundredths = (score * 100.0 + REPRESENTATION_SLACK)
         .floor()
@@ -47,7 +48,7 @@ pub(crate) fn score(score: f64) -> String {
 
 /// An agreement index r_wg in 0..=1 with two decimals, cut off so that a
 /// value just below [`crate::WEAK_CONSENSUS`] never reads as reaching it.
-pub(crate) fn agreement(rwg: Option<f64>) -> String {
+pub fn agreement(rwg: Option<f64>) -> String {
     rwg.map_or_else(
         || UNDEFINED.to_owned(),
         |rwg| {
@@ -61,13 +62,13 @@ pub(crate) fn agreement(rwg: Option<f64>) -> String {
 
 /// A model text on one line: model files may hold multi-line strings, and
 /// a line break would end a Markdown list item or table row.
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A text fit for a Markdown table cell: on one line, and with `|` escaped
 /// so that it cannot open a new column.
-pub(crate) fn markdown_cell(text: &str) -> String {
+pub fn markdown_cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
 }
 

@@ -7,7 +7,7 @@
 //! so no renderer can leak them.
 
 mod content;
-mod format;
+pub mod format;
 mod html;
 mod markdown;
 mod model_markdown;

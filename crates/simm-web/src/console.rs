@@ -233,16 +233,6 @@ async fn logout(
         .into_response())
 }
 
-/// Cuts a fraction off to whole percent, as the reports do: 74.9 % never
-/// shows as the 75 % a threshold may need.
-fn whole_percent(fraction: f64) -> u32 {
-    (fraction * 100.0 + 1e-9).floor().max(0.0) as u32
-}
-
-fn percent(fraction: f64) -> String {
-    format!("{} %", whole_percent(fraction))
-}
-
 /// A trimmed form field, `None` when empty.
 fn optional(text: &str) -> Option<String> {
     let text = text.trim();

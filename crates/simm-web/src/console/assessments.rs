@@ -15,9 +15,7 @@ use simm_store::{
 };
 
 use super::organizations::{version_label, visible_organization};
-use super::{
-    Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, percent, render, see_other,
-};
+use super::{Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, render, see_other};
 use crate::auth::{Consultant, CsrfForm, CurrentUser};
 use crate::{AppError, AppState};
 
@@ -68,7 +66,7 @@ impl Counts {
     pub fn rate(&self) -> String {
         match self.total() {
             0 => "–".to_owned(),
-            total => percent(self.submitted as f64 / total as f64),
+            total => simm_report::format::percent(self.submitted as f64 / total as f64),
         }
     }
 }

@@ -11,10 +11,11 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use simm_core::{AreaResult, Model, Results};
 use simm_report::WEAK_CONSENSUS;
+use simm_report::format;
 use simm_store::{Assessment, Organization};
 
 use super::assessments::{Participation, participation, short_id, visible_assessment};
-use super::{Nav, attachment, is_consultant, percent, render};
+use super::{Nav, attachment, is_consultant, render};
 use crate::auth::{Consultant, CurrentUser};
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
@@ -32,27 +33,6 @@ impl ResultsQuery {
             .map(str::trim)
             .filter(|name| !name.is_empty())
     }
-}
-
-/// A score with two decimals, cut off so that its whole part stays the
-/// stage, as in the reports: 2.999 shows as 2.99, never 3.00.
-fn score_text(score: f64) -> String {
-    let whole = score.floor();
-    let hundredths = (score * 100.0 + 1e-9).floor().min(whole * 100.0 + 99.0);
-    format!("{:.2}", hundredths / 100.0)
-}
-
-/// An agreement r_wg with two decimals, cut off, so a value just below the
-/// weak-consensus mark never reads as reaching it.
-fn agreement(rwg: Option<f64>) -> String {
-    rwg.map_or_else(
-        || "–".to_owned(),
-        |rwg| format!("{:.2}", (rwg * 100.0 + 1e-9).floor() / 100.0),
-    )
-}
-
-fn percent_or_dash(fraction: Option<f64>) -> String {
-    fraction.map_or_else(|| "–".to_owned(), percent)
 }
 
 fn area_name(model: &Model, area: &simm_core::AreaId) -> String {
@@ -159,7 +139,7 @@ struct ResultsPage {
 
 fn shown(model: &Model, results: &Results) -> Shown {
     let threshold = results.threshold;
-    let threshold_text = format!("{} %", (threshold * 100.0).round());
+    let threshold_text = format!("{} %", format::threshold_percent(threshold));
     let item_fulfilment = |id: &str| {
         results
             .items
@@ -174,7 +154,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
             name: area_name(model, &area.id),
             stage: area.stage.get(),
             stage_name: stage_name(model, area.stage),
-            score: score_text(area.score),
+            score: format::score(area.score),
             reason: simm_report::area_reason(model, area, threshold),
         })
         .collect();
@@ -194,7 +174,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
             let situation = match gap.fulfilment {
                 Some(f) => format!(
                     "Today {} of the stage-{next} practices are in place; {threshold_text} is needed. Putting these practices fully in place lifts {name} to stage {next}:",
-                    percent(f)
+                    format::percent(f)
                 ),
                 None => format!(
                     "Nobody answered the stage-{next} statements of {name}; start by finding out which of its practices are in place."
@@ -212,7 +192,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
                         practice: item.practice.clone(),
                         in_place: item_fulfilment(item.id.as_str()).map_or_else(
                             || "nobody answered".to_owned(),
-                            |f| format!("{} in place", percent(f)),
+                            |f| format!("{} in place", format::percent(f)),
                         ),
                     }
                 })
@@ -233,7 +213,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
         .iter()
         .map(|area| ConsensusRow {
             area: area_name(model, &area.id),
-            consensus: percent_or_dash(area.consensus),
+            consensus: format::percent_or_undefined(area.consensus),
             weak: area.consensus.is_some_and(|c| c < WEAK_CONSENSUS),
             weak_items: results
                 .items
@@ -245,7 +225,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
                     statement: model
                         .item_index(item.id.as_str())
                         .map_or_else(String::new, |i| model.items()[i].text.clone()),
-                    rwg: agreement(item.rwg),
+                    rwg: format::agreement(item.rwg),
                 })
                 .collect(),
         })
@@ -277,9 +257,9 @@ fn shown(model: &Model, results: &Results) -> Shown {
                                 areas
                                     .iter()
                                     .find(|result| result.id == area.id)
-                                    .map_or_else(|| "–".to_owned(), |r| score_text(r.score))
+                                    .map_or_else(|| "–".to_owned(), |r| format::score(r.score))
                             })
-                            .chain([score_text(overall.score)])
+                            .chain([format::score(overall.score)])
                             .collect(),
                     },
                     _ => GroupRow {
@@ -308,8 +288,8 @@ fn shown(model: &Model, results: &Results) -> Shown {
         threshold: threshold_text,
         overall_stage: results.overall.stage.get(),
         overall_name: stage_name(model, results.overall.stage),
-        overall_score: score_text(results.overall.score),
-        common_language: percent_or_dash(results.common_language),
+        overall_score: format::score(results.overall.score),
+        common_language: format::percent_or_undefined(results.common_language),
         radar: simm_report::svg::radar(model, &results.areas),
         ladder: simm_report::svg::stage_ladder(model, &results.areas, &results.overall),
         areas,
