@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates (idempotently) the Python virtualenv for the scoring benchmark at
-# bench/.venv and installs the pinned packages of bench/requirements.txt
-# (pandas, numpy) when they are missing or at other versions.
+# Creates (idempotently) the Python virtualenv for the scoring and calibration
+# benchmarks at bench/.venv and installs the pinned packages of
+# bench/requirements.txt (pandas, numpy; mirt and scipy for bench/calibrate/)
+# when they are missing or at other versions.
 # Prints the path of the venv's python on stdout (progress goes to stderr), so:
 #   PY=$(bash bench/setup.sh)
 # Set PYTHON to choose the base interpreter (default: python3, >= 3.11 for tomllib).
@@ -36,6 +37,8 @@ for line in open(sys.argv[1], encoding="utf-8"):
     except PackageNotFoundError:
         sys.exit(1)
 import numpy, pandas  # noqa: E401,F401  (importable, not only installed)
+import importlib.util  # mirt takes seconds to import: only check that it is there
+assert importlib.util.find_spec("mirt") and importlib.util.find_spec("scipy")
 PYEOF
 then
     echo "setup.sh: installing $(grep -v '^#' "$req" | grep -c .) pinned packages" >&2

@@ -95,6 +95,44 @@ pub fn model_check(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How `simm model diff` prints the differences.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Prints the differences between two model files. Both files are read
+/// and checked before either error is reported, so that a steward sees
+/// the problems of both in one round.
+pub fn model_diff(old: &Path, new: &Path, format: DiffFormat) -> anyhow::Result<()> {
+    let (old, new) = match (load_model(Some(old)), load_model(Some(new))) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(old), Err(new)) => match (
+            old.downcast_ref::<BadInput>(),
+            new.downcast_ref::<BadInput>(),
+        ) {
+            (Some(old), Some(new)) => return Err(bad_input(format!("{old}\n{new}"))),
+            (None, _) => return Err(old),
+            (Some(_), None) => return Err(new),
+        },
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => return Err(error),
+    };
+    let diff = simm_core::diff_models(&old, &new);
+    let text = match format {
+        DiffFormat::Text => diff.to_text(),
+        DiffFormat::Markdown => diff.to_markdown(),
+        DiffFormat::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&diff).context("serialising the differences")?;
+            text.push('\n');
+            text
+        }
+    };
+    write_whole(None, text.as_bytes())
+}
+
 pub fn model_show(path: Option<&Path>, json: bool) -> anyhow::Result<()> {
     let model = load_model(path)?;
     let text = if json {

@@ -1,6 +1,7 @@
 //! The `simm` command line. Parsing of arguments lives here; each command is
 //! a plain function in `commands`.
 
+mod calibrate;
 mod commands;
 mod output;
 mod server;
@@ -57,6 +58,47 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Calibrate a model from pooled response sheets: classical item
+    /// analysis, Rasch calibration (CML), fit, reliability, a check of
+    /// each item's stage against its calibrated location, and DIF.
+    ///
+    /// docs/calibration.md explains the methods and how to read the report.
+    Calibrate {
+        /// Response sheets collected with the model; several are pooled.
+        #[arg(long, required = true, num_args = 1..)]
+        responses: Vec<PathBuf>,
+        /// The model file the answers were collected with; the built-in
+        /// Smartsourcing model by default.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Compare item locations between the groups of this respondent
+        /// attribute (differential item functioning), e.g. role.
+        #[arg(long, value_name = "ATTRIBUTE")]
+        group_by: Option<String>,
+        /// The measurement model; rasch for 2-point scales and pcm above by default.
+        #[arg(long, value_enum)]
+        method: Option<MethodArg>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        format: ReportFormat,
+        /// Write the report to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write a proposed new model version to this file: version bumped,
+        /// the items the data place at another stage moved, every change
+        /// and its reason listed in comments at the top.
+        #[arg(long, value_name = "NEW_MODEL.toml")]
+        propose: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    /// The dichotomous Rasch model (2-point scales).
+    Rasch,
+    /// The rating scale model: one set of thresholds shared by all items.
+    Rsm,
+    /// The partial credit model: thresholds per item.
+    Pcm,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +134,23 @@ enum ModelCommand {
         #[command(flatten)]
         database: server::DatabaseArgs,
     },
+    /// Compare two versions of a model file.
+    ///
+    /// Lists items added, removed, reworded, moved to another stage or
+    /// area, and reweighted, and changes to the stages, areas, attributes,
+    /// scale, scoring settings and version. Items, areas and attributes are
+    /// matched by id, stages by level.
+    ///
+    /// Exit status: 0 whether or not the models differ (the output says
+    /// which), 2 when either file is invalid, with the problems of both.
+    Diff {
+        /// The earlier version.
+        old: PathBuf,
+        /// The later version.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = commands::DiffFormat::Text)]
+        format: commands::DiffFormat,
+    },
     /// Print a model for people (markdown) or programs (json).
     Show {
         #[arg(long)]
@@ -114,10 +173,21 @@ enum ModelFormat {
     Json,
 }
 
+fn report_format(format: ReportFormat) -> commands::Format {
+    match format {
+        ReportFormat::Json => commands::Format::Json,
+        ReportFormat::Markdown => commands::Format::Markdown,
+        ReportFormat::Html => commands::Format::Html,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Model(ModelCommand::Check { file }) => commands::model_check(&file),
+        Command::Model(ModelCommand::Diff { old, new, format }) => {
+            commands::model_diff(&old, &new, format)
+        }
         Command::Model(ModelCommand::Show { model, format }) => {
             commands::model_show(model.as_deref(), matches!(format, ModelFormat::Json))
         }
@@ -141,11 +211,7 @@ fn main() -> ExitCode {
             format,
             output,
         } => {
-            let format = match format {
-                ReportFormat::Json => commands::Format::Json,
-                ReportFormat::Markdown => commands::Format::Markdown,
-                ReportFormat::Html => commands::Format::Html,
-            };
+            let format = report_format(format);
             commands::score(&commands::ScoreRequest {
                 responses: &responses,
                 model: model.as_deref(),
@@ -154,6 +220,27 @@ fn main() -> ExitCode {
                 output: output.as_deref(),
             })
         }
+        Command::Calibrate {
+            responses,
+            model,
+            group_by,
+            method,
+            format,
+            output,
+            propose,
+        } => calibrate::calibrate(&calibrate::CalibrateRequest {
+            responses: &responses,
+            model: model.as_deref(),
+            group_by: group_by.as_deref(),
+            method: method.map(|m| match m {
+                MethodArg::Rasch => simm_core::Method::Rasch,
+                MethodArg::Rsm => simm_core::Method::Rsm,
+                MethodArg::Pcm => simm_core::Method::Pcm,
+            }),
+            format: report_format(format),
+            output: output.as_deref(),
+            propose: propose.as_deref(),
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -330,3 +330,147 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&path).unwrap();
     path
 }
+
+// ------------------------------------------------------------ model diff
+
+const BUILTIN_FILE: &str = "crates/simm-core/models/smartsourcing.toml";
+
+/// Writes an edited copy of the built-in model file into `folder` and
+/// returns its path; each `from` must occur.
+fn edited_builtin(folder: &Path, name: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(repo().join(BUILTIN_FILE)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} is not in the built-in model");
+        text = text.replacen(from, to, 1);
+    }
+    let path = folder.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn model_diff_of_identical_files_says_so_and_succeeds() {
+    let output = simm(&["model", "diff", BUILTIN_FILE, BUILTIN_FILE]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output),
+        "No differences between the two files (smartsourcing 1.0.0).\n"
+    );
+}
+
+#[test]
+fn model_diff_lists_the_changes_and_succeeds() {
+    let folder = tempdir("model-diff");
+    let new = edited_builtin(
+        &folder,
+        "new.toml",
+        &[
+            ("version = \"1.0.0\"", "version = \"1.1.0\""),
+            ("threshold = 0.75", "threshold = 0.8"),
+            (
+                "id = \"VS-2-03\"\narea = \"vision\"\nstage = 2",
+                "id = \"VS-2-03\"\narea = \"vision\"\nstage = 3",
+            ),
+            (
+                "text = \"Our organisation sets yearly targets",
+                "text = \"Our organisation sets annual targets",
+            ),
+        ],
+    );
+    let output = simm(&["model", "diff", BUILTIN_FILE, &new]);
+    // The exit status does not depend on whether the models differ.
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output),
+        "Changes from smartsourcing 1.0.0 to smartsourcing 1.1.0:\n\
+         \n\
+         Model:\n  version: \"1.0.0\" -> \"1.1.0\"\n\
+         \n\
+         Scoring:\n  threshold: 0.75 -> 0.8\n\
+         \n\
+         Items:\n  VS-2-02: reworded\n    \
+         - \"Our organisation sets yearly targets for efficiency improvements or cost reduction.\"\n    \
+         + \"Our organisation sets annual targets for efficiency improvements or cost reduction.\"\n  \
+         VS-2-03: moved from stage 2 to stage 3\n"
+    );
+
+    let markdown = stdout(&simm(&[
+        "model",
+        "diff",
+        BUILTIN_FILE,
+        &new,
+        "--format",
+        "markdown",
+    ]));
+    assert!(
+        markdown.starts_with("# Changes from smartsourcing 1.0.0 to smartsourcing 1.1.0\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("\n- `VS-2-03`: moved from stage 2 to stage 3\n"),
+        "{markdown}"
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "model",
+        "diff",
+        BUILTIN_FILE,
+        &new,
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["new"]["version"], "1.1.0");
+    assert_eq!(
+        json["scoring"]["threshold"],
+        serde_json::json!({"old": 0.75, "new": 0.8})
+    );
+    assert_eq!(
+        json["items"][1],
+        serde_json::json!({"change": "changed", "id": "VS-2-03", "stage": {"old": 2, "new": 3}})
+    );
+}
+
+#[test]
+fn model_diff_reports_the_errors_of_both_files() {
+    let folder = tempdir("model-diff-bad");
+    let old = edited_builtin(
+        &folder,
+        "old.toml",
+        &[("threshold = 0.75", "threshold = 1.5")],
+    );
+    let new = edited_builtin(
+        &folder,
+        "new.toml",
+        &[("area = \"vision\"", "area = \"visoin\"")],
+    );
+    let builtin = std::fs::read_to_string(repo().join(BUILTIN_FILE)).unwrap();
+    let line_of = |needle: &str| builtin.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    check_refused(
+        &["model", "diff", &old, &new],
+        &[
+            &format!(
+                "{old}:{}:13: the threshold must be above 0 and at most 1; found 1.5",
+                line_of("threshold = 0.75")
+            ),
+            &format!(
+                "{new}:{}:8: item \"VS-2-01\" names the area \"visoin\", which the model does not declare; did you mean \"vision\"?",
+                line_of("area = \"vision\"")
+            ),
+        ],
+    );
+    // One bad file is reported alone, in the same form as `model check`.
+    let check = simm(&["model", "check", &new]);
+    check_refused(
+        &["model", "diff", BUILTIN_FILE, &new],
+        &String::from_utf8_lossy(&check.stderr)
+            .lines()
+            .collect::<Vec<_>>(),
+    );
+    let missing = simm(&["model", "diff", "no/such.toml", BUILTIN_FILE]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .starts_with("no/such.toml: cannot open the model file:")
+    );
+}

@@ -5,24 +5,43 @@
 //! SQL or files: callers hand it text and answers, and it hands back values.
 //! Start reading at [`Model::parse`] and [`score`].
 
+mod calibration;
 mod classical;
 mod domain;
 mod model;
+mod model_diff;
 mod model_file;
+mod proposal;
+mod rasch;
 mod results;
 mod scoring;
 mod suggest;
 
+pub use calibration::{
+    AlphaIfDeleted, AreaCalibration, Calibration, CalibrationError, CalibrationOptions, DIF_LOGITS,
+    DIF_P, Dif, FIT_RANGE, Flag, FlagKind, GroupSize, Grouping, HEAVY_OVERLAP, ITEM_TOTAL_LIMIT,
+    ItemCalibration, MAP_BIN, MISSING_LIMIT, MapBin, STAGE_EVIDENCE_SE, StageBand, StageOverlap,
+    Suggestion, calibrate, two_sided_p,
+};
 pub use classical::{
-    AnswerMatrix, ItemStatistics, alpha_if_deleted, corrected_item_total, cronbach_alpha,
-    item_statistics,
+    AnswerMatrix, ClassicalAnalysis, ClassicalSums, ItemStatistics, SetAnalysis, alpha_if_deleted,
+    classical_analysis, corrected_item_total, cronbach_alpha, item_statistics,
 };
 pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
 };
 pub use model::{Area, Attribute, Item, Model, Scale, Scoring, Stage};
+pub use model_diff::{
+    AreaChange, AreaDelta, AttributeChange, AttributeDelta, Change, ItemChange, ItemDelta,
+    ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
+};
 pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors};
+pub use proposal::{Proposal, ProposalError, StageMove, propose_model, proposed_version};
+pub use rasch::{
+    ItemEstimate, Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions,
+    calibrate_rasch,
+};
 pub use results::{
     AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
 };

@@ -6,6 +6,7 @@
 //! `simm_core::score` computed, and suppressed groups arrive without scores,
 //! so no renderer can leak them.
 
+mod calibration;
 mod content;
 pub mod format;
 mod html;
@@ -15,6 +16,10 @@ pub mod svg;
 
 use simm_core::{AreaResult, GroupResult, Model, Results};
 
+pub use calibration::{
+    CALIBRATION_CSS, ProposalSummary, calibration_html, calibration_html_fragment,
+    calibration_markdown, wright_map,
+};
 pub use model_markdown::model_markdown;
 
 /// The r_wg below which respondents disagree about whether a practice is

@@ -1,0 +1,152 @@
+# eRm peer for the calibration benchmark: conditional maximum likelihood
+# Rasch (RM) for 2-point scales, partial credit (PCM) or rating scale (RSM)
+# for more points, ML person parameters, item infit/outfit (MSQ) and person
+# separation reliability, written as JSON in the item-location convention of
+# `simm calibrate` (location = difficulty, higher = harder, centred at 0 over
+# the items; a polytomous item's location is the mean of its thresholds).
+#
+# Usage:
+#   Rscript bench/calibrate/erm.R --responses SHEET.csv --model MODEL.toml \
+#       [--method rasch|pcm|rsm] [--output OUT.json]
+#
+# The sheet is simm's format (respondent, attribute columns, then one column
+# per item of the model, answers 1..points, empty = missing). Needs the
+# Debian package r-cran-erm. Sign conventions: eRm's betapar are easiness
+# parameters (P(X=1) = exp(theta + beta) / (1 + exp(theta + beta))), so a
+# dichotomous item's difficulty is -beta; for PCM/RSM eRm's thresholds()
+# already gives difficulties (threshold_ih = -(beta_ih - beta_i,h-1)).
+suppressPackageStartupMessages(library(eRm))
+
+t_start <- proc.time()[["elapsed"]]
+args <- commandArgs(trailingOnly = TRUE)
+opt <- list(responses = NULL, model = NULL, method = NULL, output = "")
+i <- 1
+while (i <= length(args)) {
+  key <- sub("^--", "", args[i])
+  if (!key %in% names(opt) || i == length(args)) {
+    stop(sprintf("erm.R: unknown or incomplete option %s (see the usage at the top of the script)", args[i]), call. = FALSE)
+  }
+  opt[[key]] <- args[i + 1]
+  i <- i + 2
+}
+if (is.null(opt$responses) || is.null(opt$model)) {
+  stop("erm.R: --responses SHEET.csv and --model MODEL.toml are required", call. = FALSE)
+}
+
+# ---- the model: items (id, area, stage) and scale points, from the TOML ----
+read_model <- function(path) {
+  lines <- readLines(path, warn = FALSE)
+  section <- ""
+  items <- list()
+  cur <- NULL
+  points <- NA
+  top <- list()
+  unq <- function(v) gsub('^"|"$', "", trimws(v))
+  for (ln in lines) {
+    ln <- sub("\\s+#.*$", "", ln)
+    if (grepl("^\\s*\\[\\[?[a-z_]+\\]\\]?\\s*$", ln)) {
+      if (!is.null(cur)) items[[length(items) + 1]] <- cur
+      cur <- NULL
+      section <- gsub("[][[:space:]]", "", ln)
+      if (section == "items") cur <- list()
+      next
+    }
+    m <- regmatches(ln, regexec("^\\s*([A-Za-z_]+)\\s*=\\s*(.*)$", ln))[[1]]
+    if (length(m) == 0) next
+    if (section == "items") cur[[m[2]]] <- unq(m[3])
+    if (section == "scale" && m[2] == "points") points <- as.integer(m[3])
+    if (section == "" ) top[[m[2]]] <- unq(m[3])
+  }
+  if (!is.null(cur)) items[[length(items) + 1]] <- cur
+  list(id = top$id, version = top$version, points = points,
+       items = data.frame(id = vapply(items, `[[`, "", "id"),
+                          area = vapply(items, `[[`, "", "area"),
+                          stage = as.integer(vapply(items, `[[`, "", "stage")),
+                          stringsAsFactors = FALSE))
+}
+model <- read_model(opt$model)
+if (is.na(model$points) || nrow(model$items) == 0) stop("erm.R: cannot read [scale] points and [[items]] from ", opt$model, call. = FALSE)
+method <- if (is.null(opt$method)) (if (model$points == 2) "rasch" else "pcm") else opt$method
+if (!method %in% c("rasch", "pcm", "rsm")) stop("erm.R: --method must be rasch, pcm or rsm", call. = FALSE)
+if (method == "rasch" && model$points != 2) stop("erm.R: --method rasch needs a 2-point scale", call. = FALSE)
+
+# ---- read the sheet --------------------------------------------------------
+header <- strsplit(readLines(opt$responses, n = 1, warn = FALSE), ",", fixed = TRUE)[[1]]
+missing_items <- setdiff(model$items$id, header)
+if (length(missing_items)) stop("erm.R: the sheet has no column for item(s) ", paste(head(missing_items, 5), collapse = ", "), call. = FALSE)
+classes <- ifelse(header %in% model$items$id, "integer", "NULL")
+X <- as.matrix(read.csv(opt$responses, colClasses = classes, check.names = FALSE, na.strings = ""))
+X <- X[, model$items$id, drop = FALSE] - 1L # categories 0..points-1
+storage.mode(X) <- "integer"
+rownames(X) <- NULL
+t_read <- proc.time()[["elapsed"]]
+
+# ---- CML item parameters ---------------------------------------------------
+fit <- switch(method, rasch = RM(X), pcm = PCM(X), rsm = RSM(X))
+L <- ncol(X)
+m <- apply(X, 2L, max, na.rm = TRUE)
+if (method == "rasch") {
+  location <- -fit$betapar # eRm: easiness -> difficulty
+  se <- fit$se.beta
+  thresholds <- lapply(location, function(x) c(x))
+} else {
+  th <- thresholds(fit)$threshtable[[1]]
+  location <- th[, "Location"]
+  thresholds <- lapply(seq_len(L), function(j) unname(th[j, -1][!is.na(th[j, -1])]))
+  # beta_i,m = -(sum of the item's thresholds) = -m * location
+  last <- cumsum(m)
+  se <- fit$se.beta[last] / m
+}
+shift <- mean(location)
+location <- unname(location - shift)
+thresholds <- lapply(thresholds, function(t) unname(t - shift))
+t_fit <- proc.time()[["elapsed"]]
+
+# ---- persons, item fit, separation reliability -----------------------------
+pp <- person.parameter(fit)
+t_pp <- proc.time()[["elapsed"]]
+ifit <- itemfit(pp)
+outfit <- unname(ifit$i.outfitMSQ)
+infit <- unname(ifit$i.infitMSQ)
+# eRm's itemfit sums the information of missing cells without na.rm, so its
+# infit is NA for every item with a missing answer: recompute it from the same
+# matrices, leaving missing cells out (identical to eRm's when nothing is missing).
+if (any(is.na(infit))) {
+  VE <- eRm:::pifit.internal(pp)
+  Xin <- if (length(pp$pers.ex) == 0) pp$X else pp$X[-pp$pers.ex, , drop = FALSE]
+  Vm <- VE$Vmat
+  Vm[is.na(Xin)] <- NA
+  sq <- (Xin - VE$Emat)^2 / Vm
+  infit <- unname(colSums(sq * Vm, na.rm = TRUE) / colSums(Vm, na.rm = TRUE))
+  outfit <- unname(colSums(sq, na.rm = TRUE) / colSums(!is.na(Xin)))
+}
+seprel <- SepRel(pp)$sep.rel
+t_fitstat <- proc.time()[["elapsed"]]
+
+answered <- colSums(!is.na(X))
+raw <- rowSums(X, na.rm = TRUE)
+maxraw <- as.vector((!is.na(X)) %*% m)
+n_answered <- rowSums(!is.na(X))
+
+# ---- JSON ------------------------------------------------------------------
+num <- function(x) ifelse(is.na(x) | !is.finite(x), "null", sprintf("%.17g", x))
+str <- function(x) paste0('"', gsub('(["\\\\])', "\\\\\\1", x), '"')
+arr <- function(x) paste0("[", paste(num(x), collapse = ","), "]")
+items_json <- vapply(seq_len(L), function(j) {
+  sprintf('{"id":%s,"area":%s,"stage":%d,"answered":%d,"location":%s,"se":%s,"infit":%s,"outfit":%s,"thresholds":%s}',
+          str(model$items$id[j]), str(model$items$area[j]), model$items$stage[j], answered[j],
+          num(location[j]), num(se[j]), num(infit[j]), num(outfit[j]), arr(thresholds[[j]]))
+}, "")
+t_end <- proc.time()[["elapsed"]]
+json <- paste0(
+  '{"tool":"eRm","version":', str(as.character(packageVersion("eRm"))),
+  ',"model":{"id":', str(model$id), ',"version":', str(model$version), '}',
+  ',"method":', str(method), ',"estimator":"cml","respondents":', nrow(X),
+  ',"items":[', paste(items_json, collapse = ","), ']',
+  ',"persons":{"n":', nrow(X), ',"extreme_minimum":', sum(n_answered > 0 & raw == 0),
+  ',"extreme_maximum":', sum(n_answered > 0 & raw == maxraw), ',"separation_reliability":', num(seprel), '}',
+  ',"loglik":', num(fit$loglik), ',"iterations":', num(fit$iter),
+  ',"seconds":{"read":', num(t_read - t_start), ',"fit":', num(t_fit - t_read),
+  ',"persons":', num(t_pp - t_fit), ',"itemfit":', num(t_fitstat - t_pp),
+  ',"total":', num(t_end - t_start), '}}')
+if (opt$output == "" || opt$output == "-") cat(json, "\n", sep = "") else writeLines(json, opt$output)
