@@ -54,6 +54,9 @@ pub enum RoleArg {
     Admin,
     Consultant,
     Viewer,
+    /// Refines models: model versions, pooled calibrations, proposals; no
+    /// organisation's assessments.
+    Steward,
 }
 
 impl From<RoleArg> for Role {
@@ -62,6 +65,7 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Consultant => Role::Consultant,
             RoleArg::Viewer => Role::Viewer,
+            RoleArg::Steward => Role::Steward,
         }
     }
 }

@@ -1208,17 +1208,11 @@ fn iterate(
             Method::Rsm => step_rsm(parameters, data, coding, &accumulated),
             Method::Rasch | Method::Pcm => step_pcm(parameters, data, coding, &accumulated),
         };
-        if !largest_change.is_finite() {
-            return Err(RaschError::Diverged {
-                item: 0,
-                limit: DIVERGENCE_LIMIT,
-            });
-        }
         if let Some(item) = (0..coding.items).find(|item| {
             parameters
                 .thresholds(*item)
                 .iter()
-                .any(|t| t.abs() > DIVERGENCE_LIMIT)
+                .any(|t| !t.is_finite() || t.abs() > DIVERGENCE_LIMIT)
         }) {
             return Err(RaschError::Diverged {
                 item,

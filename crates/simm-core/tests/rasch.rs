@@ -287,3 +287,31 @@ fn bad_input_is_named() {
         RaschError::OnlyExtremes { item: 0, value: 3 },
     );
 }
+
+/// Items 0 and 1 are answered positively by everyone who answers items 2
+/// or 3 positively: the two pairs never cross, the conditional likelihood
+/// has no maximum, and the estimation must say so instead of printing
+/// numbers.
+#[test]
+fn a_guttman_split_does_not_print_numbers() {
+    let mut matrix = AnswerMatrix::new(4);
+    for _ in 0..20 {
+        for row in [[2, 1, 1, 1], [1, 2, 1, 1], [2, 2, 2, 1], [2, 2, 1, 2]] {
+            matrix.push(&row);
+        }
+    }
+    let error = calibrate_rasch(
+        &matrix,
+        None,
+        &RaschOptions::new(Method::Rasch, 2),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RaschError::Diverged { .. } | RaschError::NotConverged { .. }
+        ),
+        "{error:?}"
+    );
+}

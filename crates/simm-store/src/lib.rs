@@ -1064,6 +1064,159 @@ impl Store {
     }
 }
 
+// ----- model stewardship ---------------------------------------------------
+//
+// Read-only queries for the model steward's pages: how much each stored model
+// version is used, and the answers of every submitted response of a version
+// pooled over all its assessments, for calibration. Nothing here returns a
+// response's id, assessment or organisation: only counts and answer cells.
+
+/// Responses read per query while pooling, so that memory while reading
+/// stays bounded by the matrix being built rather than by the rows in
+/// flight.
+const POOL_PAGE: i64 = 1000;
+
+impl Store {
+    /// Every stored model version, with the number of assessments that use
+    /// it and of responses submitted to them.
+    pub async fn model_version_usage(&self) -> Result<Vec<ModelVersionUsage>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT v.id, v.model_id, v.version, v.content_hash, v.source,
+                   (SELECT COUNT(*) FROM assessments a WHERE a.model_version_id = v.id) AS assessments,
+                   (SELECT COUNT(*) FROM responses r JOIN assessments a ON a.id = r.assessment_id
+                     WHERE a.model_version_id = v.id) AS submitted_responses
+                 FROM model_versions v ORDER BY v.model_id, v.created_at",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ModelVersionUsage {
+                        version: model_version_from_row(row)?,
+                        assessments: row.try_get("assessments")?,
+                        submitted_responses: row.try_get("submitted_responses")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The stored version of a model, by the model's id and the version.
+    pub async fn find_model_version(
+        &self,
+        model_id: &str,
+        version: &str,
+    ) -> Result<Option<ModelVersion>> {
+        self.model_version_by_name(model_id, version).await
+    }
+
+    /// The model file of a stored version, exactly as it was stored:
+    /// comments and layout included, which a proposal keeps.
+    pub async fn model_version_source(&self, model_version_id: &str) -> Result<Option<String>> {
+        on_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT source FROM model_versions WHERE id = $1")
+                    .bind(model_version_id)
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// How many responses were submitted to all assessments of a model
+    /// version, without reading them.
+    pub async fn pooled_response_count(&self, model_version_id: &str) -> Result<i64> {
+        on_pool!(&self.pool, |pool| {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM responses r JOIN assessments a ON a.id = r.assessment_id
+                 WHERE a.model_version_id = $1",
+            )
+            .bind(model_version_id)
+            .fetch_one(pool)
+            .await?;
+            Ok(count)
+        })
+    }
+
+    /// The answers of every response submitted to an assessment of the
+    /// model version, as one matrix with a column per model item (`items`
+    /// columns, model order, as responses are stored) and a cell per
+    /// answer: 0 for none, 1..=`points` for an answer. With `attribute`,
+    /// each row's value of that preset attribute comes along, for DIF.
+    ///
+    /// Rows are read in pages in id order, which is random, so the order of
+    /// the matrix says nothing about the order of submission. A stored
+    /// answer outside the scale cannot come from the respondent pages, which
+    /// check it; should one exist, it counts as missing rather than being
+    /// passed on to the calibration as a value the model does not have.
+    pub async fn pooled_answers(
+        &self,
+        model_version_id: &str,
+        items: usize,
+        points: u8,
+        attribute: Option<&str>,
+    ) -> Result<PooledAnswers> {
+        let expected = self.pooled_response_count(model_version_id).await?;
+        let mut matrix = simm_core::AnswerMatrix::with_capacity(items, expected.max(0) as usize);
+        let mut attribute_values = Vec::new();
+        let mut assessments = std::collections::HashSet::new();
+        let mut after = String::new();
+        let mut row_cells = vec![0u8; items];
+        loop {
+            let page = on_pool!(&self.pool, |pool| {
+                let rows = sqlx::query(
+                    "SELECT r.id, r.assessment_id, r.attributes, r.answers FROM responses r
+                     JOIN assessments a ON a.id = r.assessment_id
+                     WHERE a.model_version_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3",
+                )
+                .bind(model_version_id)
+                .bind(&after)
+                .bind(POOL_PAGE)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get::<String, _>("id")?,
+                            row.try_get::<String, _>("assessment_id")?,
+                            row.try_get::<String, _>("attributes")?,
+                            row.try_get::<Vec<u8>, _>("answers")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            });
+            let Some((last, ..)) = page.last() else { break };
+            after = last.clone();
+            let full = page.len() as i64 == POOL_PAGE;
+            for (_, assessment_id, attributes, answers) in page {
+                for (index, cell) in row_cells.iter_mut().enumerate() {
+                    *cell = answers
+                        .get(index)
+                        .copied()
+                        .filter(|value| (1..=points).contains(value))
+                        .unwrap_or(0);
+                }
+                matrix.push(&row_cells);
+                if let Some(attribute) = attribute {
+                    let mut values: Attributes =
+                        serde_json::from_str(&attributes).unwrap_or_default();
+                    attribute_values.push(values.remove(attribute));
+                }
+                assessments.insert(assessment_id);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(PooledAnswers {
+            matrix,
+            attribute_values,
+            assessments: assessments.len(),
+        })
+    }
+}
+
 async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {
     let mut connection = pool.acquire().await?;
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")

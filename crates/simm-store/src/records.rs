@@ -8,6 +8,9 @@ pub enum Role {
     Admin,
     Consultant,
     Viewer,
+    /// Looks after the models: sees the stored model versions and
+    /// calibrations pooled over every assessment, never an organisation.
+    Steward,
 }
 
 impl Role {
@@ -16,6 +19,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "consultant" => Some(Role::Consultant),
             "viewer" => Some(Role::Viewer),
+            "steward" => Some(Role::Steward),
             _ => None,
         }
     }
@@ -25,6 +29,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Consultant => "consultant",
             Role::Viewer => "viewer",
+            Role::Steward => "steward",
         }
     }
 }
@@ -161,6 +166,28 @@ pub struct StoredResponse {
     pub submitted_on: String,
     /// One byte per model item, in model order; 0 for no answer.
     pub answers: Vec<u8>,
+}
+
+/// A stored model version with how much it is used: by how many
+/// assessments, and how many responses those received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelVersionUsage {
+    pub version: ModelVersion,
+    pub assessments: i64,
+    pub submitted_responses: i64,
+}
+
+/// The answers of every submitted response of a model version, pooled over
+/// its assessments: one matrix row per response, and, when asked, each
+/// response's value of one attribute (in the same order).
+#[derive(Debug, Clone)]
+pub struct PooledAnswers {
+    pub matrix: simm_core::AnswerMatrix,
+    /// Per row of the matrix, the response's value of the attribute asked
+    /// for; empty when no attribute was asked for.
+    pub attribute_values: Vec<Option<String>>,
+    /// How many assessments contributed at least one response.
+    pub assessments: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,6 +67,8 @@ on_both_backends!(
     participation_counts_invitations_by_state,
     access_is_listed_and_responses_counted,
     respondents_see_the_organization_name,
+    stewards_are_a_role_of_their_own,
+    answers_are_pooled_over_every_assessment_of_a_version,
 );
 
 async fn consultant(store: &Store, email: &str) -> simm_store::User {
@@ -778,5 +780,245 @@ async fn comments_of_submitted_responses_are_listed_in_a_fixed_order(store: Stor
             ("vision".to_owned(), "a".to_owned()),
             ("vision".to_owned(), "b".to_owned())
         ]
+    );
+}
+
+// ----- model stewardship ----------------------------------------------------
+
+async fn stewards_are_a_role_of_their_own(store: Store) {
+    let steward = store
+        .create_user("stella@example.com", "hash", Role::Steward)
+        .await
+        .unwrap();
+    let found = store.user_by_email("stella@example.com").await.unwrap();
+    assert_eq!(found, Some(steward.clone()));
+    assert_eq!(Role::parse("steward"), Some(Role::Steward));
+    // A steward sees no organisation without a grant, like a viewer.
+    open_assessment(&store, &[]).await;
+    assert!(store.organizations_for(&steward).await.unwrap().is_empty());
+}
+
+fn response(role: Option<&str>, answers: Vec<u8>) -> simm_store::NewResponse {
+    simm_store::NewResponse {
+        attributes: role
+            .map(|role| BTreeMap::from([("role".to_owned(), role.to_owned())]))
+            .unwrap_or_default(),
+        submitted_on: simm_store::today(),
+        answers,
+    }
+}
+
+async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
+    let model = builtin_model();
+    let items = model.items().len();
+    let (first, _) = open_assessment(&store, &[]).await;
+    let (second, _) = open_assessment(&store, &[]).await;
+    // More responses than one page of the pooled read, so that the pages
+    // are seen to join up.
+    let many: Vec<_> = (0..1003)
+        .map(|n| response(Some("employee"), vec![(n % 5) as u8 + 1; items]))
+        .collect();
+    store.insert_responses(&first, &many).await.unwrap();
+    let mut odd = vec![2; items];
+    // An answer outside the scale counts as missing.
+    odd[0] = 9;
+    store
+        .insert_responses(
+            &second,
+            &[
+                response(Some("partner"), odd),
+                response(None, vec![0; items]),
+            ],
+        )
+        .await
+        .unwrap();
+    // An assessment on another version is not pooled with these.
+    let bumped_source =
+        simm_core::BUILTIN_MODEL_SOURCE.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1);
+    let bumped = simm_core::Model::parse(&bumped_source).unwrap();
+    let other_version = store
+        .store_model_version(&bumped, &bumped_source)
+        .await
+        .unwrap();
+    let (third, _) = open_assessment(&store, &[]).await;
+    let organization = store
+        .assessment(&third)
+        .await
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    let elsewhere = store
+        .create_assessment(&organization, "other version", &other_version.id)
+        .await
+        .unwrap();
+    store
+        .insert_responses(&elsewhere.id, &[response(None, vec![4; items])])
+        .await
+        .unwrap();
+
+    let version = store
+        .find_model_version("smartsourcing", "1.0.0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .find_model_version("smartsourcing", "9.9.9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .model_version_source(&version.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(simm_core::BUILTIN_MODEL_SOURCE)
+    );
+    assert!(
+        store
+            .model_version_source("missing")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let usage = store.model_version_usage().await.unwrap();
+    let counts: Vec<(&str, i64, i64)> = usage
+        .iter()
+        .map(|u| {
+            (
+                u.version.version.as_str(),
+                u.assessments,
+                u.submitted_responses,
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("1.0.0", 3, 1005), ("1.1.0", 1, 1)]);
+    assert_eq!(
+        store.pooled_response_count(&version.id).await.unwrap(),
+        1005
+    );
+
+    let pooled = store
+        .pooled_answers(&version.id, items, 5, Some("role"))
+        .await
+        .unwrap();
+    assert_eq!(pooled.matrix.respondents(), 1005);
+    assert_eq!(pooled.matrix.items(), items);
+    assert_eq!(pooled.assessments, 2);
+    assert_eq!(pooled.attribute_values.len(), 1005);
+    let count = |value: Option<&str>| {
+        pooled
+            .attribute_values
+            .iter()
+            .filter(|v| v.as_deref() == value)
+            .count()
+    };
+    assert_eq!(
+        (count(Some("employee")), count(Some("partner")), count(None)),
+        (1003, 1, 1)
+    );
+    let rows: Vec<&[u8]> = (0..1005).map(|row| pooled.matrix.row(row)).collect();
+    let partner = pooled
+        .attribute_values
+        .iter()
+        .position(|v| v.as_deref() == Some("partner"))
+        .unwrap();
+    assert_eq!(
+        rows[partner][0], 0,
+        "an answer outside the scale is missing"
+    );
+    assert_eq!(rows[partner][1], 2);
+    let mut sums = [0usize; 6];
+    for row in &rows {
+        sums[usize::from(row[1])] += 1;
+    }
+    // 1003 answers cycling through 1..=5, the partner's 2 and one empty row.
+    assert_eq!(sums, [1, 201, 202, 201, 200, 200]);
+
+    let without = store
+        .pooled_answers(&other_version.id, items, 5, None)
+        .await
+        .unwrap();
+    assert_eq!(without.matrix.respondents(), 1);
+    assert!(without.attribute_values.is_empty());
+    let none = store
+        .pooled_answers("missing", items, 5, None)
+        .await
+        .unwrap();
+    assert_eq!((none.matrix.respondents(), none.assessments), (0, 0));
+}
+
+/// The migration that adds the steward role rebuilds the users table on
+/// SQLite; the users, their API tokens, sessions and grants, and the
+/// organisations they created, must all survive it.
+#[tokio::test]
+async fn the_steward_migration_keeps_every_user_and_what_hangs_off_them() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use std::str::FromStr;
+
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-tests");
+    std::fs::create_dir_all(&folder).unwrap();
+    let url = format!(
+        "sqlite://{}",
+        folder.join(format!("{}.db", new_id())).display()
+    );
+    let options = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let mut before = sqlx::migrate!("migrations/sqlite");
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < 3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO users VALUES ('u1', 'ana@example.com', 'h', 'consultant', 1, 1), ('u2', 'vera@example.com', 'h', 'viewer', 1, 1)",
+        "INSERT INTO api_tokens VALUES (x'01', 'u1', 1)",
+        "INSERT INTO sessions VALUES (x'02', 'u2', 'csrf', 1, 1)",
+        "INSERT INTO organizations VALUES ('o1', 'Acme', NULL, NULL, NULL, 'u1', 1)",
+        "INSERT INTO organization_access VALUES ('o1', 'u1'), ('o1', 'u2')",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let store = Store::connect(&url).await.unwrap();
+    let ana = store.user_by_api_token(&[1]).await.unwrap().unwrap();
+    assert_eq!(ana.email, "ana@example.com");
+    let vera = store
+        .user_by_email("vera@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.organizations_for(&vera).await.unwrap().len(), 1);
+    assert_eq!(store.users_with_access("o1").await.unwrap().len(), 2);
+    store
+        .create_user("stella@example.com", "h", Role::Steward)
+        .await
+        .unwrap();
+    // Foreign keys still hold, and still cascade.
+    store.set_password(&vera.id, "new").await.unwrap();
+    assert!(
+        store
+            .session(
+                &[2],
+                Duration::from_secs(u64::MAX / 4),
+                Duration::from_secs(u64::MAX / 4)
+            )
+            .await
+            .unwrap()
+            .is_none()
     );
 }

@@ -14,6 +14,8 @@ pub enum AccountError {
     UnknownUser(String),
     #[error("{0} is an admin and sees every organisation already")]
     AdminSeesAll(String),
+    #[error("{0} is a model steward; stewards see pooled calibrations, never an organisation")]
+    StewardSeesNoOrganization(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -59,7 +61,7 @@ pub async fn add_user(
 
 /// Grants the user with this email access to an organisation, for the
 /// console's access form and the API alike. Viewers and consultants can be
-/// granted; admins see every organisation already. Answers the user and
+/// granted; admins see every organisation already, and stewards none. Answers the user and
 /// whether the access is new (granting twice changes nothing).
 pub async fn grant_access(
     store: &Store,
@@ -71,8 +73,12 @@ pub async fn grant_access(
         .user_by_email(&email)
         .await?
         .ok_or_else(|| AccountError::UnknownUser(email.clone()))?;
-    if user.role == Role::Admin {
-        return Err(AccountError::AdminSeesAll(email));
+    match user.role {
+        Role::Admin => return Err(AccountError::AdminSeesAll(email)),
+        // A steward sees answers pooled over every organisation; seeing one
+        // organisation's results too would let them be told apart.
+        Role::Steward => return Err(AccountError::StewardSeesNoOrganization(email)),
+        Role::Viewer | Role::Consultant => {}
     }
     let had_access = store
         .users_with_access(organization_id)

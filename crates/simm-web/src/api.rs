@@ -13,6 +13,9 @@
 //! only consultants and admins may write, download responses or see who
 //! was granted an organisation; only admins list and add users; everyone
 //! signed in may list the stored models and change their own password.
+//! Model stewards and admins see how model versions are used, pooled
+//! calibrations and proposals; consultants with access and admins
+//! re-score an assessment under another model version (`steward.rs`).
 //! Another tenant's object answers 404, exactly like a missing one.
 
 mod dto;
@@ -59,6 +62,11 @@ pub enum Operation {
     ListAccess,
     GrantAccess,
     ListModels,
+    /// The steward's routes, served by `steward::api`.
+    ModelVersions,
+    Calibration,
+    Proposal,
+    Rescore,
     ListUsers,
     CreateUser,
     ChangePassword,
@@ -160,6 +168,26 @@ pub const ROUTES: &[Route] = &[
         Operation::GrantAccess,
     ),
     api("get", "/api/v1/models", Operation::ListModels),
+    api(
+        "get",
+        "/api/v1/models/{model_id}/versions",
+        Operation::ModelVersions,
+    ),
+    api(
+        "get",
+        "/api/v1/models/{model_id}/versions/{version}/calibration",
+        Operation::Calibration,
+    ),
+    api(
+        "get",
+        "/api/v1/models/{model_id}/versions/{version}/proposal.toml",
+        Operation::Proposal,
+    ),
+    api(
+        "get",
+        "/api/v1/assessments/{id}/rescore",
+        Operation::Rescore,
+    ),
     api("get", "/api/v1/users", Operation::ListUsers),
     api("post", "/api/v1/users", Operation::CreateUser),
     api(
@@ -203,6 +231,10 @@ fn endpoint(filter: MethodFilter, operation: Operation) -> MethodRouter<AppState
         Operation::ListAccess => on(filter, list_access),
         Operation::GrantAccess => on(filter, grant_access),
         Operation::ListModels => on(filter, list_models),
+        Operation::ModelVersions => on(filter, crate::steward::api::model_versions),
+        Operation::Calibration => on(filter, crate::steward::api::calibration),
+        Operation::Proposal => on(filter, crate::steward::api::proposal_toml),
+        Operation::Rescore => on(filter, crate::steward::api::assessment_rescore),
         Operation::ListUsers => on(filter, list_users),
         Operation::CreateUser => on(filter, create_user),
         Operation::ChangePassword => on(filter, change_password),

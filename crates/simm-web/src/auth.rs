@@ -1,8 +1,9 @@
 //! Who is asking: sessions, API tokens, passwords, CSRF and throttling.
 //!
 //! Handlers state what they need through extractors: [`CurrentUser`] for
-//! anyone signed in, [`Consultant`] for consultants and admins, [`Admin`]
-//! for admins, and [`CsrfForm`] for every state-changing form.
+//! anyone signed in, [`Consultant`] for consultants and admins, [`Steward`]
+//! for model stewards and admins, [`Admin`] for admins, and [`CsrfForm`]
+//! for every state-changing form.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
@@ -244,6 +245,31 @@ impl FromRequestParts<AppState> for Consultant {
             Role::Consultant | Role::Admin => Ok(Consultant(current)),
             Role::Viewer => Err(AppError::Forbidden(
                 "only consultants may do this; viewers can read results".into(),
+            )),
+            Role::Steward => Err(AppError::Forbidden(
+                "only consultants may do this; stewards look after the models".into(),
+            )),
+        }
+    }
+}
+
+/// A model steward or an admin: may see the stored model versions and
+/// calibrations pooled over every assessment, which show no organisation
+/// and no single response.
+pub struct Steward(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Steward {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        match current.user.role {
+            Role::Steward | Role::Admin => Ok(Steward(current)),
+            Role::Viewer | Role::Consultant => Err(AppError::Forbidden(
+                "only model stewards and admins may do this".into(),
             )),
         }
     }

@@ -85,7 +85,7 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
     .unwrap_or_else(|_| message.to_owned())
 }
 
-fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+pub(crate) fn render(template: &impl Template) -> Result<Html<String>, AppError> {
     template.render().map(Html).map_err(AppError::internal)
 }
 
@@ -101,7 +101,11 @@ fn see_other(path: &str) -> Response {
 }
 
 /// A file download: never cached, always saved rather than shown.
-fn attachment(content_type: &'static str, filename: &str, body: impl Into<String>) -> Response {
+pub(crate) fn attachment(
+    content_type: &'static str,
+    filename: &str,
+    body: impl Into<String>,
+) -> Response {
     let mut response = body.into().into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -117,18 +121,21 @@ fn attachment(content_type: &'static str, filename: &str, body: impl Into<String
 /// What the page header shows about the signed-in user, and the token the
 /// sign-out form (and every other form on the page) carries.
 pub(crate) struct Nav {
-    email: String,
-    role: &'static str,
-    is_admin: bool,
-    csrf: String,
+    pub(crate) email: String,
+    pub(crate) role: &'static str,
+    pub(crate) is_admin: bool,
+    /// May see the model steward's pages: stewards and admins.
+    pub(crate) is_steward: bool,
+    pub(crate) csrf: String,
 }
 
 impl Nav {
-    fn of(current: &CurrentUser) -> Nav {
+    pub(crate) fn of(current: &CurrentUser) -> Nav {
         Nav {
             email: current.user.email.clone(),
             role: current.user.role.as_str(),
             is_admin: current.user.role == Role::Admin,
+            is_steward: matches!(current.user.role, Role::Steward | Role::Admin),
             csrf: current.csrf_token.clone().unwrap_or_default(),
         }
     }

@@ -16,6 +16,7 @@ mod error;
 mod respond;
 mod results;
 mod security;
+mod steward;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -118,6 +119,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(console::router())
         .merge(respond::router())
+        .merge(steward::router())
         .merge(
             api::router().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),

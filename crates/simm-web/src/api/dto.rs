@@ -139,7 +139,7 @@ impl From<User> for UserDto {
     }
 }
 
-const ROLES: [Role; 3] = [Role::Viewer, Role::Consultant, Role::Admin];
+const ROLES: [Role; 4] = [Role::Viewer, Role::Consultant, Role::Steward, Role::Admin];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

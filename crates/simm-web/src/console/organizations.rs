@@ -421,6 +421,9 @@ pub(super) async fn grant_access(
         Err(AccountError::AdminSeesAll(email)) => Some(format!(
             "{email} is an admin and sees every organisation already."
         )),
+        Err(AccountError::StewardSeesNoOrganization(email)) => Some(format!(
+            "{email} is a model steward; stewards see pooled calibrations, never an organisation."
+        )),
         Err(AccountError::Store(error)) => return Err(error.into()),
         Err(other) => return Err(AppError::internal(other)),
     };

@@ -33,6 +33,10 @@ const ROLES: &[(Role, &str)] = &[
         Role::Consultant,
         "Consultant: creates organisations and assessments",
     ),
+    (
+        Role::Steward,
+        "Steward: looks after the models; sees calibrations pooled over all assessments, no organisation",
+    ),
     (Role::Admin, "Admin: sees everything and manages users"),
 ];
 

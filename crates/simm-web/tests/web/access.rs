@@ -29,15 +29,19 @@ enum Caller {
     Admin,
     /// A consultant of another tenant.
     Other,
+    /// A model steward: sees model versions and pooled calibrations, no
+    /// organisation.
+    Steward,
 }
 
-const CALLERS: [Caller; 6] = [
+const CALLERS: [Caller; 7] = [
     Caller::Anonymous,
     Caller::Respondent,
     Caller::Viewer,
     Caller::Owner,
     Caller::Admin,
     Caller::Other,
+    Caller::Steward,
 ];
 
 struct Row {
@@ -49,15 +53,15 @@ struct Row {
     /// JSON for /api/ routes, a form for pages (`{csrf}` is the session's
     /// token); `None` for no body.
     body: Option<&'static str>,
-    /// anonymous, respondent, viewer, owner, admin, other tenant.
-    expect: [u16; 6],
+    /// anonymous, respondent, viewer, owner, admin, other tenant, steward.
+    expect: [u16; 7],
 }
 
 const fn row(
     method: &'static str,
     path: &'static str,
     body: Option<&'static str>,
-    expect: [u16; 6],
+    expect: [u16; 7],
 ) -> Row {
     Row {
         method,
@@ -70,20 +74,28 @@ const fn row(
 // Shorthands for the common rows. Pages answer 303 to /login where the API
 // answers 401.
 /// Read by anyone granted; 404 for the other tenant.
-const API_READ: [u16; 6] = [401, 401, 200, 200, 200, 404];
+const API_READ: [u16; 7] = [401, 401, 200, 200, 200, 404, 404];
 /// Written by consultants with access.
-const API_WRITE: [u16; 6] = [401, 401, 403, 200, 200, 404];
-const API_CREATE: [u16; 6] = [401, 401, 403, 201, 201, 404];
-const API_PUBLIC: [u16; 6] = [200; 6];
+const API_WRITE: [u16; 7] = [401, 401, 403, 200, 200, 404, 403];
+const API_CREATE: [u16; 7] = [401, 401, 403, 201, 201, 404, 403];
+const API_PUBLIC: [u16; 7] = [200; 7];
 /// Read by those with access, but refused (409) while the fixture's
 /// assessment has too few responses to show it.
-const API_READ_WITHHELD: [u16; 6] = [401, 401, 409, 409, 409, 404];
-const PAGE_SIGNED_IN: [u16; 6] = [303, 303, 200, 200, 200, 200];
-const PAGE_READ: [u16; 6] = [303, 303, 200, 200, 200, 404];
+const API_READ_WITHHELD: [u16; 7] = [401, 401, 409, 409, 409, 404, 404];
+const PAGE_SIGNED_IN: [u16; 7] = [303, 303, 200, 200, 200, 200, 200];
+const PAGE_READ: [u16; 7] = [303, 303, 200, 200, 200, 404, 404];
 /// A change by a consultant with access: 303 to the changed page.
-const PAGE_WRITE: [u16; 6] = [303, 303, 403, 303, 303, 404];
-const PAGE_CONSULTANT_READ: [u16; 6] = [303, 303, 403, 200, 200, 404];
-const PAGE_PUBLIC: [u16; 6] = [200; 6];
+const PAGE_WRITE: [u16; 7] = [303, 303, 403, 303, 303, 404, 403];
+const PAGE_CONSULTANT_READ: [u16; 7] = [303, 303, 403, 200, 200, 404, 403];
+const PAGE_PUBLIC: [u16; 7] = [200; 7];
+/// The model steward's reads: stewards and admins.
+const API_STEWARD: [u16; 7] = [401, 401, 403, 403, 200, 403, 200];
+const PAGE_STEWARD: [u16; 7] = [303, 303, 403, 403, 200, 403, 200];
+/// A calibration, or a proposal that needs one: every world adds the same
+/// five responses, in which an item has no variance, so stewards and admins
+/// pass and are refused (409) by the data, however many worlds came before.
+const API_CALIBRATE: [u16; 7] = [401, 401, 403, 403, 409, 403, 409];
+const PAGE_CALIBRATE: [u16; 7] = [303, 303, 403, 403, 409, 403, 409];
 
 const MATRIX: &[Row] = &[
     // ----- the consultant and viewer API
@@ -91,13 +103,13 @@ const MATRIX: &[Row] = &[
         "GET",
         "/api/v1/organizations",
         None,
-        [401, 401, 200, 200, 200, 200],
+        [401, 401, 200, 200, 200, 200, 200],
     ),
     row(
         "POST",
         "/api/v1/organizations",
         Some(r#"{"name": "New"}"#),
-        [401, 401, 403, 201, 201, 201],
+        [401, 401, 403, 201, 201, 201, 403],
     ),
     row("GET", "/api/v1/organizations/{org}", None, API_READ),
     row(
@@ -144,13 +156,13 @@ const MATRIX: &[Row] = &[
         "GET",
         "/api/v1/assessments/{id}/responses.csv",
         None,
-        [401, 401, 403, 200, 200, 404],
+        [401, 401, 403, 200, 200, 404, 403],
     ),
     row(
         "GET",
         "/api/v1/organizations/{org}/access",
         None,
-        [401, 401, 403, 200, 200, 404],
+        [401, 401, 403, 200, 200, 404, 403],
     ),
     // The viewer of the world has access already: 200 rather than 201.
     row(
@@ -163,23 +175,59 @@ const MATRIX: &[Row] = &[
         "GET",
         "/api/v1/models",
         None,
-        [401, 401, 200, 200, 200, 200],
+        [401, 401, 200, 200, 200, 200, 200],
     ),
-    row("GET", "/api/v1/users", None, [401, 401, 403, 403, 200, 403]),
+    // ----- the model steward's API (steward.rs)
+    row(
+        "GET",
+        "/api/v1/models/{model_id}/versions",
+        None,
+        API_STEWARD,
+    ),
+    row(
+        "GET",
+        "/api/v1/models/{model_id}/versions/{version}/calibration",
+        None,
+        API_CALIBRATE,
+    ),
+    row(
+        "GET",
+        "/api/v1/models/{model_id}/versions/{version}/calibration?group_by=role",
+        None,
+        API_CALIBRATE,
+    ),
+    row(
+        "GET",
+        "/api/v1/models/{model_id}/versions/{version}/proposal.toml",
+        None,
+        API_CALIBRATE,
+    ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/rescore?version=1.0.0",
+        None,
+        [401, 401, 403, 200, 200, 404, 403],
+    ),
+    row(
+        "GET",
+        "/api/v1/users",
+        None,
+        [401, 401, 403, 403, 200, 403, 403],
+    ),
     row(
         "POST",
         "/api/v1/users",
         Some(
             r#"{"email": "{unique}@example.com", "role": "viewer", "password": "correct horse battery"}"#,
         ),
-        [401, 401, 403, 403, 201, 403],
+        [401, 401, 403, 403, 201, 403, 403],
     ),
     // A wrong current password: refused, but only after the caller passed.
     row(
         "POST",
         "/api/v1/account/password",
         Some(r#"{"current_password": "wrong", "new_password": "another long password"}"#),
-        [401, 401, 400, 400, 400, 400],
+        [401, 401, 400, 400, 400, 400, 400],
     ),
     row("GET", "/api/v1/openapi.json", None, API_PUBLIC),
     // ----- the respondent API: the link is the credential, whoever holds it
@@ -191,22 +239,22 @@ const MATRIX: &[Row] = &[
         API_PUBLIC,
     ),
     row("POST", "/api/v1/r/{token}/submit", None, API_PUBLIC),
-    row("GET", "/api/v1/r/missing", None, [404; 6]),
+    row("GET", "/api/v1/r/missing", None, [404; 7]),
     // ----- pages (console.rs and respond/pages.rs)
     row(
         "POST",
         "/login",
         Some("email={unique}%40example.com&password=wrong"),
-        [401; 6],
+        [401; 7],
     ),
     row("GET", "/login", None, PAGE_PUBLIC),
-    row("POST", "/logout", Some("csrf={csrf}"), [303; 6]),
+    row("POST", "/logout", Some("csrf={csrf}"), [303; 7]),
     row("GET", "/", None, PAGE_SIGNED_IN),
     row(
         "POST",
         "/organizations",
         Some("csrf={csrf}&name=New"),
-        [303, 303, 403, 303, 303, 303],
+        [303, 303, 403, 303, 303, 303, 403],
     ),
     row("GET", "/organizations/{org}", None, PAGE_READ),
     row(
@@ -255,12 +303,39 @@ const MATRIX: &[Row] = &[
         None,
         PAGE_CONSULTANT_READ,
     ),
-    row("GET", "/users", None, [303, 303, 403, 403, 200, 403]),
+    // The model steward's pages and the re-score page (steward.rs).
+    row("GET", "/models", None, PAGE_STEWARD),
+    row("GET", "/models/calibration.css", None, PAGE_PUBLIC),
+    row(
+        "GET",
+        "/models/smartsourcing/versions/1.0.0",
+        None,
+        PAGE_STEWARD,
+    ),
+    row(
+        "GET",
+        "/models/smartsourcing/versions/1.0.0/calibration",
+        None,
+        PAGE_CALIBRATE,
+    ),
+    row(
+        "GET",
+        "/models/smartsourcing/versions/1.0.0/proposal.toml",
+        None,
+        PAGE_CALIBRATE,
+    ),
+    row(
+        "GET",
+        "/assessments/{id}/rescore",
+        None,
+        [303, 303, 403, 200, 200, 404, 403],
+    ),
+    row("GET", "/users", None, [303, 303, 403, 403, 200, 403, 403]),
     row(
         "POST",
         "/users",
         Some("csrf={csrf}&email={unique}%40example.com&role=viewer&password=correct+horse+battery"),
-        [303, 303, 403, 403, 303, 403],
+        [303, 303, 403, 403, 303, 403, 403],
     ),
     row("GET", "/account/password", None, PAGE_SIGNED_IN),
     // A wrong current password: refused, but only after the caller passed.
@@ -268,11 +343,11 @@ const MATRIX: &[Row] = &[
         "POST",
         "/account/password",
         Some("csrf={csrf}&current=wrong&new=another+long+password&repeat=another+long+password"),
-        [303, 303, 422, 422, 422, 422],
+        [303, 303, 422, 422, 422, 422, 422],
     ),
     // Respondent pages: the link is the credential.
     row("GET", "/r/{token}", None, PAGE_PUBLIC),
-    row("GET", "/r/missing", None, [404; 6]),
+    row("GET", "/r/missing", None, [404; 7]),
 ];
 
 /// The users of the matrix, with their API tokens.
@@ -281,6 +356,7 @@ struct People {
     owner: User,
     admin: User,
     other: User,
+    steward: User,
     api_tokens: BTreeMap<&'static str, String>,
 }
 
@@ -305,11 +381,13 @@ impl People {
         let owner = user("owner", Role::Consultant).await;
         let admin = user("admin", Role::Admin).await;
         let other = user("other", Role::Consultant).await;
+        let steward = user("steward", Role::Steward).await;
         People {
             viewer,
             owner,
             admin,
             other,
+            steward,
             api_tokens,
         }
     }
@@ -321,6 +399,7 @@ impl People {
             Caller::Owner => Some(("owner", &self.owner)),
             Caller::Admin => Some(("admin", &self.admin)),
             Caller::Other => Some(("other", &self.other)),
+            Caller::Steward => Some(("steward", &self.steward)),
         }
     }
 }
@@ -397,6 +476,8 @@ async fn run_cell(
             .replace("{token}", &world.token)
             .replace("{item}", &world.item)
             .replace("{model_version}", &app.builtin_model_version)
+            .replace("{model_id}", "smartsourcing")
+            .replace("{version}", "1.0.0")
             .replace("{unique}", &new_id())
             .replace("{csrf}", csrf)
     };

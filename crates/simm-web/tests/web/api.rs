@@ -1074,7 +1074,7 @@ async fn admins_list_and_add_users_through_the_api() {
         (
             user("bo@example.com", "consultnat", "long enough password"),
             400,
-            "role: \"consultnat\" is not a role; did you mean \"consultant\"? use one of viewer, consultant, admin",
+            "role: \"consultnat\" is not a role; did you mean \"consultant\"? use one of viewer, consultant, steward, admin",
         ),
         (
             json!({"email": "bo@example.com", "role": "viewer"}),

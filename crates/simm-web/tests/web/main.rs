@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod console;
 mod respond;
+mod steward;
 
 use std::time::Duration;
 
