@@ -11,11 +11,11 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use simm_core::{
     AnswerMatrix, BUILTIN_MODEL_SOURCE, CalibrationOptions, Grouping, Method, Model, Progress,
-    StageMove, did_you_mean, propose_model,
+    StageMove, propose_model,
 };
 use simm_report::ProposalSummary;
 
-use crate::commands::{BadInput, Format, read_model_source};
+use crate::commands::{BadInput, Format, attribute_index, read_model_source};
 use crate::output::write_whole;
 
 pub struct CalibrateRequest<'a> {
@@ -189,27 +189,6 @@ fn read_responses(
         }
     });
     Ok(Pooled { matrix, grouping })
-}
-
-fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
-    model
-        .attributes()
-        .iter()
-        .position(|a| a.id.as_str() == name)
-        .ok_or_else(|| {
-            let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
-                .map(|a| format!("; did you mean {a:?}?"))
-                .unwrap_or_default();
-            let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
-            bad_input(format!(
-                "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        })
 }
 
 pub fn calibrate(request: &CalibrateRequest<'_>) -> anyhow::Result<()> {

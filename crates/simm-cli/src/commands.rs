@@ -150,31 +150,37 @@ pub fn template(path: Option<&Path>) -> anyhow::Result<()> {
     write_whole(None, simm_sheet::template(&model).as_bytes())
 }
 
+/// The position of the attribute `--group-by` names, or bad input with the
+/// attributes the model has and a "did you mean".
+pub fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
+    model
+        .attributes()
+        .iter()
+        .position(|a| a.id.as_str() == name)
+        .ok_or_else(|| {
+            let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
+                .map(|a| format!("; did you mean {a:?}?"))
+                .unwrap_or_default();
+            let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
+            bad_input(format!(
+                "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })
+}
+
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     let model = load_model(request.model)?;
     let group_by = match request.group_by {
         None => None,
         Some(name) => {
-            let attribute = model.attribute(name).ok_or_else(|| {
-                let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
-                    .map(|a| format!("; did you mean {a:?}?"))
-                    .unwrap_or_default();
-                let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
-                bad_input(format!(
-                    "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
-            })?;
-            let index = model
-                .attributes()
-                .iter()
-                .position(|a| a.id == attribute.id)
-                .expect("found above");
-            Some((index, GroupTallies::new(&model, attribute.id.clone())))
+            let index = attribute_index(&model, name)?;
+            let attribute = model.attributes()[index].id.clone();
+            Some((index, GroupTallies::new(&model, attribute)))
         }
     };
 

@@ -12,6 +12,7 @@ use crate::domain::{AreaId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::rasch::{
     Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions, calibrate_rasch,
+    in_parallel,
 };
 use crate::results::ModelRef;
 
@@ -336,23 +337,11 @@ fn classical_in_parallel(
     threads: usize,
 ) -> crate::classical::ClassicalAnalysis {
     let rows = matrix.respondents();
-    let threads = if rows < 50_000 { 1 } else { threads.max(1) };
-    let chunk = rows.div_ceil(threads).max(1);
-    let parts: Vec<ClassicalSums> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * chunk).min(rows)..((t + 1) * chunk).min(rows);
-                scope.spawn(move || {
-                    let mut sums = ClassicalSums::new(matrix.items(), sets);
-                    sums.add_rows(matrix, range);
-                    sums
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a classical analysis thread panicked"))
-            .collect()
+    let threads = if rows < 50_000 { 1 } else { threads };
+    let parts = in_parallel(rows, threads, |range| {
+        let mut sums = ClassicalSums::new(matrix.items(), sets);
+        sums.add_rows(matrix, range);
+        sums
     });
     let mut total = parts[0].clone();
     for part in &parts[1..] {

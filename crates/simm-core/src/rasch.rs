@@ -1002,15 +1002,33 @@ fn accumulate_with(
         }
         accumulated
     };
-    let threads = threads.clamp(1, patterns.max(1));
-    if threads == 1 || patterns < 64 {
-        return run(0..patterns);
+    let threads = if patterns < 64 { 1 } else { threads };
+    let mut parts = in_parallel(patterns, threads, run).into_iter();
+    let mut total = parts.next().expect("at least one part");
+    for part in parts {
+        total.merge(&part);
     }
-    let chunk = patterns.div_ceil(threads);
-    let parts: Vec<Accumulated> = std::thread::scope(|scope| {
+    total
+}
+
+/// Runs `run` over `threads` contiguous parts of `0..len` on scoped
+/// threads and returns the parts' results in order; one part runs on the
+/// calling thread.
+pub(crate) fn in_parallel<T: Send>(
+    len: usize,
+    threads: usize,
+    run: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads.clamp(1, len.max(1));
+    if threads == 1 {
+        return vec![run(0..len)];
+    }
+    let chunk = len.div_ceil(threads);
+    let run = &run;
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let range = t * chunk..((t + 1) * chunk).min(patterns);
+                let range = (t * chunk).min(len)..((t + 1) * chunk).min(len);
                 scope.spawn(move || run(range))
             })
             .collect();
@@ -1018,12 +1036,7 @@ fn accumulate_with(
             .into_iter()
             .map(|h| h.join().expect("a calibration thread panicked"))
             .collect()
-    });
-    let mut total = parts[0].clone();
-    for part in &parts[1..] {
-        total.merge(part);
-    }
-    total
+    })
 }
 
 /// The dichotomous fast path. Instead of building each pattern's ESF from
@@ -1477,25 +1490,11 @@ fn person_measures(
         out
     };
     let patterns = data.patterns();
-    let threads = threads.clamp(1, 16);
-    let results: Vec<(f64, Option<f64>)> = if threads == 1 || patterns < 1024 {
-        run(0..patterns)
-    } else {
-        let chunk = patterns.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let range = t * chunk..((t + 1) * chunk).min(patterns);
-                    scope.spawn(move || run(range))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a measure thread panicked"))
-                .collect()
-        })
-    };
-    let (measure, se) = results.into_iter().unzip();
+    let threads = if patterns < 1024 { 1 } else { threads };
+    let (measure, se) = in_parallel(patterns, threads, run)
+        .into_iter()
+        .flatten()
+        .unzip();
     Measures { measure, se }
 }
 
@@ -1647,25 +1646,8 @@ fn item_fit(
         sums
     };
     let persons = data.person_group.len();
-    let threads = options.threads.clamp(1, 16);
-    if threads == 1 || persons < 10_000 {
-        return run(0..persons);
-    }
-    // Sorting persons by group would make the moment cache hit always; a
-    // chunked pass keeps memory flat and hits often enough on sorted input.
-    let chunk = persons.div_ceil(threads);
-    let parts: Vec<Vec<FitSums>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = t * chunk..((t + 1) * chunk).min(persons);
-                scope.spawn(move || run(range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a fit thread panicked"))
-            .collect()
-    });
+    let threads = if persons < 10_000 { 1 } else { options.threads };
+    let parts = in_parallel(persons, threads, run);
     let mut total = parts[0].clone();
     for part in &parts[1..] {
         for (a, b) in total.iter_mut().zip(part) {
