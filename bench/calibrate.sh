@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Calibration benchmark: times `simm calibrate` against its peers on the same
 # simulated sheets, in the same run, and prints Markdown tables (time and peak
-# memory from /usr/bin/time -v, agreement with eRm and psych, accuracy against
-# the true parameters). Peers: eRm (CML Rasch/PCM, item fit, separation
-# reliability), psych (alpha per area), mirt from PyPI (MML Rasch/PCM).
+# memory from /usr/bin/time -v, agreement with eRm, psychotools and psych,
+# accuracy against the true parameters). Peers: eRm (CML Rasch/PCM, item fit,
+# separation reliability), psychotools (CML Rasch item locations, for the
+# missing scenario, where eRm is too slow), psych (alpha per area), mirt from
+# PyPI (MML Rasch/PCM).
 #
 # Usage: bench/calibrate.sh [RESPONDENTS ...]   (default: 10000 100000 1000000)
 # Scenarios per size (60 items, simulated by bench/calibrate/simulate.py):
@@ -22,11 +24,16 @@
 #                     eRm's CML fits one likelihood per missing-data pattern in
 #                     R, and with random gaps nearly every respondent has their
 #                     own pattern (2,000 x 20 with 5 % gaps takes a minute)
+#   PSYCHOTOOLS_MAX   largest sheet psychotools gets (default 10000); it is run
+#                     for the missing scenario only, as the CML peer above
+#                     ERM_MAX_MISSING (item locations only: it has no item fit;
+#                     63 s at 2,000 x 60 and 143 s at 5,000 x 60 with 10 % gaps)
 #   MIRT_MAX          largest sheet mirt gets (default 1000000)
 #   MIRT_MAX_PCM      largest 5-point sheet mirt gets (default 100000: its PCM
 #                     EM took 146 s at 100,000 x 60)
 #   SIMM              a simm binary to use instead of building the release one
-# Needs R with r-cran-erm and r-cran-psych (installed with apt when missing)
+# Needs R with r-cran-erm, r-cran-psych and, for the missing scenario,
+# r-cran-psychotools (installed with apt when missing)
 # and the Python venv of bench/setup.sh. Data go to bench/data/calibrate/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +47,7 @@ n_items=${ITEMS:-60}
 erm_max=${ERM_MAX:-100000}
 erm_max_missing=${ERM_MAX_MISSING:-2000}
 erm_max_pcm=${ERM_MAX_PCM:-10000}
+ptools_max=${PSYCHOTOOLS_MAX:-10000}
 mirt_max=${MIRT_MAX:-1000000}
 mirt_max_pcm=${MIRT_MAX_PCM:-100000}
 for n in "${sizes[@]}"; do
@@ -48,6 +56,14 @@ done
 
 ensure_gnu_time
 ensure_r_peers
+have_ptools=0
+if [[ " $scenarios " == *" missing "* ]]; then
+    if ensure_r_peers psychotools; then
+        have_ptools=1
+    else
+        echo "calibrate.sh: psychotools is not available: the missing scenario goes without it" >&2
+    fi
+fi
 python=$(bench/setup.sh)
 if [ -n "${SIMM:-}" ]; then
     simm=$SIMM  # a given binary, e.g. to check a build from elsewhere
@@ -85,7 +101,7 @@ measure() {
     REPLY=$(printf '%s\n' "${times[@]}" | sort -g | awk -v peak="$peak" '{a[NR]=$1} END {printf "%s:%d", a[int((NR+1)/2)], peak}')
 }
 
-echo "## simm calibrate against eRm, psych and mirt ($(date -u +%F), $(nproc) cores, RUNS=$runs)"
+echo "## simm calibrate against eRm, psychotools, psych and mirt ($(date -u +%F), $(nproc) cores, RUNS=$runs)"
 echo
 for n in "${sizes[@]}"; do
     for sc in $scenarios; do
@@ -138,6 +154,20 @@ for n in "${sizes[@]}"; do
             cmp_args+=(--skipped "eRm=above $limit_name=$limit respondents (too slow / too much memory)")
         fi
 
+        if [ "$sc" = missing ]; then
+            if [ "$have_ptools" -eq 0 ]; then
+                cmp_args+=(--skipped "psychotools=not installed (r-cran-psychotools)")
+            elif [ "$n" -le "$ptools_max" ]; then
+                if measure psychotools Rscript bench/calibrate/psychotools.R --responses "$sheet" --model "$model" --output "$work/psychotools.json"; then
+                    cmp_args+=(--psychotools "$work/psychotools.json" --time "psychotools=$REPLY")
+                else
+                    cmp_args+=(--skipped "psychotools=failed, see above")
+                fi
+            else
+                cmp_args+=(--skipped "psychotools=above PSYCHOTOOLS_MAX=$ptools_max respondents")
+            fi
+        fi
+
         if measure psych Rscript bench/calibrate/psych.R --responses "$sheet" --model "$model" --output "$work/psych.json"; then
             cmp_args+=(--psych "$work/psych.json" --time "psych=$REPLY")
         else
@@ -158,7 +188,7 @@ for n in "${sizes[@]}"; do
 
         "$python" bench/calibrate/compare.py "${cmp_args[@]}"
         # keep the JSON of this run next to the data, for a closer look
-        for t in simm simm-dif erm psych mirt; do
+        for t in simm simm-dif erm psychotools psych mirt; do
             if [ -s "$work/$t.json" ]; then mv "$work/$t.json" "$base.$t.json"; fi
         done
         rm -f "$work"/*.json

@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
-"""Compares `simm calibrate --format json` with its peers (eRm, psych, mirt)
+"""Compares `simm calibrate --format json` with its peers (eRm, psychotools,
+psych, mirt)
 and with the true parameters of a simulated sheet, and prints Markdown tables:
 
 * time and peak memory per tool (from /usr/bin/time -v) and the ratio to simm;
 * agreement of simm with eRm (CML): Pearson correlation of the centred item
   locations, largest location / infit / outfit differences, and more for
-  information; simm's alpha per area (and alpha if deleted) against psych;
-* accuracy against the truth: RMSE of the centred locations for simm, eRm
-  and mirt;
+  information; with psychotools (CML, the peer for sheets with missing
+  answers that are too large for eRm): the same for the item locations
+  (psychotools has no item fit); eRm against psychotools for information
+  when both ran; simm's alpha per area (and alpha if deleted) against psych;
+* accuracy against the truth: RMSE of the centred locations for simm, eRm,
+  psychotools and mirt;
 * the planted effects (misfitting items, misplaced stages, DIF) next to what
   simm and eRm report for them.
 
 With --check the exit status is 1 when a target is missed (correlation >
 0.999, max location difference < 0.02 logits, infit/outfit within 0.02,
 alpha equal to psych's to 1e-10) and 2 when simm's JSON is missing or broken.
-A peer that was skipped (no file) is reported, not counted as a miss.
+The psychotools targets (correlation, location difference) are checked only
+when --psychotools is given (a given but missing or broken file is a miss).
 
 Usage:
     python bench/calibrate/compare.py --simm simm.json [--erm erm.json] \\
-        [--psych psych.json] [--mirt mirt.json] [--truth sim.truth.json] \\
+        [--psychotools psychotools.json] [--psych psych.json] \\
+        [--mirt mirt.json] [--truth sim.truth.json] \\
         [--time simm=TIME_V_OUTPUT | --time simm=SECONDS:MB ...] \\
         [--title TEXT] [--check]
 
@@ -138,9 +144,10 @@ def maxabs(a: np.ndarray) -> float:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Compare simm calibrate with eRm, psych, mirt and the truth")
+    ap = argparse.ArgumentParser(description="Compare simm calibrate with eRm, psychotools, psych, mirt and the truth")
     ap.add_argument("--simm")
     ap.add_argument("--erm")
+    ap.add_argument("--psychotools", help="JSON of bench/calibrate/psychotools.R (CML item locations)")
     ap.add_argument("--psych")
     ap.add_argument("--mirt")
     ap.add_argument("--truth")
@@ -152,6 +159,7 @@ def main(argv=None) -> int:
 
     simm, simm_err = load(args.simm, "simm")
     erm, erm_err = load(args.erm, "eRm")
+    ptools, ptools_err = load(args.psychotools, "psychotools")
     psych, psych_err = load(args.psych, "psych")
     mirt, mirt_err = load(args.mirt, "mirt")
     truth, _ = load(args.truth, "truth")
@@ -190,7 +198,7 @@ def main(argv=None) -> int:
         print()
 
     # the item ids, in the order of the first document that has them
-    base = simm or erm or mirt or truth
+    base = simm or erm or ptools or mirt or truth
     ids = [str(it["id"]) for it in base["items"]] if base else []
 
     # ---- agreement with eRm / psych -----------------------------------------
@@ -202,7 +210,7 @@ def main(argv=None) -> int:
         if ok is False:
             misses.append(f"{what}: {value} (target {target_text})")
 
-    def pair(a: dict, b: dict, an: str, bn: str, targets: bool):
+    def pair(a: dict, b: dict, an: str, bn: str, targets: bool, fit: bool = True):
         common = [i for i in ids if i in items_by_id(a) and i in items_by_id(b)]
         if len(common) != len(ids):
             notes.append(f"{an} and {bn} share {len(common)} of {len(ids)} items")
@@ -223,7 +231,7 @@ def main(argv=None) -> int:
                 dth.extend(abs((p - sa) - (q - sb)) for p, q in zip(x, y))
         if dth:
             check(f"{an} vs {bn}: max threshold difference", fmt(max(dth)), "", None)
-        for name in ("infit", "outfit"):
+        for name in ("infit", "outfit") if fit else ():
             fa, fb = field(a, common, name), field(b, common, name)
             if np.isfinite(fa).any() and np.isfinite(fb).any():
                 d = maxabs(fa - fb)
@@ -246,6 +254,13 @@ def main(argv=None) -> int:
         pair(simm, erm, "simm", "eRm", True)
     elif simm is not None:
         notes.append(f"eRm not compared: {skipped.get('eRm') or erm_err}")
+    # psychotools reports no item fit: locations (and SEs) only
+    if simm is not None and ptools is not None:
+        pair(simm, ptools, "simm", "psychotools", True, fit=False)
+    elif simm is not None and (args.psychotools or "psychotools" in skipped):
+        notes.append(f"psychotools not compared: {skipped.get('psychotools') or ptools_err}")
+    if erm is not None and ptools is not None:
+        pair(erm, ptools, "eRm", "psychotools", False, fit=False)
     if simm is None and erm is not None and mirt is not None:
         pair(erm, mirt, "eRm", "mirt", False)
     elif simm is not None and mirt is not None:
@@ -289,7 +304,7 @@ def main(argv=None) -> int:
         clean = np.array([i not in planted for i in t_ids])
         print("| accuracy against the truth | RMSE of locations | max abs error | RMSE without planted misfit/DIF items | correlation |")
         print("|---|---:|---:|---:|---:|")
-        for name, doc in (("simm", simm), ("eRm", erm), ("mirt", mirt)):
+        for name, doc in (("simm", simm), ("eRm", erm), ("psychotools", ptools), ("mirt", mirt)):
             if doc is None:
                 continue
             if not all(i in items_by_id(doc) for i in t_ids):
@@ -348,6 +363,8 @@ def main(argv=None) -> int:
             misses.append(f"eRm: {erm_err}")
         if psych is None:
             misses.append(f"psych: {psych_err}")
+        if args.psychotools and ptools is None:
+            misses.append(f"psychotools: {ptools_err}")
         if misses:
             print("compare.py: targets missed:\n  " + "\n  ".join(misses), file=sys.stderr)
             return 1

@@ -2,11 +2,22 @@
 # not run): installing the R peers, finding the simm binary, timing a command
 # under /usr/bin/time -v.
 
-# Makes sure R with eRm and psych is there. A root apt install may already be
-# running in the background (its log is /tmp/r-install.log): wait for it
-# rather than starting a second apt.
+# ensure_r_peers [EXTRA ...]: makes sure R with eRm and psych is there, and
+# with the EXTRA R packages too (only "psychotools" is known: apt package
+# r-cran-psychotools; bench/calibrate-check.sh asks for none). A root apt
+# install may already be running in the background (its log is
+# /tmp/r-install.log): wait for it rather than starting a second apt.
 ensure_r_peers() {
-    if command -v Rscript >/dev/null 2>&1 && Rscript -e 'suppressPackageStartupMessages({library(eRm); library(psych)})' >/dev/null 2>&1; then
+    local r_pkgs=(eRm psych) apt_pkgs=(r-cran-erm r-cran-psych) extra
+    for extra in "$@"; do
+        case $extra in
+            psychotools) r_pkgs+=(psychotools) apt_pkgs+=(r-cran-psychotools) ;;
+            *) echo "calibrate: ensure_r_peers: unknown R peer '$extra'" >&2; return 1 ;;
+        esac
+    done
+    local load="suppressPackageStartupMessages({$(printf 'library(%s); ' "${r_pkgs[@]}")})"
+    local names="${r_pkgs[*]}" apts="${apt_pkgs[*]}"
+    if command -v Rscript >/dev/null 2>&1 && Rscript -e "$load" >/dev/null 2>&1; then
         return 0
     fi
     local waited=0
@@ -19,19 +30,19 @@ ensure_r_peers() {
             return 1
         fi
     done
-    if ! Rscript -e 'suppressPackageStartupMessages({library(eRm); library(psych)})' >/dev/null 2>&1; then
-        echo "calibrate: installing R, eRm and psych (apt-get install r-cran-erm r-cran-psych)" >&2
+    if ! Rscript -e "$load" >/dev/null 2>&1; then
+        echo "calibrate: installing R and the R packages $names (apt-get install $apts)" >&2
         if [ "$(id -u)" -ne 0 ]; then
-            echo "calibrate: need root to install r-cran-erm and r-cran-psych (there is no sudo here)" >&2
+            echo "calibrate: need root to install $apts (there is no sudo here)" >&2
             return 1
         fi
         # A fresh machine may have no package lists yet.
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-cran-erm r-cran-psych >&2 \
-            || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-cran-erm r-cran-psych >&2; } \
-            || { echo "calibrate: apt-get install r-cran-erm r-cran-psych failed" >&2; return 1; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >&2 \
+            || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >&2; } \
+            || { echo "calibrate: apt-get install $apts failed" >&2; return 1; }
     fi
-    Rscript -e 'suppressPackageStartupMessages({library(eRm); library(psych)})' >/dev/null 2>&1 \
-        || { echo "calibrate: R packages eRm and psych still do not load" >&2; return 1; }
+    Rscript -e "$load" >/dev/null 2>&1 \
+        || { echo "calibrate: R packages $names still do not load" >&2; return 1; }
 }
 
 ensure_gnu_time() {

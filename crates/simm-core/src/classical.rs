@@ -542,6 +542,9 @@ impl SetSums {
     }
 }
 
+/// Relative size under which the sum of a covariance matrix counts as zero.
+const NO_VARIANCE: f64 = 1e-12;
+
 /// Cronbach's alpha from a k × k covariance matrix, leaving out the item
 /// at `left_out`: m / (m − 1) · (1 − trace / sum) over the m items kept.
 /// `None` with fewer than two items, an undefined covariance, or no
@@ -553,16 +556,21 @@ fn alpha(matrix: &[Option<f64>], k: usize, left_out: Option<usize>) -> Option<f6
     }
     let mut trace = 0.0;
     let mut total = 0.0;
+    let mut magnitude = 0.0;
     for i in (0..k).filter(|i| Some(*i) != left_out) {
         for j in (0..k).filter(|j| Some(*j) != left_out) {
             let covariance = matrix[i * k + j]?;
             total += covariance;
+            magnitude += covariance.abs();
             if i == j {
                 trace += covariance;
             }
         }
     }
-    (total > 0.0).then(|| kept as f64 / (kept - 1) as f64 * (1.0 - trace / total))
+    // A total that is zero up to rounding means no variance of the sum;
+    // dividing by the rounding error would print an alpha of −10^16.
+    (total > NO_VARIANCE * magnitude)
+        .then(|| kept as f64 / (kept - 1) as f64 * (1.0 - trace / total))
 }
 
 // The block kernels below are plain loops over fixed-length arrays,
@@ -722,16 +730,19 @@ mod reference {
         }
         let mut trace = 0.0;
         let mut total = 0.0;
+        let mut magnitude = 0.0;
         for (i, &a) in items.iter().enumerate() {
             for (j, &b) in items.iter().enumerate() {
                 let covariance = pairwise_covariance(matrix, a, b)?;
                 total += covariance;
+                magnitude += f64::abs(covariance);
                 if i == j {
                     trace += covariance;
                 }
             }
         }
-        (total > 0.0).then(|| k as f64 / (k - 1) as f64 * (1.0 - trace / total))
+        (total > super::NO_VARIANCE * magnitude)
+            .then(|| k as f64 / (k - 1) as f64 * (1.0 - trace / total))
     }
 
     /// Alpha of the set without each item in turn, in the order of `items`.
