@@ -327,7 +327,11 @@ def main(argv=None) -> int:
                 return "–"
             flags = it.get("flags")
             f = f"{fmt(it.get('infit'), 2)} / {fmt(it.get('outfit'), 2)}"
-            return f + (f" {flags}" if flags else "")
+            if flags:
+                # simm's flags are objects {kind, detail}; the kinds suffice here.
+                kinds = [fl.get("kind", str(fl)) if isinstance(fl, dict) else str(fl) for fl in flags]
+                f += " (flags: " + ", ".join(sorted(set(kinds))) + ")"
+            return f
 
         for m in truth.get("misfit", []):
             planted_rows.append((m["item"], f"misfit, a = {m['discrimination']}", fitcell(sb, m["item"]), fitcell(eb, m["item"])))
