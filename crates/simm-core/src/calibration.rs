@@ -115,6 +115,9 @@ pub struct ItemCalibration {
     pub infit: Option<f64>,
     pub outfit: Option<f64>,
     pub thresholds: Vec<f64>,
+    /// The answer values the item's categories stand for: values nobody
+    /// chose are collapsed, so `thresholds` has one entry fewer than this.
+    pub categories: Vec<u8>,
     pub flags: Vec<Flag>,
 }
 
@@ -258,6 +261,7 @@ pub fn calibrate(
             infit: estimate.infit,
             outfit: estimate.outfit,
             thresholds: estimate.thresholds.clone(),
+            categories: estimate.categories.clone(),
             flags: Vec::new(),
         })
         .collect();
@@ -283,7 +287,11 @@ pub fn calibrate(
 
     let stage_bands = stage_bands(model, &items);
     let overlaps = stage_overlaps(model, &items);
-    let suggestions = check_stage_placement(model, &mut items);
+    let mut suggestions = check_stage_placement(model, &mut items);
+    // The strongest evidence first: a proposal that cannot make every move
+    // (a stage would be left empty) keeps the earlier ones.
+    suggestions.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let suggestions: Vec<Suggestion> = suggestions.into_iter().map(|(_, s)| s).collect();
 
     let mut notes = Vec::new();
     if fit.persons.extreme_minimum + fit.persons.extreme_maximum > 0 {
@@ -300,6 +308,7 @@ pub fn calibrate(
                 grouping,
                 &rasch_options,
                 &mut items,
+                &mut notes,
                 progress,
             );
             (Some(groups), Some(dif))
@@ -369,6 +378,18 @@ fn describe(model: &Model, error: RaschError) -> CalibrationError {
             problem: format!(
                 "answer {value} comes only from respondents whose answers are all at the minimum or all at the maximum, so its threshold cannot be estimated"
             ),
+        },
+        RaschError::OneValueAmongUsable { item, value } => CalibrationError::Item {
+            item: id(item),
+            problem: format!(
+                "every answer from respondents not at the minimum or the maximum is {value}, so its location cannot be estimated"
+            ),
+        },
+        RaschError::NoInformation { item } => CalibrationError::Item {
+            item: id(item),
+            problem:
+                "no respondent who answered it also answered another item, so it cannot be located"
+                    .into(),
         },
         RaschError::Diverged { item, limit } => CalibrationError::Item {
             item: id(item),
@@ -507,8 +528,10 @@ fn stage_overlaps(model: &Model, items: &[ItemCalibration]) -> Vec<StageOverlap>
 }
 
 /// Flags items whose location contradicts their stage within their area
-/// and suggests the stage whose band the location fits best.
-fn check_stage_placement(model: &Model, items: &mut [ItemCalibration]) -> Vec<Suggestion> {
+/// and suggests the stage whose band the location fits best; returns each
+/// suggestion with its evidence: how far, in standard errors, the item
+/// lies beyond the farthest band it contradicts.
+fn check_stage_placement(model: &Model, items: &mut [ItemCalibration]) -> Vec<(f64, Suggestion)> {
     let mut suggestions = Vec::new();
     for index in 0..items.len() {
         let item = &items[index];
@@ -534,12 +557,15 @@ fn check_stage_placement(model: &Model, items: &mut [ItemCalibration]) -> Vec<Su
             .collect();
         let margin = STAGE_EVIDENCE_SE * item.se;
         let mut contradictions = Vec::new();
+        let mut evidence = 0.0f64;
         for (stage, (_, min, max, _)) in &others {
             if *stage < item.stage && item.location + margin < *min {
+                evidence = evidence.max((min - item.location) / item.se);
                 contradictions.push(format!(
                     "easier than every stage-{stage} practice of {area_name} (band {min:.2} to {max:.2})"
                 ));
             } else if *stage > item.stage && item.location - margin > *max {
+                evidence = evidence.max((item.location - max) / item.se);
                 contradictions.push(format!(
                     "harder than every stage-{stage} practice of {area_name} (band {min:.2} to {max:.2})"
                 ));
@@ -566,14 +592,17 @@ fn check_stage_placement(model: &Model, items: &mut [ItemCalibration]) -> Vec<Su
         let from_stage = item.stage;
         let id = item.id.clone();
         if let Some((to_stage, mean)) = best.filter(|(stage, _)| *stage != from_stage) {
-            suggestions.push(Suggestion {
-                item: id,
-                from_stage,
-                to_stage,
-                reason: format!(
-                    "{detail}; it lies closest to the stage-{to_stage} practices of the area (mean {mean:.2})"
-                ),
-            });
+            suggestions.push((
+                evidence,
+                Suggestion {
+                    item: id,
+                    from_stage,
+                    to_stage,
+                    reason: format!(
+                        "{detail}; it lies closest to the stage-{to_stage} practices of the area (mean {mean:.2})"
+                    ),
+                },
+            ));
         }
         items[index].flags.push(Flag {
             kind: FlagKind::Stage,
@@ -591,6 +620,7 @@ fn differential_functioning(
     grouping: &Grouping,
     options: &RaschOptions,
     items: &mut [ItemCalibration],
+    notes: &mut Vec<String>,
     progress: &mut dyn FnMut(Progress),
 ) -> (Vec<GroupSize>, Vec<Dif>) {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); grouping.names.len()];
@@ -612,12 +642,23 @@ fn differential_functioning(
         fits.push(fit.ok());
     }
     let mut dif = Vec::new();
+    let mut incomparable = Vec::new();
     for a in 0..fits.len() {
         for b in a + 1..fits.len() {
             let (Some(first), Some(second)) = (&fits[a], &fits[b]) else {
                 continue;
             };
             for (index, (x, y)) in first.items.iter().zip(&second.items).enumerate() {
+                // A location is the mean of the thresholds between the values
+                // a group used; with different value sets the means are of
+                // different steps and their difference is not DIF.
+                if x.categories != y.categories {
+                    incomparable.push(format!(
+                        "{} ({} vs {})",
+                        items[index].id, grouping.names[a], grouping.names[b]
+                    ));
+                    continue;
+                }
                 let difference = x.location - y.location;
                 let se = (x.se * x.se + y.se * y.se).sqrt();
                 let p = two_sided_p(difference / se);
@@ -645,6 +686,12 @@ fn differential_functioning(
                 });
             }
         }
+    }
+    if !incomparable.is_empty() {
+        notes.push(format!(
+            "DIF not computed where the two groups used different sets of answer values, so their locations average different steps: {}",
+            incomparable.join(", ")
+        ));
     }
     (sizes, dif)
 }

@@ -87,6 +87,22 @@ pub enum RaschError {
     TooFewUsable { respondents: usize, usable: usize },
     #[error("nobody answered item {item}")]
     NoAnswers { item: usize },
+    #[error(
+        "item {item}: every answer from respondents not at the minimum or the maximum is {value}, so its location cannot be estimated"
+    )]
+    OneValueAmongUsable { item: usize, value: u8 },
+    #[error(
+        "answer {value} was chosen only by respondents whose answers are all at the minimum or all at the maximum, so the shared threshold cannot be estimated"
+    )]
+    SharedValueOnlyExtremes { value: u8 },
+    #[error(
+        "item {item}: no respondent who answered it also answered another item, so it cannot be located"
+    )]
+    NoInformation { item: usize },
+    #[error(
+        "{items} items of these scales are more than calibration supports (its sums would exceed the range of floating point); calibrate the areas separately"
+    )]
+    TooManyItems { items: usize },
     #[error("item {item} has no variance: every answer is {value}")]
     NoVariance { item: usize, value: u8 },
     #[error(
@@ -231,6 +247,14 @@ pub fn calibrate_rasch(
         return Err(RaschError::TooFewRespondents { respondents });
     }
     let coding = Coding::new(matrix, rows, options)?;
+    // The ESF of all items grows like Π (m_i + 1); past e^600 it would
+    // overflow f64 (see `Parameters::category_weights`).
+    let growth: f64 = coding.steps.iter().map(|m| ((m + 1) as f64).ln()).sum();
+    if growth > 600.0 {
+        return Err(RaschError::TooManyItems {
+            items: coding.items,
+        });
+    }
     let data = Prepared::new(matrix, rows, &coding, options.threads);
     data.check(&coding, options.method, rows.len())?;
 
@@ -269,6 +293,15 @@ pub fn calibrate_rasch(
     let (count, accumulated) = iterate(&data, &coding, &mut parameters, options, false, progress)?;
     iterations += count;
 
+    let standard_errors: Vec<f64> = (0..coding.items)
+        .map(|item| location_se(&accumulated, &coding, item, options.method))
+        .collect();
+    if let Some(item) = standard_errors
+        .iter()
+        .position(|se| !(se.is_finite() && *se > 0.0))
+    {
+        return Err(RaschError::NoInformation { item });
+    }
     progress(Progress::PersonMeasures);
     let measures = person_measures(&data, &coding, &parameters, options.threads);
     progress(Progress::Fit);
@@ -286,7 +319,7 @@ pub fn calibrate_rasch(
         .map(|item| {
             let thresholds = parameters.thresholds(item).to_vec();
             let location = thresholds.iter().sum::<f64>() / thresholds.len() as f64;
-            let se = location_se(&accumulated, &coding, item, options.method);
+            let se = standard_errors[item];
             ItemEstimate {
                 location,
                 se,
@@ -562,7 +595,10 @@ impl Prepared {
         for pattern in 0..pattern_start.len() - 1 {
             for group in &groups[group_start[pattern]..group_start[pattern + 1]] {
                 match group.extreme {
-                    0 => usable += group.count as usize,
+                    // One answer is fixed by its own score: no information.
+                    0 if pattern_start[pattern + 1] - pattern_start[pattern] >= 2 => {
+                        usable += group.count as usize
+                    }
                     1 => {
                         for &item in
                             &pattern_items[pattern_start[pattern]..pattern_start[pattern + 1]]
@@ -629,7 +665,7 @@ impl Prepared {
                         .iter()
                         .position(|c| *c > 0.0)
                         .map_or(coding.values[item][0], |k| coding.values[item][k]);
-                    return Err(RaschError::OnlyExtremes { item, value });
+                    return Err(RaschError::OneValueAmongUsable { item, value });
                 }
             } else if let Some(k) = counts.iter().position(|c| *c <= 0.0) {
                 return Err(RaschError::OnlyExtremes {
@@ -643,8 +679,7 @@ impl Prepared {
             .position(|c| *c <= 0.0)
             .filter(|_| method == Method::Rsm)
         {
-            return Err(RaschError::OnlyExtremes {
-                item: 0,
+            return Err(RaschError::SharedValueOnlyExtremes {
                 value: coding.values[0][k],
             });
         }
@@ -1543,6 +1578,9 @@ impl Measures {
             match group.extreme {
                 -1 => extreme_minimum += group.count as usize,
                 1 => extreme_maximum += group.count as usize,
+                // A lone answer says nothing about the person's spread
+                // beyond its score; such measures only add error.
+                _ if data.items_of(data.pattern_of_group(position)).len() < 2 => {}
                 _ => {
                     let theta = self.measure[position];
                     count += members;
@@ -1620,6 +1658,7 @@ fn item_fit(
     let run = |range: std::ops::Range<usize>| {
         let mut sums = vec![FitSums::default(); coding.items];
         let mut last_group = u32::MAX;
+        let mut single_answer = false;
         let mut moments: Vec<(f64, f64)> = Vec::new();
         for position in range {
             let Some(group) = data.person_group[position] else {
@@ -1635,12 +1674,18 @@ fn item_fit(
                 last_group = group;
                 moments.clear();
                 let pattern = data.pattern_of_group(group as usize);
+                single_answer = data.items_of(pattern).len() < 2;
                 moments.resize(coding.items, (0.0, 0.0));
                 let t = theta.exp();
                 for &item in data.items_of(pattern) {
                     let item = usize::from(item);
                     moments[item] = weights.moments(item, t);
                 }
+            }
+            // A lone answer is fixed by the score: its residual is 0 by
+            // construction and would make every item look overfitting.
+            if single_answer {
+                continue;
             }
             for (item, &value) in matrix.row(rows[position]).iter().enumerate() {
                 if value == 0 {

@@ -278,6 +278,14 @@ fn bad_input_is_named() {
             usable: 0,
         },
     );
+    // The rating scale model shares thresholds: answer 3 only from a
+    // respondent at the top leaves the shared top threshold infinite.
+    check(
+        &[&[3, 3], &[1, 2], &[2, 1], &[2, 2]],
+        Method::Rsm,
+        3,
+        RaschError::SharedValueOnlyExtremes { value: 3 },
+    );
     // Answer 3 of item 0 only comes from a respondent with all answers at
     // the top, so its threshold is infinite.
     check(
@@ -314,4 +322,24 @@ fn a_guttman_split_does_not_print_numbers() {
         ),
         "{error:?}"
     );
+}
+
+/// The ESF of 900 dichotomous items would overflow floating point: the
+/// calibration says so instead of printing NaN.
+#[test]
+fn too_many_items_are_refused() {
+    let items = 900;
+    let mut matrix = AnswerMatrix::new(items);
+    for person in 0..4 {
+        let row: Vec<u8> = (0..items).map(|i| 1 + ((i + person) % 2) as u8).collect();
+        matrix.push(&row);
+    }
+    let error = calibrate_rasch(
+        &matrix,
+        None,
+        &RaschOptions::new(Method::Rasch, 2),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(error, RaschError::TooManyItems { items });
 }

@@ -41,6 +41,7 @@ fn item(id: &str, area: &str, stage: u8, location: f64, flags: &[FlagKind]) -> I
         infit: Some(1.02),
         outfit: None,
         thresholds: vec![location - 1.0, location + 1.0],
+        categories: vec![1, 2, 3],
         flags: flags
             .iter()
             .map(|kind| Flag {
