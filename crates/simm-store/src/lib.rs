@@ -1067,14 +1067,28 @@ impl Store {
 // ----- model stewardship ---------------------------------------------------
 //
 // Read-only queries for the model steward's pages: how much each stored model
-// version is used, and the answers of every submitted response of a version
-// pooled over all its assessments, for calibration. Nothing here returns a
-// response's id, assessment or organisation: only counts and answer cells.
+// version is used, and the answers of the submitted responses of a version
+// pooled over those of its assessments that reached their own anonymity
+// minimum, for calibration. Nothing here returns a response's id,
+// assessment or organisation: only counts and answer cells.
 
 /// Responses read per query while pooling, so that memory while reading
 /// stays bounded by the matrix being built rather than by the rows in
 /// flight.
 const POOL_PAGE: i64 = 1000;
+
+/// Which assessments of a model version a calibration pools, as counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolSummary {
+    /// Assessments whose submitted responses reach their own anonymity
+    /// minimum: the ones pooled.
+    pub assessments: usize,
+    /// Assessments of the version below their own anonymity minimum (none
+    /// submitted counts too): left out.
+    pub left_out: usize,
+    /// Submitted responses of the pooled assessments.
+    pub responses: i64,
+}
 
 impl Store {
     /// Every stored model version, with the number of assessments that use
@@ -1124,27 +1138,69 @@ impl Store {
         })
     }
 
-    /// How many responses were submitted to all assessments of a model
-    /// version, without reading them.
-    pub async fn pooled_response_count(&self, model_version_id: &str) -> Result<i64> {
-        on_pool!(&self.pool, |pool| {
-            let count: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM responses r JOIN assessments a ON a.id = r.assessment_id
-                 WHERE a.model_version_id = $1",
+    /// Which assessments of a model version a calibration pools: those
+    /// whose submitted responses reach their own anonymity minimum (the
+    /// threshold frozen when they opened, or `default_min`, the model's,
+    /// for one never opened), exactly the rule that lets their results be
+    /// shown. Counts only, without reading any answer.
+    pub async fn pool_summary(
+        &self,
+        model_version_id: &str,
+        default_min: u32,
+    ) -> Result<PoolSummary> {
+        Ok(self.pool_members(model_version_id, default_min).await?.1)
+    }
+
+    /// The ids of the assessments a calibration pools, with the summary.
+    async fn pool_members(
+        &self,
+        model_version_id: &str,
+        default_min: u32,
+    ) -> Result<(std::collections::HashSet<String>, PoolSummary)> {
+        let rows: Vec<(String, Option<i64>, i64)> = on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT a.id, a.anonymity_min,
+                   (SELECT COUNT(*) FROM responses r WHERE r.assessment_id = a.id) AS submitted
+                 FROM assessments a WHERE a.model_version_id = $1",
             )
             .bind(model_version_id)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await?;
-            Ok(count)
-        })
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get::<String, _>("id")?,
+                        row.try_get::<Option<i64>, _>("anonymity_min")?,
+                        row.try_get::<i64, _>("submitted")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?
+        });
+        let mut members = std::collections::HashSet::new();
+        let mut summary = PoolSummary::default();
+        for (id, anonymity_min, submitted) in rows {
+            let minimum = anonymity_min.unwrap_or(i64::from(default_min)).max(1);
+            if submitted >= minimum {
+                summary.assessments += 1;
+                summary.responses += submitted;
+                members.insert(id);
+            } else {
+                summary.left_out += 1;
+            }
+        }
+        Ok((members, summary))
     }
 
     /// The answers of every response submitted to an assessment of the
-    /// model version, as one matrix with a column per model item (`items`
-    /// columns, model order, as responses are stored) and a cell per
-    /// answer: 0 for none, 1..=`points` for an answer. With `attribute`,
-    /// each row's value of that preset attribute comes along, for DIF.
+    /// model version that [`pool_summary`](Store::pool_summary) pools, as
+    /// one matrix with a column per model item (`items` columns, model
+    /// order, as responses are stored) and a cell per answer: 0 for none,
+    /// 1..=`points` for an answer. With `attribute`, each row's value of
+    /// that preset attribute comes along, for DIF. An assessment below its
+    /// own anonymity minimum contributes nothing: its rows are skipped.
     ///
+    /// Which assessments are pooled is decided once, before reading; a
+    /// response submitted meanwhile to one of them may come along.
     /// Rows are read in pages in id order, which is random, so the order of
     /// the matrix says nothing about the order of submission. A stored
     /// answer outside the scale cannot come from the respondent pages, which
@@ -1156,9 +1212,11 @@ impl Store {
         items: usize,
         points: u8,
         attribute: Option<&str>,
+        default_min: u32,
     ) -> Result<PooledAnswers> {
-        let expected = self.pooled_response_count(model_version_id).await?;
-        let mut matrix = simm_core::AnswerMatrix::with_capacity(items, expected.max(0) as usize);
+        let (members, summary) = self.pool_members(model_version_id, default_min).await?;
+        let mut matrix =
+            simm_core::AnswerMatrix::with_capacity(items, summary.responses.max(0) as usize);
         let mut attribute_values = Vec::new();
         let mut assessments = std::collections::HashSet::new();
         let mut after = String::new();
@@ -1190,6 +1248,9 @@ impl Store {
             after = last.clone();
             let full = page.len() as i64 == POOL_PAGE;
             for (_, assessment_id, attributes, answers) in page {
+                if !members.contains(&assessment_id) {
+                    continue;
+                }
                 for (index, cell) in row_cells.iter_mut().enumerate() {
                     *cell = answers
                         .get(index)

@@ -828,8 +828,39 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
             &[
                 response(Some("partner"), odd),
                 response(None, vec![0; items]),
+                response(Some("partner"), vec![5; items]),
+                response(Some("partner"), vec![5; items]),
+                response(Some("partner"), vec![5; items]),
             ],
         )
+        .await
+        .unwrap();
+    // Below its frozen minimum of 5: left out of the pool.
+    let (small, _) = open_assessment(&store, &[]).await;
+    store
+        .insert_responses(
+            &small,
+            &[
+                response(Some("partner"), vec![1; items]),
+                response(Some("partner"), vec![1; items]),
+            ],
+        )
+        .await
+        .unwrap();
+    // Never opened, so without a frozen minimum: the model's applies.
+    let draft = {
+        let organization = store.assessment(&small).await.unwrap().unwrap();
+        store
+            .create_assessment(
+                &organization.organization_id,
+                "draft",
+                &organization.model_version_id,
+            )
+            .await
+            .unwrap()
+    };
+    store
+        .insert_responses(&draft.id, &vec![response(None, vec![3; items]); 3])
         .await
         .unwrap();
     // An assessment on another version is not pooled with these.
@@ -895,20 +926,44 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
             )
         })
         .collect();
-    assert_eq!(counts, [("1.0.0", 3, 1005), ("1.1.0", 1, 1)]);
+    assert_eq!(counts, [("1.0.0", 5, 1013), ("1.1.0", 1, 1)]);
+    // The third assessment has no response: below its minimum too.
     assert_eq!(
-        store.pooled_response_count(&version.id).await.unwrap(),
-        1005
+        store.pool_summary(&version.id, 5).await.unwrap(),
+        simm_store::PoolSummary {
+            assessments: 2,
+            left_out: 3,
+            responses: 1008,
+        }
+    );
+    // With a model minimum of 3 the draft reaches it; the frozen minimum
+    // of the small one still applies.
+    assert_eq!(
+        store.pool_summary(&version.id, 3).await.unwrap(),
+        simm_store::PoolSummary {
+            assessments: 3,
+            left_out: 2,
+            responses: 1011,
+        }
+    );
+    assert_eq!(
+        store
+            .pooled_answers(&version.id, items, 5, None, 3)
+            .await
+            .unwrap()
+            .matrix
+            .respondents(),
+        1011
     );
 
     let pooled = store
-        .pooled_answers(&version.id, items, 5, Some("role"))
+        .pooled_answers(&version.id, items, 5, Some("role"), 5)
         .await
         .unwrap();
-    assert_eq!(pooled.matrix.respondents(), 1005);
+    assert_eq!(pooled.matrix.respondents(), 1008);
     assert_eq!(pooled.matrix.items(), items);
     assert_eq!(pooled.assessments, 2);
-    assert_eq!(pooled.attribute_values.len(), 1005);
+    assert_eq!(pooled.attribute_values.len(), 1008);
     let count = |value: Option<&str>| {
         pooled
             .attribute_values
@@ -918,34 +973,44 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
     };
     assert_eq!(
         (count(Some("employee")), count(Some("partner")), count(None)),
-        (1003, 1, 1)
+        (1003, 4, 1)
     );
-    let rows: Vec<&[u8]> = (0..1005).map(|row| pooled.matrix.row(row)).collect();
-    let partner = pooled
-        .attribute_values
-        .iter()
-        .position(|v| v.as_deref() == Some("partner"))
+    let rows: Vec<&[u8]> = (0..1008).map(|row| pooled.matrix.row(row)).collect();
+    let partner = (0..rows.len())
+        .find(|row| {
+            pooled.attribute_values[*row].as_deref() == Some("partner") && rows[*row][1] == 2
+        })
         .unwrap();
     assert_eq!(
         rows[partner][0], 0,
         "an answer outside the scale is missing"
     );
-    assert_eq!(rows[partner][1], 2);
     let mut sums = [0usize; 6];
     for row in &rows {
         sums[usize::from(row[1])] += 1;
     }
-    // 1003 answers cycling through 1..=5, the partner's 2 and one empty row.
-    assert_eq!(sums, [1, 201, 202, 201, 200, 200]);
+    // 1003 answers cycling through 1..=5, the partner's 2, three 5s and
+    // one empty row; none of the small assessment's 1s.
+    assert_eq!(sums, [1, 201, 202, 201, 200, 203]);
 
+    // The other version's one assessment, never opened, has one response:
+    // enough for a model minimum of 1, not of 2.
     let without = store
-        .pooled_answers(&other_version.id, items, 5, None)
+        .pooled_answers(&other_version.id, items, 5, None, 1)
         .await
         .unwrap();
     assert_eq!(without.matrix.respondents(), 1);
+    let summary = |minimum| store.pool_summary(&other_version.id, minimum);
+    assert_eq!(
+        (
+            summary(1).await.unwrap().assessments,
+            summary(2).await.unwrap().assessments
+        ),
+        (1, 0)
+    );
     assert!(without.attribute_values.is_empty());
     let none = store
-        .pooled_answers("missing", items, 5, None)
+        .pooled_answers("missing", items, 5, None, 5)
         .await
         .unwrap();
     assert_eq!((none.matrix.respondents(), none.assessments), (0, 0));

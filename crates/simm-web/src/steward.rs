@@ -1,17 +1,21 @@
 //! The model steward's work: the stored model versions and how much they
 //! are used, a calibration of a version over the submitted responses of
-//! every assessment that used it (pooled, so no organisation and no single
-//! response is shown), the proposed next version as a model file, and the
-//! re-scoring of one assessment under another stored version.
+//! the assessments that used it and reached their own anonymity minimum
+//! (pooled, so no organisation and no single response is shown), the
+//! proposed next version as a model file, and the re-scoring of one
+//! assessment under another stored version.
 //!
 //! Who may do what: model pages, calibrations and proposals are for
 //! stewards and admins ([`Steward`](crate::auth::Steward)); re-scoring an
 //! assessment is for the consultants who may see it and admins
 //! ([`Consultant`](crate::auth::Consultant)), since it shows that
-//! assessment's results. A calibration never runs on fewer responses than
-//! the model's anonymity minimum, and a DIF group smaller than it is left
-//! out; a re-score shows nothing below the assessment's frozen threshold,
-//! exactly like its results.
+//! assessment's results. A calibration leaves out every assessment below
+//! its own anonymity minimum (whose results are withheld too), never runs
+//! on fewer than two assessments (one assessment's results are its
+//! consultants') nor on fewer responses than the model's anonymity
+//! minimum, and a DIF group smaller than that minimum is left out, with
+//! the next-smallest when it alone would be; a re-score shows nothing
+//! below the assessment's frozen threshold, exactly like its results.
 //!
 //! The console pages are in `pages`, the API handlers (routed from the
 //! table in `api.rs`) in `api`, and their bodies in `dto`.
@@ -28,7 +32,7 @@ use simm_core::{
     AreaId, Calibration, CalibrationOptions, Grouping, ItemId, Model, OverallResult, Proposal,
     Results, StageMove, Tally, did_you_mean, propose_model,
 };
-use simm_store::{Assessment, ModelVersion};
+use simm_store::{Assessment, ModelVersion, PoolSummary};
 use tokio::sync::Semaphore;
 
 use crate::results::answers_of;
@@ -84,6 +88,16 @@ fn group_attribute(model: &Model, name: Option<&str>) -> Result<Option<String>, 
 /// groups smaller than `minimum` left out, and notes that say what was
 /// left out. `None` when fewer than two groups remain, since DIF compares
 /// groups.
+///
+/// The calibration shows every group's size and the total, so a single
+/// group left out could be sized by subtraction: then the next-smallest
+/// group is left out too, as the results do
+/// ([`score_grouped`](simm_core::score_grouped)). Responses without a value
+/// count as such a hidden group when there are fewer than `minimum` of
+/// them. How many responses have no value is never said, nor a group's
+/// size; the names of groups left out are said only for an attribute with
+/// declared values, since a free-text value (a unit, a team) names few
+/// people.
 fn grouping(
     model: &Model,
     attribute: &str,
@@ -95,49 +109,90 @@ fn grouping(
     for value in values.iter().flatten() {
         *sizes.entry(value.as_str()).or_default() += 1;
     }
-    let declared: Vec<&str> = model
+    let declared: Option<Vec<&str>> = model
         .attribute(attribute)
         .and_then(|a| a.values.as_ref())
-        .map(|values| values.iter().map(String::as_str).collect())
-        .unwrap_or_default();
-    let mut ordered: Vec<(&str, usize)> = declared
+        .map(|values| values.iter().map(String::as_str).collect());
+    let declared_names = declared.as_deref().unwrap_or_default();
+    let mut ordered: Vec<(&str, usize)> = declared_names
         .iter()
         .filter_map(|name| sizes.get(name).map(|size| (*name, *size)))
         .collect();
     ordered.extend(
         sizes
             .iter()
-            .filter(|(name, _)| !declared.contains(name))
+            .filter(|(name, _)| !declared_names.contains(name))
             .map(|(name, size)| (*name, *size)),
     );
-    let (kept, dropped): (Vec<_>, Vec<_>) =
-        ordered.into_iter().partition(|(_, size)| *size >= minimum);
-    if !dropped.is_empty() {
-        // Only the names: the size of a small group is itself a detail
-        // about few people.
+    let mut left_out: Vec<bool> = ordered.iter().map(|(_, size)| *size < minimum).collect();
+    let small = left_out.iter().filter(|out| **out).count();
+    let without = values.iter().filter(|value| value.is_none()).count();
+    let small_without = without > 0 && without < minimum;
+    // One small hidden cell is the total minus the groups shown: hide the
+    // smallest group shown as well (the later one of equals, as the
+    // results do).
+    let mut complementary = None;
+    if small == 1 || (small == 0 && small_without) {
+        complementary = ordered
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !left_out[*index])
+            .min_by(|(ia, (_, a)), (ib, (_, b))| a.cmp(b).then(ib.cmp(ia)))
+            .map(|(index, _)| index);
+        if let Some(index) = complementary {
+            left_out[index] = true;
+        }
+    }
+    if small > 0 {
+        let what = match &declared {
+            Some(_) => format!(
+                ": {}",
+                ordered
+                    .iter()
+                    .zip(&left_out)
+                    .filter(|((_, size), out)| **out && *size < minimum)
+                    .map(|((name, _), _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None if small == 1 => " (1 group)".to_owned(),
+            None => format!(" ({small} groups)"),
+        };
         notes.push(format!(
-            "DIF by {attribute}: groups with fewer than {minimum} responses (the model's anonymity minimum) are left out: {}",
-            dropped
-                .iter()
-                .map(|(name, _)| *name)
-                .collect::<Vec<_>>()
-                .join(", ")
+            "DIF by {attribute}: groups with fewer than {minimum} responses (the model's anonymity minimum) are left out{what}"
         ));
     }
-    let without = values.iter().filter(|value| value.is_none()).count();
+    if let Some(index) = complementary {
+        let what = match &declared {
+            Some(_) => format!("the group {} is", ordered[index].0),
+            None => "one more group is".to_owned(),
+        };
+        notes.push(format!(
+            "DIF by {attribute}: {what} left out as well, so that the size of a smaller group cannot be worked out from the total"
+        ));
+    }
     if without > 0 {
         notes.push(format!(
-            "DIF by {attribute}: {without} responses have no {attribute} and are in no group"
+            "DIF by {attribute}: some responses have no {attribute} and are in no group"
         ));
     }
+    let kept: Vec<&str> = ordered
+        .iter()
+        .zip(&left_out)
+        .filter(|(_, out)| !**out)
+        .map(|((name, _), _)| *name)
+        .collect();
     if kept.len() < 2 {
         notes.push(format!(
-            "DIF by {attribute} compares groups of at least {minimum} responses; there are {} such groups, so no DIF is computed",
-            kept.len()
+            "DIF by {attribute} compares at least two groups of at least {minimum} responses each; {} can be shown, so no DIF is computed",
+            match kept.len() {
+                0 => "none",
+                _ => "only one",
+            }
         ));
         return None;
     }
-    let names: Vec<String> = kept.iter().map(|(name, _)| (*name).to_owned()).collect();
+    let names: Vec<String> = kept.iter().map(|name| (*name).to_owned()).collect();
     let of_respondent = values
         .iter()
         .map(|value| {
@@ -154,21 +209,67 @@ fn grouping(
     })
 }
 
-/// A calibration of a model version over the submitted responses of every
-/// assessment that used it.
+/// The fewest assessments a calibration pools: one assessment's answers
+/// are its consultants' to see, in its results, not a steward's.
+const POOL_MIN_ASSESSMENTS: usize = 2;
+
+/// Why a version cannot be calibrated from the pool it has, if it cannot:
+/// fewer than two assessments that reached their own anonymity minimum,
+/// or fewer pooled responses than the model's anonymity minimum.
+pub(crate) fn pool_refusal(
+    version: &ModelVersion,
+    pool: &PoolSummary,
+    minimum: u32,
+) -> Option<String> {
+    let below = match pool.left_out {
+        0 => String::new(),
+        1 => "; 1 more is below its own minimum and is left out".to_owned(),
+        n => format!("; {n} more are below their own minimum and are left out"),
+    };
+    if pool.assessments < POOL_MIN_ASSESSMENTS {
+        return Some(format!(
+            "{} {} of {} {} reached {} anonymity minimum{below}. A pooled calibration needs at least two assessments that reached their anonymity minimum; one assessment's results are for its consultants",
+            pool.assessments,
+            if pool.assessments == 1 {
+                "assessment"
+            } else {
+                "assessments"
+            },
+            version.model_id,
+            version.version,
+            if pool.assessments == 1 {
+                "its"
+            } else {
+                "their"
+            },
+        ));
+    }
+    if pool.responses < i64::from(minimum) {
+        return Some(format!(
+            "{} submitted responses of the assessments that reached their anonymity minimum use {} {}; a calibration needs at least {minimum}, the model's anonymity minimum, so that the answers of a few people are never analysed on their own",
+            pool.responses, version.model_id, version.version
+        ));
+    }
+    None
+}
+
+/// A calibration of a model version over the submitted responses of the
+/// assessments that used it and reached their own anonymity minimum.
 pub(crate) struct PooledCalibration {
     pub calibration: Calibration,
     /// Assessments whose responses were pooled.
     pub assessments: usize,
 }
 
-/// Calibrates a stored model version over every submitted response of its
-/// assessments, optionally with DIF by `group_by`.
+/// Calibrates a stored model version over the submitted responses of its
+/// assessments that reached their own anonymity minimum, optionally with
+/// DIF by `group_by`.
 ///
-/// Refused with a 409 that says why when the pooled responses are fewer
-/// than the model's anonymity minimum, and when the calibration itself
-/// cannot be computed (an item nobody answered, an item everyone answered
-/// alike): both are facts about the data, not faults of the server.
+/// Refused with a 409 that says why when fewer than two assessments
+/// reached their minimum, when the pooled responses are fewer than the
+/// model's anonymity minimum, and when the calibration itself cannot be
+/// computed (an item nobody answered, an item everyone answered alike):
+/// all are facts about the data, not faults of the server.
 pub(crate) async fn calibrate_version(
     state: &AppState,
     version: &ModelVersion,
@@ -177,12 +278,9 @@ pub(crate) async fn calibrate_version(
     let model = state.model(&version.id).await?;
     let attribute = group_attribute(&model, group_by)?;
     let minimum = model.scoring().anonymity_min.get();
-    let submitted = state.store.pooled_response_count(&version.id).await?;
-    if submitted < i64::from(minimum) {
-        return Err(AppError::conflict(format!(
-            "{submitted} submitted responses use {} {}; a calibration needs at least {minimum}, the model's anonymity minimum, so that the answers of a few people are never analysed on their own",
-            version.model_id, version.version
-        )));
+    let pool = state.store.pool_summary(&version.id, minimum).await?;
+    if let Some(refusal) = pool_refusal(version, &pool, minimum) {
+        return Err(AppError::conflict(refusal));
     }
     let pooled = state
         .store
@@ -191,15 +289,35 @@ pub(crate) async fn calibrate_version(
             model.items().len(),
             model.scale().points,
             attribute.as_deref(),
+            minimum,
         )
         .await?;
+    // What was read, not what was counted before: the same unless
+    // responses arrived in between, and the rule holds for what is used.
+    let read = PoolSummary {
+        assessments: pooled.assessments,
+        left_out: pool.left_out,
+        responses: pooled.matrix.respondents() as i64,
+    };
+    if let Some(refusal) = pool_refusal(version, &read, minimum) {
+        return Err(AppError::conflict(refusal));
+    }
     let mut notes = vec![format!(
-        "Pooled from {} submitted responses of {} assessments that used {} {}.",
+        "Pooled from {} submitted responses of {} assessments that used {} {} and reached their own anonymity minimum.",
         pooled.matrix.respondents(),
         pooled.assessments,
         version.model_id,
         version.version
     )];
+    match pool.left_out {
+        0 => {}
+        1 => notes.push(
+            "1 assessment of this version is left out: it has fewer submitted responses than its own anonymity minimum.".to_owned(),
+        ),
+        n => notes.push(format!(
+            "{n} assessments of this version are left out: they have fewer submitted responses than their own anonymity minimum."
+        )),
+    }
     let grouping = attribute.as_deref().and_then(|attribute| {
         grouping(
             &model,

@@ -32,7 +32,8 @@ pub struct ModelVersionUsageDto {
     pub title: String,
     /// Assessments that use the version, in every organisation.
     pub assessments: i64,
-    /// Responses submitted to those assessments: what a calibration pools.
+    /// Responses submitted to those assessments; a calibration pools those
+    /// of the assessments that reached their own anonymity minimum.
     pub submitted_responses: i64,
     /// The fewest pooled responses a calibration runs on.
     pub anonymity_min: u32,

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use simm_core::{Calibration, Model};
 use simm_store::{Assessment, Organization};
 
-use super::{Rescore, calibrate_version, proposal, proposal_file_name, rescore, stored_version};
+use super::{
+    Rescore, calibrate_version, pool_refusal, proposal, proposal_file_name, rescore, stored_version,
+};
 use crate::auth::{Consultant, Steward, visible_assessment, visible_organization};
 use crate::console::{Nav, attachment, render};
 use crate::{AppError, AppState};
@@ -110,7 +112,10 @@ struct VersionPage {
     assessments: i64,
     submitted_responses: i64,
     anonymity_min: u32,
-    enough: bool,
+    /// Assessments that reached their own anonymity minimum: the pool.
+    pooled_assessments: usize,
+    /// Why a calibration would be refused, if it would.
+    refusal: Option<String>,
     calibration_href: String,
     /// (id, name) of each attribute of the model.
     attributes: Vec<(String, String)>,
@@ -131,6 +136,8 @@ async fn version_page(
         .ok_or(AppError::NotFound)?;
     let model = state.model(&stored.id).await?;
     let anonymity_min = model.scoring().anonymity_min.get();
+    let pool = state.store.pool_summary(&stored.id, anonymity_min).await?;
+    let refusal = pool_refusal(&stored, &pool, anonymity_min);
     let href = version_href(&stored.model_id, &stored.version);
     render(&VersionPage {
         nav: Nav::of(&current),
@@ -145,7 +152,8 @@ async fn version_page(
         assessments: usage.assessments,
         submitted_responses: usage.submitted_responses,
         anonymity_min,
-        enough: usage.submitted_responses >= i64::from(anonymity_min),
+        pooled_assessments: pool.assessments,
+        refusal,
         calibration_href: format!("{href}/calibration"),
         attributes: attribute_options(&model),
     })

@@ -13,6 +13,16 @@ use crate::{Backend, TestApp, spawn_app, spawn_app_on};
 /// stored version `model_version` holding `responses`; answers the
 /// assessment's id.
 async fn assessment_with(app: &TestApp, model_version: &str, responses: &[NewResponse]) -> String {
+    assessment_with_minimum(app, model_version, responses, 5).await
+}
+
+/// As [`assessment_with`], opened with the anonymity minimum `minimum`.
+async fn assessment_with_minimum(
+    app: &TestApp,
+    model_version: &str,
+    responses: &[NewResponse],
+    minimum: u32,
+) -> String {
     let store: &Store = &app.store;
     let owner = store
         .create_user(
@@ -42,8 +52,19 @@ async fn assessment_with(app: &TestApp, model_version: &str, responses: &[NewRes
         .insert_responses(&assessment.id, responses)
         .await
         .unwrap();
-    store.open_assessment(&assessment.id, 5).await.unwrap();
+    store
+        .open_assessment(&assessment.id, minimum)
+        .await
+        .unwrap();
     assessment.id
+}
+
+/// The responses as assessments of the built-in version, `parts` of about
+/// equal size.
+async fn assessments_of(app: &TestApp, responses: &[NewResponse], parts: usize) {
+    for part in responses.chunks(responses.len().div_ceil(parts)) {
+        assessment_with(app, &app.builtin_model_version, part).await;
+    }
 }
 
 const CALIBRATION: &str = "/api/v1/models/smartsourcing/versions/1.0.0/calibration";
@@ -81,6 +102,9 @@ async fn pooled_calibration(app: TestApp) {
     }
     assessment_with(&app, &app.builtin_model_version, &first).await;
     assessment_with(&app, &app.builtin_model_version, &second).await;
+    // Below its own minimum: its results are withheld, and it is left out.
+    let few = simm_web::demo::synthetic_responses(&model, 4, 13);
+    assessment_with(&app, &app.builtin_model_version, &few).await;
 
     let (client, _) = app.signed_in(Role::Steward).await;
     let list = client.get(app.url("/models")).send().await.unwrap();
@@ -90,7 +114,7 @@ async fn pooled_calibration(app: TestApp) {
         list.contains("/models/smartsourcing/versions/1.0.0"),
         "{list}"
     );
-    assert!(list.contains(">2<") && list.contains(">300<"), "{list}");
+    assert!(list.contains(">3<") && list.contains(">304<"), "{list}");
 
     let page = client
         .get(app.url("/models/smartsourcing/versions/1.0.0"))
@@ -98,7 +122,11 @@ async fn pooled_calibration(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Calibrate"));
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("<button type=\"submit\">Calibrate</button>"),
+        "{page}"
+    );
 
     let report = client
         .get(app.url("/models/smartsourcing/versions/1.0.0/calibration?group_by=role"))
@@ -112,6 +140,10 @@ async fn pooled_calibration(app: TestApp) {
     }
     assert!(report.to_lowercase().contains("alpha"), "no reliability");
     assert!(report.contains("smartsourcing-1.1.0.toml"), "no proposal");
+    assert!(
+        report.contains("1 assessment of this version is left out"),
+        "{report}"
+    );
 
     let token = app.api_token(Role::Steward).await;
     let client = app.client();
@@ -128,6 +160,10 @@ async fn pooled_calibration(app: TestApp) {
     let notes = calibration["notes"].to_string();
     assert!(
         notes.contains("300 submitted responses of 2 assessments"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 assessment of this version is left out"),
         "{notes}"
     );
 
@@ -174,9 +210,32 @@ async fn pooled_calibration(app: TestApp) {
     .await;
     assert_eq!(versions.status(), 200);
     let versions: serde_json::Value = versions.json().await.unwrap();
-    assert_eq!(versions[0]["assessments"], 2);
-    assert_eq!(versions[0]["submitted_responses"], 300);
+    assert_eq!(versions[0]["assessments"], 3);
+    assert_eq!(versions[0]["submitted_responses"], 304);
     assert_eq!(versions[0]["anonymity_min"], 5);
+}
+
+/// The group names and the notes of a calibration by `group_by`.
+async fn dif_by(app: &TestApp, group_by: &str) -> (Vec<String>, String) {
+    let token = app.api_token(Role::Admin).await;
+    let response = get(
+        &app.client(),
+        Some(&token),
+        app.url(&format!("{CALIBRATION}?group_by={group_by}")),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let calibration: serde_json::Value = response.json().await.unwrap();
+    let groups = calibration["groups"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| g["name"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    (groups, calibration["notes"].to_string())
 }
 
 #[tokio::test]
@@ -184,7 +243,8 @@ async fn groups_below_the_anonymity_minimum_are_left_out_of_dif() {
     let app = spawn_app().await;
     let model = builtin_model();
     let mut responses = simm_web::demo::synthetic_responses(&model, 200, 21);
-    // Keep three partners; the others become employees.
+    // Keep three partners; the others become employees. Two responses
+    // have no role.
     let mut partners = 0;
     for response in &mut responses {
         if response.attributes["role"] == "partner" {
@@ -194,31 +254,146 @@ async fn groups_below_the_anonymity_minimum_are_left_out_of_dif() {
             }
         }
     }
-    assessment_with(&app, &app.builtin_model_version, &responses).await;
-    let token = app.api_token(Role::Admin).await;
-    let response = get(
-        &app.client(),
-        Some(&token),
-        app.url(&format!("{CALIBRATION}?group_by=role")),
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    let calibration: serde_json::Value = response.json().await.unwrap();
-    let groups = calibration["groups"].to_string();
-    assert!(!groups.contains("partner"), "{groups}");
-    let notes = calibration["notes"].to_string();
+    for response in responses
+        .iter_mut()
+        .filter(|r| r.attributes["role"] == "employee")
+        .take(2)
+    {
+        response.attributes.remove("role");
+    }
+    let size = |role: &str| {
+        responses
+            .iter()
+            .filter(|r| r.attributes.get("role").map(String::as_str) == Some(role))
+            .count()
+    };
+    // The executives are the smallest group that is big enough.
+    assert!(size("executive") < size("manager") && size("manager") < size("employee"));
+    assessments_of(&app, &responses, 2).await;
+
+    let (groups, notes) = dif_by(&app, "role").await;
+    // The partners alone would be the total minus the groups shown; the
+    // executives go too.
+    assert_eq!(groups, ["manager", "employee"], "{notes}");
     assert!(
-        notes.contains("fewer than 5 responses") && notes.contains("partner"),
+        notes.contains("fewer than 5 responses") && notes.contains("left out: partner"),
         "{notes}"
     );
+    assert!(
+        notes.contains("the group executive is left out as well"),
+        "{notes}"
+    );
+    // That some responses have no role is said, not how many.
+    assert!(notes.contains("some responses have no role"), "{notes}");
+    assert!(!notes.contains("2 responses"), "{notes}");
+}
+
+#[tokio::test]
+async fn free_text_groups_left_out_of_dif_are_not_named() {
+    let app = spawn_app().await;
+    let model = builtin_model();
+    let mut responses = simm_web::demo::synthetic_responses(&model, 200, 22);
+    for response in responses.iter_mut().take(2) {
+        response
+            .attributes
+            .insert("unit".into(), "Skunkworks".into());
+    }
+    assessments_of(&app, &responses, 2).await;
+    let (groups, notes) = dif_by(&app, "unit").await;
+    assert!(!notes.contains("Skunkworks"), "{notes}");
+    assert!(notes.contains("are left out (1 group)"), "{notes}");
+    assert!(
+        notes.contains("one more group is left out as well"),
+        "{notes}"
+    );
+    // Five units of which the smallest goes with the small one.
+    assert_eq!(groups.len(), 4, "{groups:?}");
+    assert!(!groups.iter().any(|g| g == "Skunkworks"));
+}
+
+#[tokio::test]
+async fn a_pool_of_one_assessment_is_refused() {
+    let app = spawn_app().await;
+    let model = builtin_model();
+    let responses = simm_web::demo::synthetic_responses(&model, 200, 9);
+    assessment_with(&app, &app.builtin_model_version, &responses).await;
+    // Below its own minimum: it does not make a second.
+    let few = simm_web::demo::synthetic_responses(&model, 4, 10);
+    assessment_with(&app, &app.builtin_model_version, &few).await;
+    let token = app.api_token(Role::Steward).await;
+    let client = app.client();
+    let refusal = "a pooled calibration needs at least two assessments that reached their anonymity minimum; one assessment's results are for its consultants";
+    for path in [CALIBRATION, PROPOSAL] {
+        let response = get(&client, Some(&token), app.url(path)).await;
+        assert_eq!(response.status(), 409, "{path}");
+        let body = response.text().await.unwrap().to_lowercase();
+        assert!(body.contains(refusal), "{body}");
+        assert!(body.contains("1 more is below its own minimum"), "{body}");
+    }
+    let (client, _) = app.signed_in(Role::Steward).await;
+    let page = client
+        .get(app.url("/models/smartsourcing/versions/1.0.0/calibration"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 409);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("No calibration"), "{page}");
+    assert!(
+        page.contains("needs at least two assessments that reached their anonymity minimum")
+            && page.contains("results are for its consultants"),
+        "{page}"
+    );
+    let page = client
+        .get(app.url("/models/smartsourcing/versions/1.0.0"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("at least two assessments"), "{page}");
+    assert!(
+        !page.contains("<button type=\"submit\">Calibrate</button>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_assessment_below_its_own_minimum_is_left_out_of_the_pool() {
+    let app = spawn_app().await;
+    let model = builtin_model();
+    let mut responses = simm_web::demo::synthetic_responses(&model, 120, 5);
+    // Everyone in the two big assessments gives the third item the same
+    // answer ...
+    for response in &mut responses {
+        response.answers[2] = 3;
+    }
+    assessments_of(&app, &responses, 2).await;
+    // ... and in a small one below its minimum, another: pooled, it would
+    // give the item its variance.
+    let mut few = simm_web::demo::synthetic_responses(&model, 4, 6);
+    for response in &mut few {
+        response.answers[2] = 1;
+    }
+    assessment_with(&app, &app.builtin_model_version, &few).await;
+    let token = app.api_token(Role::Steward).await;
+    let response = get(&app.client(), Some(&token), app.url(CALIBRATION)).await;
+    assert_eq!(response.status(), 409);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("every answer is 3"), "{body}");
 }
 
 #[tokio::test]
 async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     let app = spawn_app().await;
     let model = builtin_model();
+    // Two assessments that promised anonymity from 2 respondents reach it,
+    // but together they are still fewer than the model's minimum.
     let responses = simm_web::demo::synthetic_responses(&model, 4, 3);
-    assessment_with(&app, &app.builtin_model_version, &responses).await;
+    for part in responses.chunks(2) {
+        assessment_with_minimum(&app, &app.builtin_model_version, part, 2).await;
+    }
     let token = app.api_token(Role::Steward).await;
     let client = app.client();
     for path in [CALIBRATION, PROPOSAL] {
@@ -260,7 +435,7 @@ async fn an_item_that_cannot_be_calibrated_is_named_not_a_server_error() {
     for response in &mut responses {
         response.answers[2] = 3;
     }
-    assessment_with(&app, &app.builtin_model_version, &responses).await;
+    assessments_of(&app, &responses, 2).await;
     let token = app.api_token(Role::Steward).await;
     let response = get(&app.client(), Some(&token), app.url(CALIBRATION)).await;
     assert_eq!(response.status(), 409);
@@ -285,7 +460,7 @@ async fn the_proposal_is_the_model_file_with_a_new_version() {
     let app = spawn_app().await;
     let model = builtin_model();
     let responses = simm_web::demo::synthetic_responses(&model, 200, 8);
-    assessment_with(&app, &app.builtin_model_version, &responses).await;
+    assessments_of(&app, &responses, 2).await;
     let (client, _) = app.signed_in(Role::Steward).await;
     let response = client
         .get(app.url("/models/smartsourcing/versions/1.0.0/proposal.toml"))
