@@ -142,6 +142,9 @@ pub enum FlagKind {
     Stage,
     /// The location differs between groups.
     Dif,
+    /// The item's thresholds are not in the order of its answer values: a
+    /// middle answer is never the most likely one.
+    Disordered,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -284,6 +287,21 @@ pub fn calibrate(
         });
     }
     flag_classical_and_fit(&mut items);
+    let mut notes = Vec::new();
+    match method {
+        Method::Pcm => flag_disordered_thresholds(&mut items),
+        Method::Rsm => {
+            if let Some(text) = items
+                .first()
+                .and_then(|item| disorder(&item.thresholds, &item.categories))
+            {
+                notes.push(format!(
+                    "The shared thresholds of the rating scale are disordered ({text}); the scale's labels may not work as ordered categories"
+                ));
+            }
+        }
+        Method::Rasch => {}
+    }
 
     let stage_bands = stage_bands(model, &items);
     let overlaps = stage_overlaps(model, &items);
@@ -293,7 +311,6 @@ pub fn calibrate(
     suggestions.sort_by(|a, b| b.0.total_cmp(&a.0));
     let suggestions: Vec<Suggestion> = suggestions.into_iter().map(|(_, s)| s).collect();
 
-    let mut notes = Vec::new();
     if fit.persons.extreme_minimum + fit.persons.extreme_maximum > 0 {
         notes.push(format!(
             "{} respondents answered every item at the lowest value and {} at the highest; such answers say nothing about the items under CML, so they are left out of estimation, fit and reliability, and shown at the ends of the person map",
@@ -436,6 +453,40 @@ fn flag_classical_and_fit(items: &mut [ItemCalibration]) {
                 kind: FlagKind::Discrimination,
                 detail: format!(
                     "corrected item-total correlation {r:.2} is below {ITEM_TOTAL_LIMIT}: the item hardly goes with the rest of its area"
+                ),
+            });
+        }
+    }
+}
+
+/// Describes the first pair of thresholds out of order, if any.
+fn disorder(thresholds: &[f64], categories: &[u8]) -> Option<String> {
+    let step = thresholds.windows(2).position(|w| w[1] < w[0])?;
+    let value = |k: usize| categories.get(k).map_or(k as u8 + 1, |v| *v);
+    Some(format!(
+        "the step from answer {} to {} is at {:.2} logits, the step from {} to {} lower at {:.2}",
+        value(step),
+        value(step + 1),
+        thresholds[step],
+        value(step + 1),
+        value(step + 2),
+        thresholds[step + 1]
+    ))
+}
+
+fn flag_disordered_thresholds(items: &mut [ItemCalibration]) {
+    for item in items {
+        if let Some(text) = disorder(&item.thresholds, &item.categories) {
+            let middle = item
+                .thresholds
+                .windows(2)
+                .position(|w| w[1] < w[0])
+                .and_then(|step| item.categories.get(step + 1).copied());
+            item.flags.push(Flag {
+                kind: FlagKind::Disordered,
+                detail: format!(
+                    "thresholds are disordered: {text}, so answer {} is never the most likely one; respondents may not tell it from its neighbours (merge it, or reword the labels)",
+                    middle.map_or_else(|| "?".to_owned(), |v| v.to_string())
                 ),
             });
         }
@@ -734,6 +785,30 @@ fn person_map(fit: &RaschFit) -> Vec<MapBin> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disordered_thresholds_are_described() {
+        let check = |thresholds: &[f64], categories: &[u8], expected: Option<&str>| {
+            assert_eq!(disorder(thresholds, categories).as_deref(), expected);
+        };
+        check(&[-1.0, 0.0, 1.0], &[1, 2, 3, 4], None);
+        check(&[0.5], &[1, 2], None);
+        check(
+            &[-1.0, 0.4, 0.1, 1.0],
+            &[1, 2, 3, 4, 5],
+            Some(
+                "the step from answer 2 to 3 is at 0.40 logits, the step from 3 to 4 lower at 0.10",
+            ),
+        );
+        // Collapsed values: the item never received answer 2.
+        check(
+            &[0.3, -0.2],
+            &[1, 3, 4],
+            Some(
+                "the step from answer 1 to 3 is at 0.30 logits, the step from 3 to 4 lower at -0.20",
+            ),
+        );
+    }
 
     #[test]
     fn p_values_of_known_z() {

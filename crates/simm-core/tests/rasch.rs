@@ -343,3 +343,30 @@ fn too_many_items_are_refused() {
     .unwrap_err();
     assert_eq!(error, RaschError::TooManyItems { items });
 }
+
+/// An item whose middle answer is rarely the most likely one (true
+/// thresholds out of order) comes back with its thresholds out of order,
+/// and the others in order.
+#[test]
+fn disordered_thresholds_are_recovered() {
+    let mut truth = polytomous_items(12);
+    truth[4] = vec![-1.0, 0.9, -0.6, 1.3];
+    let ones = vec![1.0; truth.len()];
+    let matrix = simulate(3000, &truth, &ones, 0.0, 9);
+    let fit = calibrate_rasch(
+        &matrix,
+        None,
+        &RaschOptions::new(Method::Pcm, 5),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ordered = |t: &[f64]| t.windows(2).all(|w| w[0] < w[1]);
+    for (item, estimate) in fit.items.iter().enumerate() {
+        assert_eq!(
+            ordered(&estimate.thresholds),
+            item != 4,
+            "item {item}: {:?}",
+            estimate.thresholds
+        );
+    }
+}

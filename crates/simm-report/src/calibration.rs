@@ -209,6 +209,7 @@ fn flag_label(kind: FlagKind) -> &'static str {
         FlagKind::Discrimination => "discrimination",
         FlagKind::Stage => "stage",
         FlagKind::Dif => "DIF",
+        FlagKind::Disordered => "disordered thresholds",
     }
 }
 
@@ -228,6 +229,8 @@ struct CalibrationView {
     items: Vec<ItemRow>,
     flagged_items: Vec<FlaggedItem>,
     bands: Vec<BandRow>,
+    /// Per polytomous item: its steps between answer values, in order.
+    thresholds: Vec<ThresholdRow>,
     overlaps: Vec<OverlapRow>,
     overlap_sentence: String,
     suggestions: Vec<SuggestionRow>,
@@ -373,6 +376,7 @@ impl CalibrationView {
                 })
                 .collect(),
             bands: band_rows(calibration),
+            thresholds: threshold_rows(calibration),
             overlaps: overlap_rows(calibration),
             overlap_sentence: format!(
                 "The share of pairs of items of adjacent stages in which the lower-stage item is at least as hard as the upper-stage one; from {} the overlap is heavy and the two stages are hard to tell apart.",
@@ -396,6 +400,34 @@ impl CalibrationView {
                 .collect(),
         }
     }
+}
+
+/// One item's thresholds, each written as "from→to at logits".
+struct ThresholdRow {
+    id: String,
+    steps: Vec<String>,
+    disordered: bool,
+}
+
+fn threshold_rows(calibration: &Calibration) -> Vec<ThresholdRow> {
+    calibration
+        .items
+        .iter()
+        .filter(|item| !item.thresholds.is_empty())
+        .map(|item| ThresholdRow {
+            id: item.id.to_string(),
+            steps: item
+                .thresholds
+                .iter()
+                .enumerate()
+                .map(|(step, threshold)| {
+                    let value = |k: usize| item.categories.get(k).map_or(k as u8 + 1, |v| *v);
+                    format!("{}→{} {threshold:.2}", value(step), value(step + 1))
+                })
+                .collect(),
+            disordered: item.thresholds.windows(2).any(|w| w[1] < w[0]),
+        })
+        .collect()
 }
 
 fn proposal_view(proposal: &ProposalSummary) -> ProposalView {
@@ -670,6 +702,22 @@ fn render_markdown(view: &CalibrationView) -> String {
             for flag in &item.flags {
                 let _ = writeln!(out, "- **{}** {}: {}", item.id, flag.label, flag.detail);
             }
+        }
+        out.push('\n');
+    }
+
+    if !view.thresholds.is_empty() {
+        out.push_str(
+            "## Thresholds\n\nThe step between two answer values is where both are equally likely, in logits; steps out of order mean the middle answer is never the most likely one.\n\n| Item | Steps | |\n|---|---|---|\n",
+        );
+        for row in &view.thresholds {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                row.id,
+                row.steps.join(", "),
+                if row.disordered { "disordered" } else { "" }
+            );
         }
         out.push('\n');
     }

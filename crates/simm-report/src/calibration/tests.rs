@@ -656,3 +656,20 @@ fn numbers() {
     assert_eq!(fixed(-0.4, 0), "0");
     assert_eq!(fixed(-3.0, 0), "-3");
 }
+
+#[test]
+fn thresholds_are_listed_with_their_answer_values_and_disorder() {
+    let mut calibration = calibration();
+    calibration.items[0].thresholds = vec![-0.5, -0.9];
+    calibration.items[0].categories = vec![1, 3, 4];
+    let markdown = calibration_markdown(&calibration, None);
+    let row = line_with(&markdown, &format!("| {} | 1→3", calibration.items[0].id));
+    assert!(row.contains("1→3 -0.50, 3→4 -0.90"), "{row}");
+    assert!(row.ends_with("| disordered |"), "{row}");
+    let second = &calibration.items[1];
+    let row = line_with(&markdown, &format!("| {} | 1→2", second.id));
+    assert!(!row.contains("disordered"), "{row}");
+    let html = calibration_html_fragment(&calibration, None);
+    assert!(html.contains("calibration-thresholds"));
+    assert!(html.contains("1→3 -0.50, 3→4 -0.90"));
+}
