@@ -18,67 +18,12 @@
 suppressPackageStartupMessages(library(eRm))
 
 t_start <- proc.time()[["elapsed"]]
-args <- commandArgs(trailingOnly = TRUE)
-opt <- list(responses = NULL, model = NULL, method = NULL, output = "")
-i <- 1
-while (i <= length(args)) {
-  key <- sub("^--", "", args[i])
-  if (!key %in% names(opt) || i == length(args)) {
-    stop(sprintf("erm.R: unknown or incomplete option %s (see the usage at the top of the script)", args[i]), call. = FALSE)
-  }
-  opt[[key]] <- args[i + 1]
-  i <- i + 2
-}
-if (is.null(opt$responses) || is.null(opt$model)) {
-  stop("erm.R: --responses SHEET.csv and --model MODEL.toml are required", call. = FALSE)
-}
-
-# ---- the model: items (id, area, stage) and scale points, from the TOML ----
-read_model <- function(path) {
-  lines <- readLines(path, warn = FALSE)
-  section <- ""
-  items <- list()
-  cur <- NULL
-  points <- NA
-  top <- list()
-  unq <- function(v) gsub('^"|"$', "", trimws(v))
-  for (ln in lines) {
-    ln <- sub("\\s+#.*$", "", ln)
-    if (grepl("^\\s*\\[\\[?[a-z_]+\\]\\]?\\s*$", ln)) {
-      if (!is.null(cur)) items[[length(items) + 1]] <- cur
-      cur <- NULL
-      section <- gsub("[][[:space:]]", "", ln)
-      if (section == "items") cur <- list()
-      next
-    }
-    m <- regmatches(ln, regexec("^\\s*([A-Za-z_]+)\\s*=\\s*(.*)$", ln))[[1]]
-    if (length(m) == 0) next
-    if (section == "items") cur[[m[2]]] <- unq(m[3])
-    if (section == "scale" && m[2] == "points") points <- as.integer(m[3])
-    if (section == "" ) top[[m[2]]] <- unq(m[3])
-  }
-  if (!is.null(cur)) items[[length(items) + 1]] <- cur
-  list(id = top$id, version = top$version, points = points,
-       items = data.frame(id = vapply(items, `[[`, "", "id"),
-                          area = vapply(items, `[[`, "", "area"),
-                          stage = as.integer(vapply(items, `[[`, "", "stage")),
-                          stringsAsFactors = FALSE))
-}
-model <- read_model(opt$model)
-if (is.na(model$points) || nrow(model$items) == 0) stop("erm.R: cannot read [scale] points and [[items]] from ", opt$model, call. = FALSE)
-method <- if (is.null(opt$method)) (if (model$points == 2) "rasch" else "pcm") else opt$method
-if (!method %in% c("rasch", "pcm", "rsm")) stop("erm.R: --method must be rasch, pcm or rsm", call. = FALSE)
-if (method == "rasch" && model$points != 2) stop("erm.R: --method rasch needs a 2-point scale", call. = FALSE)
-
-# ---- read the sheet --------------------------------------------------------
-header <- strsplit(readLines(opt$responses, n = 1, warn = FALSE), ",", fixed = TRUE)[[1]]
-missing_items <- setdiff(model$items$id, header)
-if (length(missing_items)) stop("erm.R: the sheet has no column for item(s) ", paste(head(missing_items, 5), collapse = ", "), call. = FALSE)
-classes <- ifelse(header %in% model$items$id, "integer", "NULL")
-X <- as.matrix(read.csv(opt$responses, colClasses = classes, check.names = FALSE, na.strings = ""))
-X <- X[, model$items$id, drop = FALSE] - 1L # categories 0..points-1
-storage.mode(X) <- "integer"
-rownames(X) <- NULL
+script_file <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)[1]
+source(file.path(dirname(normalizePath(sub("^--file=", "", script_file))), "common.R"))
+opt <- parse_options("erm.R", list(responses = NULL, model = NULL, method = NULL, output = ""))
+model <- read_model("erm.R", opt$model)
+method <- choose_method("erm.R", opt$method, model$points)
+X <- read_answers("erm.R", opt$responses, model) # categories 0..points-1
 t_read <- proc.time()[["elapsed"]]
 
 # ---- CML item parameters ---------------------------------------------------

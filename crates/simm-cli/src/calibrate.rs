@@ -11,7 +11,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use simm_core::{
     AnswerMatrix, BUILTIN_MODEL_SOURCE, CalibrationOptions, Grouping, Method, Model, Progress,
-    StageMove, propose_model,
+    propose_model,
 };
 use simm_report::ProposalSummary;
 
@@ -241,44 +241,25 @@ pub fn calibrate(request: &CalibrateRequest<'_>) -> anyhow::Result<()> {
         &mut on_progress,
     );
     bar.finish();
-    let calibration = calibration.map_err(|error| {
-        bad_input(format!(
-            "{}: cannot calibrate: {error}",
-            request
-                .responses
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
+    let files = request
+        .responses
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let calibration =
+        calibration.map_err(|error| bad_input(format!("{files}: cannot calibrate: {error}")))?;
 
     let mut proposal = None;
     let mut file_name = String::new();
     if let Some(path) = request.propose {
-        let moves: Vec<StageMove> = calibration
-            .suggestions
-            .iter()
-            .map(|s| StageMove {
-                item: s.item.clone(),
-                from_stage: s.from_stage,
-                to_stage: s.to_stage,
-                reason: s.reason.clone(),
-            })
-            .collect();
         let notes = vec![format!(
-            "Calibrated from {} responses ({} method, conditional maximum likelihood) in {}.",
+            "Calibrated from {} responses ({} method, conditional maximum likelihood) in {files}.",
             calibration.respondents,
             calibration.method.as_str(),
-            request
-                .responses
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
         )];
-        let proposal_made =
-            propose_model(&source, &moves, &notes).context("writing the proposed model version")?;
+        let proposal_made = propose_model(&source, &calibration.stage_moves(), &notes)
+            .context("writing the proposed model version")?;
         file_name = path.display().to_string();
         proposal = Some(proposal_made);
     }

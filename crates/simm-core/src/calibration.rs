@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::classical::{AnswerMatrix, ClassicalSums};
 use crate::domain::{AreaId, ItemId, StageLevel};
 use crate::model::Model;
+use crate::proposal::StageMove;
 use crate::rasch::{
     Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions, calibrate_rasch,
     in_parallel,
@@ -190,6 +191,22 @@ pub struct Suggestion {
     pub reason: String,
 }
 
+impl Calibration {
+    /// The suggested stage moves, strongest evidence first, as
+    /// [`crate::propose_model`] takes them.
+    pub fn stage_moves(&self) -> Vec<StageMove> {
+        self.suggestions
+            .iter()
+            .map(|s| StageMove {
+                item: s.item.clone(),
+                from_stage: s.from_stage,
+                to_stage: s.to_stage,
+                reason: s.reason.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupSize {
     pub name: String,
@@ -294,6 +311,7 @@ pub fn calibrate(
             if let Some(text) = items
                 .first()
                 .and_then(|item| disorder(&item.thresholds, &item.categories))
+                .map(|(_, text)| text)
             {
                 notes.push(format!(
                     "The shared thresholds of the rating scale are disordered ({text}); the scale's labels may not work as ordered categories"
@@ -459,11 +477,12 @@ fn flag_classical_and_fit(items: &mut [ItemCalibration]) {
     }
 }
 
-/// Describes the first pair of thresholds out of order, if any.
-fn disorder(thresholds: &[f64], categories: &[u8]) -> Option<String> {
+/// Describes the first pair of thresholds out of order, if any, with the
+/// answer value between them, which is never the most likely one.
+fn disorder(thresholds: &[f64], categories: &[u8]) -> Option<(u8, String)> {
     let step = thresholds.windows(2).position(|w| w[1] < w[0])?;
     let value = |k: usize| categories.get(k).map_or(k as u8 + 1, |v| *v);
-    Some(format!(
+    let text = format!(
         "the step from answer {} to {} is at {:.2} logits, the step from {} to {} lower at {:.2}",
         value(step),
         value(step + 1),
@@ -471,22 +490,17 @@ fn disorder(thresholds: &[f64], categories: &[u8]) -> Option<String> {
         value(step + 1),
         value(step + 2),
         thresholds[step + 1]
-    ))
+    );
+    Some((value(step + 1), text))
 }
 
 fn flag_disordered_thresholds(items: &mut [ItemCalibration]) {
     for item in items {
-        if let Some(text) = disorder(&item.thresholds, &item.categories) {
-            let middle = item
-                .thresholds
-                .windows(2)
-                .position(|w| w[1] < w[0])
-                .and_then(|step| item.categories.get(step + 1).copied());
+        if let Some((middle, text)) = disorder(&item.thresholds, &item.categories) {
             item.flags.push(Flag {
                 kind: FlagKind::Disordered,
                 detail: format!(
-                    "thresholds are disordered: {text}, so answer {} is never the most likely one; respondents may not tell it from its neighbours (merge it, or reword the labels)",
-                    middle.map_or_else(|| "?".to_owned(), |v| v.to_string())
+                    "thresholds are disordered: {text}, so answer {middle} is never the most likely one; respondents may not tell it from its neighbours (merge it, or reword the labels)"
                 ),
             });
         }
@@ -789,7 +803,12 @@ mod tests {
     #[test]
     fn disordered_thresholds_are_described() {
         let check = |thresholds: &[f64], categories: &[u8], expected: Option<&str>| {
-            assert_eq!(disorder(thresholds, categories).as_deref(), expected);
+            assert_eq!(
+                disorder(thresholds, categories)
+                    .map(|(_, text)| text)
+                    .as_deref(),
+                expected
+            );
         };
         check(&[-1.0, 0.0, 1.0], &[1, 2, 3, 4], None);
         check(&[0.5], &[1, 2], None);
@@ -799,6 +818,10 @@ mod tests {
             Some(
                 "the step from answer 2 to 3 is at 0.40 logits, the step from 3 to 4 lower at 0.10",
             ),
+        );
+        assert_eq!(
+            disorder(&[-1.0, 0.4, 0.1], &[1, 2, 3, 4]).map(|(m, _)| m),
+            Some(3)
         );
         // Collapsed values: the item never received answer 2.
         check(

@@ -239,13 +239,6 @@ pub fn calibrate_rasch(
             &all_rows
         }
     };
-    let respondents = rows
-        .iter()
-        .filter(|row| matrix.row(**row).iter().any(|v| *v != 0))
-        .count();
-    if respondents < 2 {
-        return Err(RaschError::TooFewRespondents { respondents });
-    }
     let coding = Coding::new(matrix, rows, options)?;
     // The ESF of all items grows like Π (m_i + 1); past e^600 it would
     // overflow f64 (see `Parameters::category_weights`).
@@ -371,12 +364,21 @@ impl Coding {
         let items = matrix.items();
         let points = usize::from(options.points);
         let mut seen = vec![false; items * (points + 1)];
+        let mut respondents = 0;
         for &row in rows {
+            let mut answered = false;
             for (item, &value) in matrix.row(row).iter().enumerate() {
                 if value != 0 {
                     seen[item * (points + 1) + usize::from(value)] = true;
+                    answered = true;
                 }
             }
+            respondents += usize::from(answered);
+        }
+        // Too few respondents is the first thing to say: every item
+        // problem follows from it.
+        if respondents < 2 {
+            return Err(RaschError::TooFewRespondents { respondents });
         }
         let mut shared = vec![false; points + 1];
         for item in 0..items {
@@ -455,7 +457,9 @@ struct Prepared {
     person_group: Vec<Option<u32>>,
     /// Observed count of answers at or above each step (non-extreme only).
     observed: Vec<f64>,
-    /// Non-extreme respondents.
+    /// Answers per item from non-extreme respondents.
+    answered: Vec<f64>,
+    /// Non-extreme respondents with more than one answer.
     usable: usize,
 }
 
@@ -592,17 +596,20 @@ impl Prepared {
         }
         drop(masks);
         let mut usable = 0;
+        let mut answered = vec![0.0; coding.items];
         for pattern in 0..pattern_start.len() - 1 {
+            let items = &pattern_items[pattern_start[pattern]..pattern_start[pattern + 1]];
             for group in &groups[group_start[pattern]..group_start[pattern + 1]] {
+                if group.extreme == 0 {
+                    for &item in items {
+                        answered[usize::from(item)] += f64::from(group.count);
+                    }
+                }
                 match group.extreme {
                     // One answer is fixed by its own score: no information.
-                    0 if pattern_start[pattern + 1] - pattern_start[pattern] >= 2 => {
-                        usable += group.count as usize
-                    }
+                    0 if items.len() >= 2 => usable += group.count as usize,
                     1 => {
-                        for &item in
-                            &pattern_items[pattern_start[pattern]..pattern_start[pattern + 1]]
-                        {
+                        for &item in items {
                             let item = usize::from(item);
                             for step in 0..coding.steps[item] {
                                 at_or_above[coding.offsets[item] + step] -= u64::from(group.count);
@@ -621,6 +628,7 @@ impl Prepared {
             group_start,
             person_group,
             observed,
+            answered,
             usable,
         }
     }
@@ -652,9 +660,8 @@ impl Prepared {
                 usable: self.usable,
             });
         }
-        let answered = self.answered(coding);
         let mut shared = vec![0.0; coding.steps.iter().max().map_or(0, |m| m + 1)];
-        for (item, answered) in answered.iter().enumerate() {
+        for (item, answered) in self.answered.iter().enumerate() {
             let counts = self.category_counts(coding, item, *answered);
             if method == Method::Rsm {
                 for (k, count) in counts.iter().enumerate() {
@@ -684,23 +691,6 @@ impl Prepared {
             });
         }
         Ok(())
-    }
-
-    /// Answers per item from non-extreme respondents.
-    fn answered(&self, coding: &Coding) -> Vec<f64> {
-        let mut answered = vec![0.0; coding.items];
-        for pattern in 0..self.patterns() {
-            let count: u32 = self
-                .groups_of(pattern)
-                .iter()
-                .filter(|g| g.extreme == 0)
-                .map(|g| g.count)
-                .sum();
-            for &item in self.items_of(pattern) {
-                answered[usize::from(item)] += f64::from(count);
-            }
-        }
-        answered
     }
 
     /// Answers per category of an item from non-extreme respondents.
@@ -742,8 +732,7 @@ impl Parameters {
     /// Crude start values from log odds of adjacent categories.
     fn start(coding: &Coding, data: &Prepared, method: Method) -> Self {
         let mut thresholds = vec![0.0; coding.thresholds()];
-        let answered = data.answered(coding);
-        for (item, answered) in answered.iter().enumerate() {
+        for (item, answered) in data.answered.iter().enumerate() {
             let offset = coding.offsets[item];
             for step in 0..coding.steps[item] {
                 let at_or_above = data.observed[offset + step].max(0.5);

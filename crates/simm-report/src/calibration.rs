@@ -714,7 +714,7 @@ fn render_markdown(view: &CalibrationView) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
-                row.id,
+                cell(&row.id),
                 row.steps.join(", "),
                 if row.disordered { "disordered" } else { "" }
             );

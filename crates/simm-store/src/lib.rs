@@ -483,7 +483,7 @@ impl Store {
     ) -> Result<ModelVersion> {
         let content_hash = util::hex(&util::sha256(source.as_bytes()));
         if let Some(existing) = self
-            .model_version_by_name(model.id().as_str(), model.version())
+            .find_model_version(model.id().as_str(), model.version())
             .await?
         {
             if existing.content_hash == content_hash {
@@ -524,7 +524,8 @@ impl Store {
         Ok(version)
     }
 
-    async fn model_version_by_name(
+    /// The stored version of a model, by the model's id and the version.
+    pub async fn find_model_version(
         &self,
         model_id: &str,
         version: &str,
@@ -1114,15 +1115,6 @@ impl Store {
                 })
                 .collect()
         })
-    }
-
-    /// The stored version of a model, by the model's id and the version.
-    pub async fn find_model_version(
-        &self,
-        model_id: &str,
-        version: &str,
-    ) -> Result<Option<ModelVersion>> {
-        self.model_version_by_name(model_id, version).await
     }
 
     /// The model file of a stored version, exactly as it was stored:

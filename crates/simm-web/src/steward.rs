@@ -30,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use simm_core::{
     AreaId, Calibration, CalibrationOptions, Grouping, ItemId, Model, OverallResult, Proposal,
-    Results, StageMove, Tally, did_you_mean, propose_model,
+    Results, Tally, did_you_mean, propose_model,
 };
 use simm_store::{Assessment, ModelVersion, PoolSummary};
 use tokio::sync::Semaphore;
@@ -373,16 +373,6 @@ pub(crate) async fn proposal(
         .await?
         .ok_or(AppError::NotFound)?;
     let calibration = &pooled.calibration;
-    let moves: Vec<StageMove> = calibration
-        .suggestions
-        .iter()
-        .map(|suggestion| StageMove {
-            item: suggestion.item.clone(),
-            from_stage: suggestion.from_stage,
-            to_stage: suggestion.to_stage,
-            reason: suggestion.reason.clone(),
-        })
-        .collect();
     let notes = vec![format!(
         "Calibrated on the simm platform from {} submitted responses of {} assessments ({} method, conditional maximum likelihood).",
         calibration.respondents,
@@ -391,7 +381,7 @@ pub(crate) async fn proposal(
     )];
     // The moves come from a calibration of this very file, so a refusal
     // here is a fault of ours, not of the request.
-    propose_model(&source, &moves, &notes).map_err(AppError::internal)
+    propose_model(&source, &calibration.stage_moves(), &notes).map_err(AppError::internal)
 }
 
 /// The file name of a proposal, e.g. `smartsourcing-1.1.0.toml`. Model ids
