@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::Context;
-use simm_core::{GroupTallies, Model, Tally, builtin_model, did_you_mean, score_grouped};
+use simm_core::{GroupTallies, Model, Policy, Tally, builtin_model, did_you_mean, score_grouped};
 
 use crate::output::write_whole;
 
@@ -228,10 +228,12 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         }
     }
 
-    let results = match &groups {
-        Some(tallies) => score_grouped(&model, &total, tallies),
-        None => simm_core::score(&model, &total),
-    };
+    // The whole sheet is the consultant's own data and is scored as it
+    // is; a breakdown shows groups under the privacy policy.
+    let mut results = simm_core::score(&model, &total);
+    if let Some(tallies) = &groups {
+        results = score_grouped(&model, results, tallies, Policy::of_model(&model));
+    }
     let text = match request.format {
         Format::Json => {
             let mut text =

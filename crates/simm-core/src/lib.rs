@@ -11,6 +11,7 @@ mod domain;
 mod model;
 mod model_diff;
 mod model_file;
+mod privacy;
 mod proposal;
 mod rasch;
 mod results;
@@ -37,6 +38,10 @@ pub use model_diff::{
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
 };
 pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors};
+pub use privacy::{
+    AttributeMask, Batch, COMMENT_FACTOR, Pending, Policy, Pool, PoolCandidate, PoolVerdict,
+    Release,
+};
 pub use proposal::{Proposal, ProposalError, StageMove, propose_model, proposed_version};
 pub use rasch::{
     ItemEstimate, Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions,
@@ -46,7 +51,7 @@ pub use results::{
     AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
 };
 pub use scoring::{
-    GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped,
+    GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
 pub use suggest::did_you_mean;
 

@@ -19,6 +19,18 @@ pub struct Results {
     /// Present only when results were broken down by an attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupResult>>,
+    /// The anonymity minimum the privacy policy applied to groups and
+    /// items; absent when nothing was protected (a whole sheet scored as
+    /// it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anonymity_min: Option<u32>,
+}
+
+impl Results {
+    /// The anonymity minimum that applied, or the model's.
+    pub fn anonymity_min_or(&self, model_default: u32) -> u32 {
+        self.anonymity_min.unwrap_or(model_default)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,6 +98,10 @@ pub struct ItemResult {
     pub answered: u64,
     pub fulfilment: Option<f64>,
     pub rwg: Option<f64>,
+    /// True when too few answered the item to show it: its fulfilment and
+    /// r_wg are then null and it counts nowhere (docs/privacy.md, rule P3).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

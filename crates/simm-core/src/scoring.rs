@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::domain::{Aggregate, Answer, AttributeId, ItemId, StageLevel};
 use crate::model::Model;
+use crate::privacy::Policy;
 use crate::results::{
     AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
 };
@@ -19,6 +20,9 @@ pub struct Tally {
     points: usize,
     items: usize,
     respondents: u64,
+    /// Respondents who gave at least one answer: only they count towards
+    /// the anonymity minimum (docs/privacy.md, rule P2).
+    answering: u64,
     /// `counts[item * points + answer - 1]` respondents gave `answer`.
     counts: Vec<u64>,
 }
@@ -31,6 +35,7 @@ impl Tally {
             points,
             items,
             respondents: 0,
+            answering: 0,
             counts: vec![0; points * items],
         }
     }
@@ -41,15 +46,23 @@ impl Tally {
     pub fn add(&mut self, answers: &[Option<Answer>]) {
         assert_eq!(answers.len(), self.items, "one answer slot per model item");
         self.respondents += 1;
+        let mut answered = false;
         for (histogram, answer) in self.counts.chunks_exact_mut(self.points).zip(answers) {
             if let Some(answer) = answer {
                 histogram[usize::from(answer.get()) - 1] += 1;
+                answered = true;
             }
         }
+        self.answering += u64::from(answered);
     }
 
     pub fn respondents(&self) -> u64 {
         self.respondents
+    }
+
+    /// Respondents with at least one answer.
+    pub fn answering(&self) -> u64 {
+        self.answering
     }
 
     /// Adds another tally of the same model, as if its respondents had been
@@ -61,6 +74,7 @@ impl Tally {
             "tallies of one model"
         );
         self.respondents += other.respondents;
+        self.answering += other.answering;
         for (count, more) in self.counts.iter_mut().zip(&other.counts) {
             *count += more;
         }
@@ -133,9 +147,22 @@ impl GroupTallies {
     }
 }
 
-/// Scores one set of respondents.
+/// Scores one set of respondents as it is: the consultant's own sheet.
 pub fn score(model: &Model, tally: &Tally) -> Results {
-    let evaluation = evaluate(model, tally);
+    results(model, tally, evaluate(model, tally, None))
+}
+
+/// Scores a set of respondents under the privacy policy's item rule
+/// (docs/privacy.md, rule P3): what the platform shows of a released set.
+/// Whether the set may be shown at all is the caller's question
+/// ([`Policy::may_show`]).
+pub fn score_shown(model: &Model, tally: &Tally, policy: Policy) -> Results {
+    let mut results = results(model, tally, evaluate(model, tally, Some(policy)));
+    results.anonymity_min = Some(policy.minimum());
+    results
+}
+
+fn results(model: &Model, tally: &Tally, evaluation: Evaluation) -> Results {
     Results {
         model: ModelRef {
             id: model.id().clone(),
@@ -149,13 +176,19 @@ pub fn score(model: &Model, tally: &Tally) -> Results {
         areas: evaluation.areas,
         items: evaluation.items,
         groups: None,
+        anonymity_min: None,
     }
 }
 
-/// Scores all respondents, and each group of the breakdown under the
-/// model's anonymity rule (docs/scoring.md, rule 9).
-pub fn score_grouped(model: &Model, total: &Tally, groups: &GroupTallies) -> Results {
-    let mut results = score(model, total);
+/// Adds the breakdown by one attribute to scored results: each group is
+/// scored under the privacy policy's group and item rules (docs/privacy.md,
+/// rules P3 and P4), and hidden groups carry only their size.
+pub fn score_grouped(
+    model: &Model,
+    mut results: Results,
+    groups: &GroupTallies,
+    policy: Policy,
+) -> Results {
     let declared = model
         .attribute(groups.attribute.as_str())
         .and_then(|a| a.values.as_ref());
@@ -179,30 +212,13 @@ pub fn score_grouped(model: &Model, total: &Tally, groups: &GroupTallies) -> Res
         ordered.push((None, tally));
     }
 
-    let minimum = u64::from(model.scoring().anonymity_min.get());
-    let mut suppressed: Vec<bool> = ordered
-        .iter()
-        .map(|(_, t)| t.respondents < minimum)
-        .collect();
-    // With the total shown, a single hidden group equals the total minus the
-    // shown groups; hiding the next-smallest group as well blocks that.
-    if suppressed.iter().filter(|s| **s).count() == 1 {
-        let smallest_shown = ordered
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| !suppressed[*index])
-            .min_by(|(ia, (_, a)), (ib, (_, b))| a.respondents.cmp(&b.respondents).then(ib.cmp(ia)))
-            .map(|(index, _)| index);
-        if let Some(index) = smallest_shown {
-            suppressed[index] = true;
-        }
-    }
-
+    let sizes: Vec<u64> = ordered.iter().map(|(_, t)| t.answering).collect();
+    let suppressed = policy.hidden_groups(&sizes, 0);
     let group_results = ordered
         .into_iter()
         .zip(suppressed)
         .map(|((value, tally), suppressed)| {
-            let shown = (!suppressed).then(|| evaluate(model, tally));
+            let shown = (!suppressed).then(|| evaluate(model, tally, Some(policy)));
             GroupResult {
                 attribute: groups.attribute.clone(),
                 value: value.map(str::to_owned),
@@ -215,6 +231,7 @@ pub fn score_grouped(model: &Model, total: &Tally, groups: &GroupTallies) -> Res
         })
         .collect();
     results.groups = Some(group_results);
+    results.anonymity_min = Some(policy.minimum());
     results
 }
 
@@ -225,7 +242,10 @@ struct Evaluation {
     items: Vec<ItemResult>,
 }
 
-fn evaluate(model: &Model, tally: &Tally) -> Evaluation {
+/// Scores a tally; with a policy, items answered by too few are left out
+/// as if unanswered (rule P3), so that nothing derived from them, the
+/// stage fulfilment, consensus or the gap, can give them away.
+fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> Evaluation {
     let points = model.scale().points;
     let aggregate = model.scoring().aggregate;
     let items: Vec<ItemResult> = model
@@ -234,13 +254,21 @@ fn evaluate(model: &Model, tally: &Tally) -> Evaluation {
         .enumerate()
         .map(|(index, item)| {
             let histogram = tally.histogram(index);
+            let answered: u64 = histogram.iter().sum();
+            let suppressed =
+                answered > 0 && policy.is_some_and(|policy| !policy.item_shown(answered));
             ItemResult {
                 id: item.id.clone(),
                 area: item.area.clone(),
                 stage: item.stage,
-                answered: histogram.iter().sum(),
-                fulfilment: item_fulfilment(histogram, points, aggregate),
-                rwg: agreement(histogram, points),
+                answered,
+                fulfilment: (!suppressed)
+                    .then(|| item_fulfilment(histogram, points, aggregate))
+                    .flatten(),
+                rwg: (!suppressed)
+                    .then(|| agreement(histogram, points))
+                    .flatten(),
+                suppressed,
             }
         })
         .collect();

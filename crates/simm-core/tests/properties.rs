@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use simm_core::{
-    Answer, AttributeId, BUILTIN_MODEL_SOURCE, GroupTallies, ItemId, Model, Results, Tally,
+    Answer, AttributeId, BUILTIN_MODEL_SOURCE, GroupTallies, ItemId, Model, Policy, Results, Tally,
     builtin_model, score, score_grouped,
 };
 
@@ -214,7 +214,12 @@ fn run_grouped(model: &Model, rows: &[(Option<&str>, Vec<u8>)]) -> Results {
         total.add(&row);
         groups.add(*value, &row);
     }
-    score_grouped(model, &total, &groups)
+    score_grouped(
+        model,
+        score(model, &total),
+        &groups,
+        Policy::of_model(model),
+    )
 }
 
 fn in_unit(value: Option<f64>) -> bool {
@@ -511,8 +516,8 @@ proptest! {
         first.merge(&second);
         first_groups.merge(second_groups);
         prop_assert_eq!(&first, &whole);
-        let merged = serde_json::to_string(&simm_core::score_grouped(&model, &first, &first_groups)).unwrap();
-        let at_once = serde_json::to_string(&simm_core::score_grouped(&model, &whole, &whole_groups)).unwrap();
+        let merged = serde_json::to_string(&simm_core::score_grouped(&model, simm_core::score(&model, &first), &first_groups, simm_core::Policy::of_model(&model))).unwrap();
+        let at_once = serde_json::to_string(&simm_core::score_grouped(&model, simm_core::score(&model, &whole), &whole_groups, simm_core::Policy::of_model(&model))).unwrap();
         prop_assert_eq!(merged, at_once);
     }
 }

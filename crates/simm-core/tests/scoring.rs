@@ -23,7 +23,8 @@
 
 use serde_json::{Value, json};
 use simm_core::{
-    Answer, AttributeId, GroupTallies, Model, Results, Tally, builtin_model, score, score_grouped,
+    Answer, AttributeId, GroupTallies, Model, Policy, Results, Tally, builtin_model, score,
+    score_grouped,
 };
 
 const TOLERANCE: f64 = 1e-12;
@@ -897,11 +898,17 @@ fn check_groups(
             }
         }
     }
-    let results = score_grouped(&model, &total, &groups);
+    let results = score_grouped(
+        &model,
+        score(&model, &total),
+        &groups,
+        Policy::of_model(&model),
+    );
 
     // The totals are those of all respondents.
     let mut plain = score(&model, &total);
     plain.groups.clone_from(&results.groups);
+    plain.anonymity_min = results.anonymity_min;
     assert_eq!(
         results, plain,
         "the totals of a grouped result for {members:?}"
@@ -1206,7 +1213,13 @@ fn json_shape_of_groups() {
         total.add(&row);
         groups.add(value, &row);
     }
-    let value = serde_json::to_value(score_grouped(&model, &total, &groups)).unwrap();
+    let value = serde_json::to_value(score_grouped(
+        &model,
+        score(&model, &total),
+        &groups,
+        Policy::of_model(&model),
+    ))
+    .unwrap();
     let mut keys: Vec<&str> = value
         .as_object()
         .unwrap()
@@ -1218,6 +1231,7 @@ fn json_shape_of_groups() {
         keys,
         [
             "aggregate",
+            "anonymity_min",
             "areas",
             "common_language",
             "groups",
@@ -1281,4 +1295,101 @@ fn json_shape_of_groups() {
         assert_eq!(hidden["areas"], Value::Null, "{hidden}");
         assert_eq!(hidden["common_language"], Value::Null, "{hidden}");
     }
+}
+
+// ------------------------------------------------------------ rule 10
+
+/// Rows for the tiny model: `answered` rows answer every item with 4, the
+/// rest answer nothing.
+fn rows_with_blanks(model: &Model, answered: usize, blank: usize) -> Vec<Vec<Option<Answer>>> {
+    let items = model.items().len();
+    let mut rows = vec![answers(model, &vec![4; items]); answered];
+    rows.extend(vec![vec![None; items]; blank]);
+    rows
+}
+
+#[test]
+fn blank_respondents_do_not_count_towards_a_group() {
+    // k = 3. Executives: 1 real and 4 blank rows; partners: 3 real ones.
+    // Counting rows, the executives would be a group of 5 showing one
+    // person's exact answers.
+    let model = tiny();
+    let mut total = Tally::new(&model);
+    let mut groups = GroupTallies::new(&model, AttributeId::parse("role").unwrap());
+    for (value, answered, blank) in [("executive", 1, 4), ("partner", 3, 0), ("partner", 3, 0)] {
+        for row in rows_with_blanks(&model, answered, blank) {
+            total.add(&row);
+            groups.add(Some(value), &row);
+        }
+    }
+    assert_eq!((total.respondents(), total.answering()), (11, 7));
+    let results = score_grouped(
+        &model,
+        score(&model, &total),
+        &groups,
+        Policy::of_model(&model),
+    );
+    let shown: Vec<(&str, u64, bool)> = results
+        .groups
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|g| (g.value.as_deref().unwrap(), g.respondents, g.suppressed))
+        .collect();
+    // The executives are hidden; alone they would be the total minus the
+    // partners, so the partners are hidden too.
+    assert_eq!(shown, [("partner", 6, true), ("executive", 5, true)]);
+}
+
+#[test]
+fn items_answered_by_too_few_are_left_out_of_a_group() {
+    // k = 3. A group of 4 answers every item, except A-3-1, which only one
+    // of them answers, with a 1. Shown, that item would be that person's
+    // answer; left in, it would pull stage 3 of area A down by an amount
+    // that gives the answer back.
+    let model = tiny();
+    let a31 = model.item_index("A-3-1").unwrap();
+    let mut total = Tally::new(&model);
+    let mut groups = GroupTallies::new(&model, AttributeId::parse("role").unwrap());
+    for respondent in 0..4 {
+        let mut row = answers(&model, &vec![5; model.items().len()]);
+        row[a31] = (respondent == 0).then(|| Answer::new(1, 5).unwrap());
+        total.add(&row);
+        groups.add(Some("partner"), &row);
+        // Another group of 4, so that the first is shown; it leaves
+        // A-3-1 out.
+        let mut other = answers(&model, &vec![3; model.items().len()]);
+        other[a31] = None;
+        total.add(&other);
+        groups.add(Some("executive"), &other);
+    }
+    let policy = Policy::of_model(&model);
+    let results = score_grouped(&model, score(&model, &total), &groups, policy);
+    let partner = &results.groups.as_ref().unwrap()[0];
+    assert_eq!(partner.value.as_deref(), Some("partner"));
+    assert!(!partner.suppressed);
+    // Without A-3-1, every stage-3 item of area A the group answered is a 5.
+    let area = partner
+        .areas
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|a| a.id.as_str() == "a")
+        .unwrap();
+    assert_eq!(area.fulfilment.get(level(3)), Some(1.0));
+    // The whole sheet is the consultant's own data: there the item counts.
+    assert_eq!(results.items[a31].answered, 1);
+    assert!(!results.items[a31].suppressed);
+    assert!(results.items[a31].fulfilment.is_some());
+    // Shown under the policy, as the platform shows an assessment, the
+    // item is suppressed in the total as well.
+    let shown = simm_core::score_shown(&model, &total, policy);
+    assert!(shown.items[a31].suppressed);
+    assert_eq!(
+        (shown.items[a31].fulfilment, shown.items[a31].rwg),
+        (None, None)
+    );
+    let json = serde_json::to_value(&shown).unwrap();
+    assert_eq!(json["items"][a31]["suppressed"], true);
+    assert_eq!(json["items"][0].get("suppressed"), None);
 }

@@ -374,7 +374,7 @@ fn roadmap_step(
 fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
     let groups = results.groups.as_ref()?;
     let top = model.top_stage().get();
-    let anonymity_min = model.scoring().anonymity_min.get();
+    let anonymity_min = results.anonymity_min_or(model.scoring().anonymity_min.get());
     let attribute = groups
         .first()
         .and_then(|group| model.attribute(group.attribute.as_str()))

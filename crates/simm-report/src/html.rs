@@ -22,10 +22,10 @@ pub(crate) fn render(model: &Model, results: &Results, report: &Report) -> Strin
         report,
         radar: svg::radar(model, &results.areas),
         ladder: svg::stage_ladder(model, &results.areas, &results.overall),
-        heat_map: results
-            .groups
-            .as_deref()
-            .map(|groups| svg::heat_map(model, groups)),
+        heat_map: results.groups.as_deref().map(|groups| {
+            let minimum = results.anonymity_min_or(model.scoring().anonymity_min.get());
+            svg::heat_map(model, groups, minimum)
+        }),
     };
     page.render()
         .expect("the template writes into a String and its values always format")

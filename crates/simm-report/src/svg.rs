@@ -493,9 +493,8 @@ const HIDDEN_FILL: &str = "#eceff1";
 /// A heat map of group results: one row per group, one column per area and
 /// a last column for the overall score, each cell coloured by its score.
 /// Suppressed groups show their size and why they are hidden, and no score.
-pub fn heat_map(model: &Model, groups: &[GroupResult]) -> String {
+pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> String {
     let top = model.top_stage().get();
-    let anonymity_min = model.scoring().anonymity_min.get();
     let mut columns: Vec<&str> = model.areas().iter().map(|a| a.name.as_str()).collect();
     columns.push("Overall");
     let grid_width = HEAT_CELL_WIDTH * columns.len() as f64;
@@ -962,7 +961,7 @@ mod tests {
             common_language: None,
             areas: None,
         };
-        let svg = heat_map(&model, &[shown, hidden]);
+        let svg = heat_map(&model, &[shown, hidden], 5);
         assert_well_formed(&svg);
         for text in [
             "2.25",

@@ -2,8 +2,8 @@
 //! whose results are worked out by hand in each scenario.
 
 use simm_core::{
-    Answer, AreaId, AreaResult, AttributeId, GroupTallies, Model, StageFulfilment, StageLevel,
-    Tally, builtin_model, score, score_grouped,
+    Answer, AreaId, AreaResult, AttributeId, GroupTallies, Model, Policy, StageFulfilment,
+    StageLevel, Tally, builtin_model, score, score_grouped,
 };
 
 use crate::{area_reason, html, markdown};
@@ -260,7 +260,15 @@ fn model_and_result_texts_are_escaped_in_html() {
             groups.add(value, &everyone);
         }
     }
-    let page = html(&model, &score_grouped(&model, &total, &groups));
+    let page = html(
+        &model,
+        &score_grouped(
+            &model,
+            score(&model, &total),
+            &groups,
+            Policy::of_model(&model),
+        ),
+    );
 
     for raw in [
         "<script",
@@ -324,7 +332,12 @@ fn grouped_scenario(model: &Model) -> simm_core::Results {
             groups.add(Some(role), answers);
         }
     }
-    score_grouped(model, &total, &groups)
+    score_grouped(
+        model,
+        score(model, &total),
+        &groups,
+        Policy::of_model(model),
+    )
 }
 
 #[test]

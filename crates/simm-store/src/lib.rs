@@ -10,6 +10,7 @@
 
 mod answers;
 mod records;
+mod releases;
 mod util;
 
 use std::str::FromStr;
@@ -23,6 +24,7 @@ use sqlx::sqlite::{
 
 pub use answers::{SaveAnswer, SaveOutcome};
 pub use records::*;
+pub use releases::{PendingCounts, PendingResponse, ReleaseOutcome, ReleasePlan, ReleaseRecord};
 use util::now;
 pub use util::{hash_token, new_id, new_token, today};
 
@@ -37,6 +39,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("a stored model version is corrupt: {0}")]
     CorruptModel(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("migration failed")]
@@ -865,24 +869,35 @@ impl Store {
         })
     }
 
-    /// Submits the invitation's answers as an anonymous response: the
-    /// response keeps the preset attributes, the date and the answers, and
-    /// nothing that leads back to the invitation, which is only marked as
-    /// used. `item_ids` is the model's item order for the answer bytes.
+    /// Submits the invitation's answers as an anonymous response, which
+    /// waits in the pending pool until a release publishes it
+    /// ([`release`](Store::release)): it keeps the preset attributes and
+    /// the answers, and nothing that leads back to the invitation, which is
+    /// only marked as used. `item_ids` is the model's item order for the
+    /// answer bytes.
     pub async fn submit(&self, invitation_id: &str, item_ids: &[&str]) -> Result<SaveOutcome> {
+        // On PostgreSQL a share lock on the assessment waits for a release
+        // that is closing it, and then finds it closed, so no response
+        // lands in the pool of an assessment closed meanwhile.
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR SHARE",
+            Backend::Sqlite => "",
+        };
+        let mark = format!(
+            "UPDATE invitations SET state = 'submitted'
+             WHERE id = $1 AND state <> 'submitted'
+               AND EXISTS (SELECT 1 FROM assessments a
+                           WHERE a.id = invitations.assessment_id AND a.state = 'open'{lock})"
+        );
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
             // Leading with the write takes SQLite's write lock at once, so
             // no other writer can slip in between the reads below.
-            let marked = sqlx::query(
-                "UPDATE invitations SET state = 'submitted'
-                 WHERE id = $1 AND state <> 'submitted'
-                   AND EXISTS (SELECT 1 FROM assessments a WHERE a.id = invitations.assessment_id AND a.state = 'open')",
-            )
-            .bind(invitation_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let marked = sqlx::query(&mark)
+                .bind(invitation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if marked == 0 {
                 let state = answers::writable_state(&mut *tx, invitation_id).await?;
                 return Ok(if state == SaveOutcome::Saved {
@@ -913,22 +928,23 @@ impl Store {
                     answer_bytes[index] = value as u8;
                 }
             }
-            let response_id = new_id();
+            let pending_id = new_id();
             sqlx::query(
-                "INSERT INTO responses (id, assessment_id, attributes, submitted_on, answers) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO pending_responses (id, assessment_id, attributes, answers, answering)
+                 VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(&response_id)
+            .bind(&pending_id)
             .bind(&assessment_id)
             .bind(&attributes)
-            .bind(today())
             .bind(&answer_bytes)
+            .bind(answer_bytes.iter().any(|value| *value != 0))
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "INSERT INTO response_comments (response_id, area_id, body)
+                "INSERT INTO pending_comments (pending_id, area_id, body)
                  SELECT $1, area_id, body FROM draft_comments WHERE invitation_id = $2",
             )
-            .bind(&response_id)
+            .bind(&pending_id)
             .bind(invitation_id)
             .execute(&mut *tx)
             .await?;
@@ -993,8 +1009,9 @@ impl Store {
         })
     }
 
-    /// Inserts submitted responses directly, all or none: for demo data and
-    /// imports, where there is no respondent to invite.
+    /// Adds submitted responses to the pending pool directly, all or none:
+    /// for demo data and imports, where there is no respondent to invite.
+    /// Like every submitted response they are published only by a release.
     pub async fn insert_responses(
         &self,
         assessment_id: &str,
@@ -1004,13 +1021,14 @@ impl Store {
             let mut tx = begin_write!(pool);
             for response in responses {
                 sqlx::query(
-                    "INSERT INTO responses (id, assessment_id, attributes, submitted_on, answers) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO pending_responses (id, assessment_id, attributes, answers, answering)
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(new_id())
                 .bind(assessment_id)
                 .bind(serde_json::to_string(&response.attributes).expect("a map of strings serialises"))
-                .bind(&response.submitted_on)
                 .bind(&response.answers)
+                .bind(response.answers.iter().any(|value| *value != 0))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -1078,17 +1096,15 @@ impl Store {
 /// flight.
 const POOL_PAGE: i64 = 1000;
 
-/// Which assessments of a model version a calibration pools, as counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolSummary {
-    /// Assessments whose submitted responses reach their own anonymity
-    /// minimum: the ones pooled.
-    pub assessments: usize,
-    /// Assessments of the version below their own anonymity minimum (none
-    /// submitted counts too): left out.
-    pub left_out: usize,
-    /// Submitted responses of the pooled assessments.
-    pub responses: i64,
+/// An assessment of a model version that a calibration could pool: its
+/// frozen anonymity minimum and how many responses it published. Which of
+/// them are pooled is the privacy policy's decision
+/// (`simm_core::Policy::pool`), not the store's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolCandidateRow {
+    pub assessment_id: String,
+    pub anonymity_min: Option<u32>,
+    pub released: i64,
 }
 
 impl Store {
@@ -1130,69 +1146,41 @@ impl Store {
         })
     }
 
-    /// Which assessments of a model version a calibration pools: those
-    /// whose submitted responses reach their own anonymity minimum (the
-    /// threshold frozen when they opened, or `default_min`, the model's,
-    /// for one never opened), exactly the rule that lets their results be
-    /// shown. Counts only, without reading any answer.
-    pub async fn pool_summary(
-        &self,
-        model_version_id: &str,
-        default_min: u32,
-    ) -> Result<PoolSummary> {
-        Ok(self.pool_members(model_version_id, default_min).await?.1)
-    }
-
-    /// The ids of the assessments a calibration pools, with the summary.
-    async fn pool_members(
-        &self,
-        model_version_id: &str,
-        default_min: u32,
-    ) -> Result<(std::collections::HashSet<String>, PoolSummary)> {
-        let rows: Vec<(String, Option<i64>, i64)> = on_pool!(&self.pool, |pool| {
+    /// The assessments of a model version with their published
+    /// responses, for the privacy policy to decide which a calibration
+    /// pools. Counts only, without reading any answer.
+    pub async fn pool_candidates(&self, model_version_id: &str) -> Result<Vec<PoolCandidateRow>> {
+        on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(
                 "SELECT a.id, a.anonymity_min,
-                   (SELECT COUNT(*) FROM responses r WHERE r.assessment_id = a.id) AS submitted
-                 FROM assessments a WHERE a.model_version_id = $1",
+                   (SELECT COUNT(*) FROM responses r WHERE r.assessment_id = a.id) AS released
+                 FROM assessments a WHERE a.model_version_id = $1 ORDER BY a.id",
             )
             .bind(model_version_id)
             .fetch_all(pool)
             .await?;
             rows.iter()
                 .map(|row| {
-                    Ok((
-                        row.try_get::<String, _>("id")?,
-                        row.try_get::<Option<i64>, _>("anonymity_min")?,
-                        row.try_get::<i64, _>("submitted")?,
-                    ))
+                    Ok(PoolCandidateRow {
+                        assessment_id: row.try_get("id")?,
+                        anonymity_min: row
+                            .try_get::<Option<i64>, _>("anonymity_min")?
+                            .map(|v| v.clamp(0, i64::from(u32::MAX)) as u32),
+                        released: row.try_get("released")?,
+                    })
                 })
-                .collect::<Result<Vec<_>>>()?
-        });
-        let mut members = std::collections::HashSet::new();
-        let mut summary = PoolSummary::default();
-        for (id, anonymity_min, submitted) in rows {
-            let minimum = anonymity_min.unwrap_or(i64::from(default_min)).max(1);
-            if submitted >= minimum {
-                summary.assessments += 1;
-                summary.responses += submitted;
-                members.insert(id);
-            } else {
-                summary.left_out += 1;
-            }
-        }
-        Ok((members, summary))
+                .collect()
+        })
     }
 
-    /// The answers of every response submitted to an assessment of the
-    /// model version that [`pool_summary`](Store::pool_summary) pools, as
-    /// one matrix with a column per model item (`items` columns, model
-    /// order, as responses are stored) and a cell per answer: 0 for none,
-    /// 1..=`points` for an answer. With `attribute`, each row's value of
-    /// that preset attribute comes along, for DIF. An assessment below its
-    /// own anonymity minimum contributes nothing: its rows are skipped.
+    /// The answers of every released response of the assessments in
+    /// `members` (of one model version), as one matrix with a column per
+    /// model item (`items` columns, model order, as responses are stored)
+    /// and a cell per answer: 0 for none, 1..=`points` for an answer. With
+    /// `attribute`, each row's published value of that attribute comes
+    /// along, for DIF. Which assessments are members is the privacy
+    /// policy's decision.
     ///
-    /// Which assessments are pooled is decided once, before reading; a
-    /// response submitted meanwhile to one of them may come along.
     /// Rows are read in pages in id order, which is random, so the order of
     /// the matrix says nothing about the order of submission. A stored
     /// answer outside the scale cannot come from the respondent pages, which
@@ -1201,14 +1189,12 @@ impl Store {
     pub async fn pooled_answers(
         &self,
         model_version_id: &str,
+        members: &std::collections::HashSet<String>,
         items: usize,
         points: u8,
         attribute: Option<&str>,
-        default_min: u32,
     ) -> Result<PooledAnswers> {
-        let (members, summary) = self.pool_members(model_version_id, default_min).await?;
-        let mut matrix =
-            simm_core::AnswerMatrix::with_capacity(items, summary.responses.max(0) as usize);
+        let mut matrix = simm_core::AnswerMatrix::with_capacity(items, 0);
         let mut attribute_values = Vec::new();
         let mut assessments = std::collections::HashSet::new();
         let mut after = String::new();
@@ -1240,7 +1226,7 @@ impl Store {
             after = last.clone();
             let full = page.len() as i64 == POOL_PAGE;
             for (_, assessment_id, attributes, answers) in page {
-                if !members.contains(&assessment_id) {
+                if !members.contains(assessment_id.as_str()) {
                     continue;
                 }
                 for (index, cell) in row_cells.iter_mut().enumerate() {
@@ -1253,7 +1239,9 @@ impl Store {
                 matrix.push(&row_cells);
                 if let Some(attribute) = attribute {
                     let mut values: Attributes =
-                        serde_json::from_str(&attributes).unwrap_or_default();
+                        serde_json::from_str(&attributes).map_err(|error| {
+                            StoreError::Corrupt(format!("response attributes: {error}"))
+                        })?;
                     attribute_values.push(values.remove(attribute));
                 }
                 assessments.insert(assessment_id);

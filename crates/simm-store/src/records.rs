@@ -193,6 +193,5 @@ pub struct PooledAnswers {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewResponse {
     pub attributes: Attributes,
-    pub submitted_on: String,
     pub answers: Vec<u8>,
 }

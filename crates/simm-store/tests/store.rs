@@ -23,6 +23,11 @@ async fn sqlite_store() -> Store {
 }
 
 async fn postgres_store() -> Store {
+    postgres_store_and_url().await.0
+}
+
+/// A store on a fresh PostgreSQL database, and that database's URL.
+async fn postgres_store_and_url() -> (Store, String) {
     let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
         .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
     let name = format!("simm_test_{}", new_id());
@@ -33,7 +38,8 @@ async fn postgres_store() -> Store {
         .unwrap();
     admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').unwrap();
-    Store::connect(&format!("{base}/{name}")).await.unwrap()
+    let url = format!("{base}/{name}");
+    (Store::connect(&url).await.unwrap(), url)
 }
 
 /// Generates, for each scenario, one test per back-end.
@@ -69,7 +75,21 @@ on_both_backends!(
     respondents_see_the_organization_name,
     stewards_are_a_role_of_their_own,
     answers_are_pooled_over_every_assessment_of_a_version,
+    releases_publish_what_the_plan_says_in_one_batch,
 );
+
+/// Releases every pending response of an open assessment with its preset
+/// attributes, as a release that the privacy policy let through would.
+async fn publish_all(store: &Store, assessment: &str) -> simm_store::ReleaseOutcome {
+    store
+        .release(assessment, false, |pending| {
+            simm_store::ReleasePlan::Publish(
+                pending.iter().map(|p| Some(p.attributes.clone())).collect(),
+            )
+        })
+        .await
+        .unwrap()
+}
 
 async fn consultant(store: &Store, email: &str) -> simm_store::User {
     store
@@ -528,6 +548,16 @@ async fn submitted_responses_keep_no_link_to_the_invitation(store: Store) {
         SaveOutcome::AlreadySubmitted
     );
 
+    // Submitted, the response waits unseen for a release.
+    assert!(store.responses(&assessment).await.unwrap().is_empty());
+    assert_eq!(
+        store.pending_counts(&assessment).await.unwrap(),
+        simm_store::PendingCounts {
+            answering: 1,
+            blank: 0
+        }
+    );
+    publish_all(&store, &assessment).await;
     let responses = store.responses(&assessment).await.unwrap();
     assert_eq!(responses.len(), 1);
     let response = &responses[0];
@@ -671,13 +701,14 @@ async fn access_is_listed_and_responses_counted(store: Store) {
     assert_eq!(store.response_count(&assessment).await.unwrap(), 0);
     let response = simm_store::NewResponse {
         attributes: BTreeMap::new(),
-        submitted_on: simm_store::today(),
         answers: vec![3; builtin_model().items().len()],
     };
     store
         .insert_responses(&assessment, &[response.clone(), response])
         .await
         .unwrap();
+    assert_eq!(store.response_count(&assessment).await.unwrap(), 0);
+    publish_all(&store, &assessment).await;
     assert_eq!(store.response_count(&assessment).await.unwrap(), 2);
     assert_eq!(store.response_count("missing").await.unwrap(), 0);
 }
@@ -738,10 +769,9 @@ async fn a_form_of_answers_is_saved_all_or_none(store: Store) {
         SaveOutcome::AlreadySubmitted
     );
     assert!(store.draft_answers(&invitation).await.unwrap().is_empty());
-    let responses = store
-        .responses(&open_assessment_of(&store, &tokens[0]).await)
-        .await
-        .unwrap();
+    let assessment = open_assessment_of(&store, &tokens[0]).await;
+    publish_all(&store, &assessment).await;
+    let responses = store.responses(&assessment).await.unwrap();
     assert_eq!(
         responses[0].answers[model.item_index("VS-2-01").unwrap()],
         4
@@ -772,6 +802,15 @@ async fn comments_of_submitted_responses_are_listed_in_a_fixed_order(store: Stor
             store.submit(&invitation, &item_ids).await.unwrap();
         }
     }
+    // Comments wait with their responses for a release.
+    assert!(
+        store
+            .response_comments(&assessment)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    publish_all(&store, &assessment).await;
     // The unsubmitted comment is a draft and not listed.
     let listed = store.response_comments(&assessment).await.unwrap();
     assert_eq!(
@@ -803,7 +842,6 @@ fn response(role: Option<&str>, answers: Vec<u8>) -> simm_store::NewResponse {
         attributes: role
             .map(|role| BTreeMap::from([("role".to_owned(), role.to_owned())]))
             .unwrap_or_default(),
-        submitted_on: simm_store::today(),
         answers,
     }
 }
@@ -819,6 +857,7 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
         .map(|n| response(Some("employee"), vec![(n % 5) as u8 + 1; items]))
         .collect();
     store.insert_responses(&first, &many).await.unwrap();
+    publish_all(&store, &first).await;
     let mut odd = vec![2; items];
     // An answer outside the scale counts as missing.
     odd[0] = 9;
@@ -835,6 +874,7 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
         )
         .await
         .unwrap();
+    publish_all(&store, &second).await;
     // Below its frozen minimum of 5: left out of the pool.
     let (small, _) = open_assessment(&store, &[]).await;
     store
@@ -847,7 +887,8 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
         )
         .await
         .unwrap();
-    // Never opened, so without a frozen minimum: the model's applies.
+    publish_all(&store, &small).await;
+    // Never opened: its responses cannot be released.
     let draft = {
         let organization = store.assessment(&small).await.unwrap().unwrap();
         store
@@ -886,6 +927,8 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
         .insert_responses(&elsewhere.id, &[response(None, vec![4; items])])
         .await
         .unwrap();
+    store.open_assessment(&elsewhere.id, 5).await.unwrap();
+    publish_all(&store, &elsewhere.id).await;
 
     let version = store
         .find_model_version("smartsourcing", "1.0.0")
@@ -926,38 +969,33 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
             )
         })
         .collect();
-    assert_eq!(counts, [("1.0.0", 5, 1013), ("1.1.0", 1, 1)]);
-    // The third assessment has no response: below its minimum too.
+    assert_eq!(counts, [("1.0.0", 5, 1010), ("1.1.0", 1, 1)]);
+    // Candidates for the policy to choose from: every assessment of the
+    // version with its frozen minimum and what it released.
+    let candidates = store.pool_candidates(&version.id).await.unwrap();
+    let mut released: Vec<(Option<u32>, i64)> = candidates
+        .iter()
+        .map(|c| (c.anonymity_min, c.released))
+        .collect();
+    released.sort_unstable();
     assert_eq!(
-        store.pool_summary(&version.id, 5).await.unwrap(),
-        simm_store::PoolSummary {
-            assessments: 2,
-            left_out: 3,
-            responses: 1008,
-        }
+        released,
+        [
+            (None, 0),
+            (Some(5), 0),
+            (Some(5), 2),
+            (Some(5), 5),
+            (Some(5), 1003)
+        ]
     );
-    // With a model minimum of 3 the draft reaches it; the frozen minimum
-    // of the small one still applies.
-    assert_eq!(
-        store.pool_summary(&version.id, 3).await.unwrap(),
-        simm_store::PoolSummary {
-            assessments: 3,
-            left_out: 2,
-            responses: 1011,
-        }
-    );
-    assert_eq!(
-        store
-            .pooled_answers(&version.id, items, 5, None, 3)
-            .await
-            .unwrap()
-            .matrix
-            .respondents(),
-        1011
-    );
-
+    let members: std::collections::HashSet<String> = [first.clone(), second.clone()].into();
+    let both = store
+        .pooled_answers(&version.id, &members, items, 5, None)
+        .await
+        .unwrap();
+    assert_eq!(both.matrix.respondents(), 1008);
     let pooled = store
-        .pooled_answers(&version.id, items, 5, Some("role"), 5)
+        .pooled_answers(&version.id, &members, items, 5, Some("role"))
         .await
         .unwrap();
     assert_eq!(pooled.matrix.respondents(), 1008);
@@ -993,27 +1031,178 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
     // one empty row; none of the small assessment's 1s.
     assert_eq!(sums, [1, 201, 202, 201, 200, 203]);
 
-    // The other version's one assessment, never opened, has one response:
-    // enough for a model minimum of 1, not of 2.
+    // The other version's one assessment is pooled only with its own.
+    let elsewhere_only: std::collections::HashSet<String> = [elsewhere.id.clone()].into();
     let without = store
-        .pooled_answers(&other_version.id, items, 5, None, 1)
+        .pooled_answers(&other_version.id, &elsewhere_only, items, 5, None)
         .await
         .unwrap();
     assert_eq!(without.matrix.respondents(), 1);
-    let summary = |minimum| store.pool_summary(&other_version.id, minimum);
-    assert_eq!(
-        (
-            summary(1).await.unwrap().assessments,
-            summary(2).await.unwrap().assessments
-        ),
-        (1, 0)
-    );
     assert!(without.attribute_values.is_empty());
+    let not_of_this_version = store
+        .pooled_answers(&version.id, &elsewhere_only, items, 5, None)
+        .await
+        .unwrap();
+    assert_eq!(not_of_this_version.matrix.respondents(), 0);
     let none = store
-        .pooled_answers("missing", items, 5, None, 5)
+        .pooled_answers("missing", &members, items, 5, None)
         .await
         .unwrap();
     assert_eq!((none.matrix.respondents(), none.assessments), (0, 0));
+}
+
+async fn releases_publish_what_the_plan_says_in_one_batch(store: Store) {
+    let (assessment, _) = open_assessment(&store, &[]).await;
+    let items = builtin_model().items().len();
+    let mut pending: Vec<_> = (0..4)
+        .map(|_| response(Some("partner"), vec![4; items]))
+        .collect();
+    pending.push(response(Some("executive"), vec![0; items]));
+    store.insert_responses(&assessment, &pending).await.unwrap();
+    assert_eq!(
+        store.pending_counts(&assessment).await.unwrap(),
+        simm_store::PendingCounts {
+            answering: 4,
+            blank: 1
+        }
+    );
+    // A plan that holds everything back publishes nothing.
+    let held = store
+        .release(&assessment, false, |pending| {
+            assert_eq!(pending.len(), 5);
+            assert_eq!(pending.iter().filter(|p| p.answering).count(), 4);
+            simm_store::ReleasePlan::Hold
+        })
+        .await
+        .unwrap();
+    assert_eq!((held.released, held.held_back), (0, 5));
+    assert!(store.responses(&assessment).await.unwrap().is_empty());
+    assert!(store.releases(&assessment).await.unwrap().is_empty());
+    // A plan publishes with the attributes it gives, and drops what it
+    // marks as unpublished.
+    let outcome = store
+        .release(&assessment, false, |pending| {
+            simm_store::ReleasePlan::Publish(
+                pending
+                    .iter()
+                    .map(|p| p.answering.then(BTreeMap::new))
+                    .collect(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.released, outcome.blank, outcome.held_back),
+        (4, 1, 0)
+    );
+    let responses = store.responses(&assessment).await.unwrap();
+    assert_eq!(responses.len(), 4);
+    assert!(responses.iter().all(|r| r.attributes.is_empty()));
+    assert_eq!(
+        store.pending_counts(&assessment).await.unwrap(),
+        Default::default()
+    );
+    let releases = store.releases(&assessment).await.unwrap();
+    assert_eq!(releases.len(), 1);
+    assert_eq!(
+        (
+            releases[0].released,
+            releases[0].blank,
+            releases[0].at_close
+        ),
+        (4, 1, false)
+    );
+    // Closing with too few to publish closes all the same and keeps them.
+    store
+        .insert_responses(&assessment, &[response(None, vec![2; items])])
+        .await
+        .unwrap();
+    let closed = store
+        .release(&assessment, true, |_| simm_store::ReleasePlan::Hold)
+        .await
+        .unwrap();
+    assert_eq!(closed.assessment.state, AssessmentState::Closed);
+    assert_eq!(closed.held_back, 1);
+    assert_eq!(store.responses(&assessment).await.unwrap().len(), 4);
+    // Nothing is released from a closed assessment, nor closed twice.
+    for close in [false, true] {
+        let refused = store
+            .release(&assessment, close, |_| {
+                unreachable!("a closed assessment has no plan")
+            })
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+    }
+    // A plan of the wrong length is refused, and nothing is published.
+    store.open_assessment(&assessment, 5).await.unwrap();
+    let wrong = store
+        .release(&assessment, false, |_| {
+            simm_store::ReleasePlan::Publish(Vec::new())
+        })
+        .await;
+    assert!(matches!(wrong, Err(StoreError::Conflict(_))), "{wrong:?}");
+    assert_eq!(
+        store.pending_counts(&assessment).await.unwrap().answering,
+        1
+    );
+    assert_eq!(store.responses(&assessment).await.unwrap().len(), 4);
+}
+
+/// On PostgreSQL every row records the transaction that wrote it. A
+/// released response must share it with no invitation: the submission
+/// marked the invitation, the release wrote the response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_responses_share_no_transaction_with_an_invitation() {
+    let (store, url) = postgres_store_and_url().await;
+    let (assessment, tokens) = open_assessment(&store, &["partner"; 6]).await;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    for token in &tokens {
+        let invitation = invitation_id(&store, token).await;
+        store
+            .save_answer(save(&invitation, "VS-2-01", Some(4)))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.submit(&invitation, &item_ids).await.unwrap(),
+            SaveOutcome::Saved
+        );
+    }
+    publish_all(&store, &assessment).await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let xmin = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(&format!("SELECT xmin::text FROM {table}"))
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let invitations: std::collections::HashSet<String> =
+        xmin("invitations").await.into_iter().collect();
+    let responses = xmin("responses").await;
+    assert_eq!(responses.len(), 6);
+    assert_eq!(
+        invitations.len(),
+        6,
+        "each submission is its own transaction"
+    );
+    for response in &responses {
+        assert!(
+            !invitations.contains(response),
+            "a released response shares transaction {response} with an invitation"
+        );
+    }
+    // The pending rows, which did share it, are gone.
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
 }
 
 /// The migration that adds the steward role rebuilds the users table on

@@ -54,6 +54,7 @@ pub enum Operation {
     GetAssessment,
     OpenAssessment,
     CloseAssessment,
+    Snapshot,
     CreateInvitations,
     Participation,
     Comments,
@@ -131,6 +132,11 @@ pub const ROUTES: &[Route] = &[
         "post",
         "/api/v1/assessments/{id}/close",
         Operation::CloseAssessment,
+    ),
+    api(
+        "post",
+        "/api/v1/assessments/{id}/snapshot",
+        Operation::Snapshot,
     ),
     api(
         "post",
@@ -223,6 +229,7 @@ fn endpoint(filter: MethodFilter, operation: Operation) -> MethodRouter<AppState
         Operation::GetAssessment => on(filter, get_assessment),
         Operation::OpenAssessment => on(filter, open_assessment),
         Operation::CloseAssessment => on(filter, close_assessment),
+        Operation::Snapshot => on(filter, snapshot),
         Operation::CreateInvitations => on(filter, create_invitations),
         Operation::Participation => on(filter, participation),
         Operation::Comments => on(filter, comments),

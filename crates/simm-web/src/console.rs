@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/assessments/{id}", get(assessments::page))
         .route("/assessments/{id}/open", post(assessments::open))
         .route("/assessments/{id}/close", post(assessments::close))
+        .route("/assessments/{id}/snapshot", post(assessments::snapshot))
         .route(
             "/assessments/{id}/invitations",
             post(assessments::create_links),
@@ -164,7 +165,13 @@ impl NoticeQuery {
             "access-granted" => "Access granted.",
             "opened" => "The assessment is open: invitation links can be answered now.",
             "closed" => {
-                "The assessment is closed: links can no longer be answered. Saved answers are kept."
+                "The assessment is closed: links can no longer be answered, and the responses that were waiting are released into the results."
+            }
+            "snapshot" => {
+                "An interim snapshot was published: the results now include every response that was waiting."
+            }
+            "snapshot-too-few" => {
+                "No snapshot was published: too few responses are waiting (see how many more are needed below)."
             }
             "user-added" => {
                 "The user was added. Tell them their password in person or by another channel."

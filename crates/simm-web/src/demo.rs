@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use simm_store::{
     AssessmentState, NewInvitation, NewOrganization, NewResponse, Role, hash_token, new_token,
-    today,
 };
 
 use crate::{AppError, AppState};
@@ -62,8 +61,10 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         .await?;
     let responses = synthetic_responses(&model, DEMO_RESPONDENTS, 2026);
     store.insert_responses(&baseline.id, &responses).await?;
-    let closed = store.close_assessment(&baseline.id).await?;
-    debug_assert_eq!(closed.state, AssessmentState::Closed);
+    // Closing releases them as any assessment's responses are released:
+    // through the privacy policy.
+    let closed = crate::results::release_assessment(state, &baseline.id, true).await?;
+    debug_assert_eq!(closed.assessment.state, AssessmentState::Closed);
 
     let follow_up = store
         .create_assessment(
@@ -146,7 +147,6 @@ pub fn synthetic_responses(model: &simm_core::Model, count: usize, seed: u64) ->
                     ("role".to_owned(), role.to_owned()),
                     ("unit".to_owned(), unit.to_owned()),
                 ]),
-                submitted_on: today(),
                 answers,
             }
         })

@@ -29,6 +29,7 @@ use simm_store::Store;
 use tokio::net::TcpListener;
 
 pub use error::AppError;
+pub use results::release_assessment;
 
 /// Settings the server runs with.
 #[derive(Debug, Clone)]

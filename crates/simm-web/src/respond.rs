@@ -134,9 +134,7 @@ impl Invited {
     /// The threshold promised to respondents: frozen when the assessment
     /// opened, or the model's while it has never been open.
     pub fn anonymity_min(&self) -> u32 {
-        self.assessment
-            .anonymity_min
-            .unwrap_or(self.model.scoring().anonymity_min.get())
+        crate::results::policy(&self.assessment, &self.model).minimum()
     }
 
     /// The items of the area at `index` (0-based), in model order.

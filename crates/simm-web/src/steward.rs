@@ -32,7 +32,7 @@ use simm_core::{
     AreaId, Calibration, CalibrationOptions, Grouping, ItemId, Model, OverallResult, Proposal,
     Results, Tally, did_you_mean, propose_model,
 };
-use simm_store::{Assessment, ModelVersion, PoolSummary};
+use simm_store::{Assessment, ModelVersion};
 use tokio::sync::Semaphore;
 
 use crate::results::answers_of;
@@ -124,25 +124,15 @@ fn grouping(
             .filter(|(name, _)| !declared_names.contains(name))
             .map(|(name, size)| (*name, *size)),
     );
-    let mut left_out: Vec<bool> = ordered.iter().map(|(_, size)| *size < minimum).collect();
-    let small = left_out.iter().filter(|out| **out).count();
+    let sizes: Vec<u64> = ordered.iter().map(|(_, size)| *size as u64).collect();
     let without = values.iter().filter(|value| value.is_none()).count();
-    let small_without = without > 0 && without < minimum;
-    // One small hidden cell is the total minus the groups shown: hide the
-    // smallest group shown as well (the later one of equals, as the
-    // results do).
-    let mut complementary = None;
-    if small == 1 || (small == 0 && small_without) {
-        complementary = ordered
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| !left_out[*index])
-            .min_by(|(ia, (_, a)), (ib, (_, b))| a.cmp(b).then(ib.cmp(ia)))
-            .map(|(index, _)| index);
-        if let Some(index) = complementary {
-            left_out[index] = true;
-        }
-    }
+    // Responses without a value are in no group, and so count as hidden.
+    let left_out =
+        simm_core::Policy::with_minimum(minimum as u32).hidden_groups(&sizes, without as u64);
+    let small = ordered.iter().filter(|(_, size)| *size < minimum).count();
+    let complementary: Vec<usize> = (0..ordered.len())
+        .filter(|index| left_out[*index] && ordered[*index].1 >= minimum)
+        .collect();
     if small > 0 {
         let what = match &declared {
             Some(_) => format!(
@@ -162,10 +152,19 @@ fn grouping(
             "DIF by {attribute}: groups with fewer than {minimum} responses (the model's anonymity minimum) are left out{what}"
         ));
     }
-    if let Some(index) = complementary {
-        let what = match &declared {
-            Some(_) => format!("the group {} is", ordered[index].0),
-            None => "one more group is".to_owned(),
+    if !complementary.is_empty() {
+        let what = match (&declared, complementary.as_slice()) {
+            (Some(_), [index]) => format!("the group {} is", ordered[*index].0),
+            (Some(_), indices) => format!(
+                "the groups {} are",
+                indices
+                    .iter()
+                    .map(|index| ordered[*index].0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, [_]) => "one more group is".to_owned(),
+            (None, indices) => format!("{} more groups are", indices.len()),
         };
         notes.push(format!(
             "DIF by {attribute}: {what} left out as well, so that the size of a smaller group cannot be worked out from the total"
@@ -209,26 +208,53 @@ fn grouping(
     })
 }
 
-/// The fewest assessments a calibration pools: one assessment's answers
-/// are its consultants' to see, in its results, not a steward's.
-const POOL_MIN_ASSESSMENTS: usize = 2;
+/// Which assessments of a model version a calibration pools, as the
+/// privacy policy decides (docs/privacy.md, rule P7), with their ids.
+pub(crate) struct VersionPool {
+    pub pool: simm_core::Pool,
+    pub members: std::collections::HashSet<String>,
+}
+
+pub(crate) async fn version_pool(
+    state: &AppState,
+    version: &ModelVersion,
+    model: &Model,
+) -> Result<VersionPool, AppError> {
+    let candidates = state.store.pool_candidates(&version.id).await?;
+    let pool = simm_core::Policy::of_model(model).pool(
+        &candidates
+            .iter()
+            .map(|candidate| simm_core::PoolCandidate {
+                released: candidate.released.max(0) as u64,
+                policy: simm_core::Policy::of_assessment(candidate.anonymity_min, model),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let members = candidates
+        .into_iter()
+        .zip(&pool.members)
+        .filter(|(_, member)| **member)
+        .map(|(candidate, _)| candidate.assessment_id)
+        .collect();
+    Ok(VersionPool { pool, members })
+}
 
 /// Why a version cannot be calibrated from the pool it has, if it cannot:
-/// fewer than two assessments that reached their own anonymity minimum,
-/// or fewer pooled responses than the model's anonymity minimum.
+/// the policy's verdict in words.
 pub(crate) fn pool_refusal(
     version: &ModelVersion,
-    pool: &PoolSummary,
+    pool: &simm_core::Pool,
     minimum: u32,
 ) -> Option<String> {
     let below = match pool.left_out {
         0 => String::new(),
-        1 => "; 1 more is below its own minimum and is left out".to_owned(),
-        n => format!("; {n} more are below their own minimum and are left out"),
+        1 => "; 1 more has published fewer than its own minimum and is left out".to_owned(),
+        n => format!("; {n} more have published fewer than their own minimum and are left out"),
     };
-    if pool.assessments < POOL_MIN_ASSESSMENTS {
-        return Some(format!(
-            "{} {} of {} {} reached {} anonymity minimum{below}. A pooled calibration needs at least two assessments that reached their anonymity minimum; one assessment's results are for its consultants",
+    match pool.verdict {
+        simm_core::PoolVerdict::Pooled => None,
+        simm_core::PoolVerdict::TooFewAssessments => Some(format!(
+            "{} {} of {} {} published results{below}. A pooled calibration needs at least two assessments that published results; one assessment's results are for its consultants",
             pool.assessments,
             if pool.assessments == 1 {
                 "assessment"
@@ -237,20 +263,12 @@ pub(crate) fn pool_refusal(
             },
             version.model_id,
             version.version,
-            if pool.assessments == 1 {
-                "its"
-            } else {
-                "their"
-            },
-        ));
-    }
-    if pool.responses < i64::from(minimum) {
-        return Some(format!(
-            "{} submitted responses of the assessments that reached their anonymity minimum use {} {}; a calibration needs at least {minimum}, the model's anonymity minimum, so that the answers of a few people are never analysed on their own",
+        )),
+        simm_core::PoolVerdict::TooFewResponses => Some(format!(
+            "{} published responses of the assessments that published results use {} {}; a calibration needs at least {minimum}, the model's anonymity minimum, so that the answers of a few people are never analysed on their own",
             pool.responses, version.model_id, version.version
-        ));
+        )),
     }
-    None
 }
 
 /// A calibration of a model version over the submitted responses of the
@@ -278,7 +296,7 @@ pub(crate) async fn calibrate_version(
     let model = state.model(&version.id).await?;
     let attribute = group_attribute(&model, group_by)?;
     let minimum = model.scoring().anonymity_min.get();
-    let pool = state.store.pool_summary(&version.id, minimum).await?;
+    let VersionPool { pool, members } = version_pool(state, version, &model).await?;
     if let Some(refusal) = pool_refusal(version, &pool, minimum) {
         return Err(AppError::conflict(refusal));
     }
@@ -286,24 +304,14 @@ pub(crate) async fn calibrate_version(
         .store
         .pooled_answers(
             &version.id,
+            &members,
             model.items().len(),
             model.scale().points,
             attribute.as_deref(),
-            minimum,
         )
         .await?;
-    // What was read, not what was counted before: the same unless
-    // responses arrived in between, and the rule holds for what is used.
-    let read = PoolSummary {
-        assessments: pooled.assessments,
-        left_out: pool.left_out,
-        responses: pooled.matrix.respondents() as i64,
-    };
-    if let Some(refusal) = pool_refusal(version, &read, minimum) {
-        return Err(AppError::conflict(refusal));
-    }
     let mut notes = vec![format!(
-        "Pooled from {} submitted responses of {} assessments that used {} {} and reached their own anonymity minimum.",
+        "Pooled from {} published responses of {} assessments that used {} {} and published results.",
         pooled.matrix.respondents(),
         pooled.assessments,
         version.model_id,
@@ -312,10 +320,10 @@ pub(crate) async fn calibrate_version(
     match pool.left_out {
         0 => {}
         1 => notes.push(
-            "1 assessment of this version is left out: it has fewer submitted responses than its own anonymity minimum.".to_owned(),
+            "1 assessment of this version is left out: it has published fewer responses than its own anonymity minimum.".to_owned(),
         ),
         n => notes.push(format!(
-            "{n} assessments of this version are left out: they have fewer submitted responses than their own anonymity minimum."
+            "{n} assessments of this version are left out: they have published fewer responses than their own anonymity minimum."
         )),
     }
     let grouping = attribute.as_deref().and_then(|attribute| {
@@ -525,16 +533,8 @@ pub(crate) async fn rescore(
             other_model.scale().points
         )));
     }
-    let anonymity_min = assessment
-        .anonymity_min
-        .unwrap_or(current_model.scoring().anonymity_min.get());
+    let policy = crate::results::policy(assessment, &current_model);
     let responses = state.store.responses(&assessment.id).await?;
-    if (responses.len() as u64) < u64::from(anonymity_min) {
-        return Ok(Rescore::Hidden {
-            respondents: responses.len() as u64,
-            anonymity_min,
-        });
-    }
     // For each item of the other version, its column in the stored answers.
     let columns: Vec<Option<usize>> = other_model
         .items()
@@ -544,13 +544,19 @@ pub(crate) async fn rescore(
     let mut current_tally = Tally::new(&current_model);
     let mut other_tally = Tally::new(&other_model);
     for response in &responses {
-        let answers = answers_of(&current_model, response);
+        let answers = answers_of(&current_model, &response.answers);
         let other_answers: Vec<_> = columns
             .iter()
             .map(|column| column.and_then(|column| answers[column]))
             .collect();
         current_tally.add(&answers);
         other_tally.add(&other_answers);
+    }
+    if !policy.may_show(current_tally.answering()) {
+        return Ok(Rescore::Hidden {
+            respondents: current_tally.answering(),
+            anonymity_min: policy.minimum(),
+        });
     }
     let unanswered = other_model
         .items()
@@ -566,8 +572,8 @@ pub(crate) async fn rescore(
         .map(|item| item.id.clone())
         .collect();
     Ok(Rescore::Shown(Box::new(Comparison {
-        current: simm_core::score(&current_model, &current_tally),
-        other: simm_core::score(&other_model, &other_tally),
+        current: simm_core::score_shown(&current_model, &current_tally, policy),
+        other: simm_core::score_shown(&other_model, &other_tally, policy),
         matched: columns.iter().flatten().count(),
         unanswered,
         not_in_other,

@@ -408,6 +408,13 @@ pub struct ParticipationDto {
     /// Began answering and have not submitted yet.
     pub started: i64,
     pub submitted: i64,
+    /// Responses published by a release: what results are computed from.
+    pub released: u64,
+    /// Submitted responses with an answer that wait for the next release
+    /// (held back, once the assessment is closed).
+    pub awaiting_release: u64,
+    /// Submitted responses without any answer, which are never published.
+    pub blank: u64,
     pub by_group: Vec<ParticipationGroupDto>,
 }
 
@@ -454,6 +461,14 @@ impl ParticipationDto {
 }
 
 // ----- results -----------------------------------------------------------
+
+/// What an interim snapshot published.
+#[derive(Debug, Serialize)]
+pub struct SnapshotDto {
+    pub released: u64,
+    /// Responses without any answer, left out.
+    pub blank: u64,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -12,8 +12,8 @@ use simm_store::{Assessment, NewInvitation, hash_token, new_token};
 use super::dto::{
     AccessDto, AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, ModelVersionDto,
     NewAccessBody, NewAssessmentBody, NewInvitationsBody, NewOrganizationBody, NewUserBody,
-    OrganizationDto, ParticipationDto, PasswordChangeBody, ResultsQuery, SuppressedResultsDto,
-    UserDto,
+    OrganizationDto, ParticipationDto, PasswordChangeBody, ResultsQuery, SnapshotDto,
+    SuppressedResultsDto, UserDto,
 };
 use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
 use crate::accounts::{AccountError, MIN_PASSWORD_CHARS};
@@ -298,14 +298,45 @@ pub async fn open_assessment(
     Ok(Json(AssessmentDto::new(opened, &model)))
 }
 
+/// Closes the assessment, which releases its pending responses as the
+/// final snapshot, unless fewer than its anonymity minimum are pending
+/// after an interim snapshot: those are held back (participation says how
+/// many).
 pub async fn close_assessment(
     State(state): State<AppState>,
     Consultant(current): Consultant,
     Path(id): Path<String>,
 ) -> Result<Json<AssessmentDto>, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
-    let closed = state.store.close_assessment(&assessment.id).await?;
-    Ok(Json(assessment_dto(&state, closed).await?))
+    let closed = crate::results::release(&state, &assessment, true).await?;
+    Ok(Json(
+        assessment_dto(&state, closed.outcome.assessment).await?,
+    ))
+}
+
+/// Publishes an interim snapshot of an open assessment: 201 with the
+/// number released, or 409 saying how many more responses it needs.
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let released = crate::results::release(&state, &assessment, false).await?;
+    if released.outcome.released == 0 {
+        return Err(AppError::conflict(crate::results::too_few_to_release(
+            released.waiting,
+            released.needed,
+        )));
+    }
+    let location = format!("/api/v1/assessments/{}/results", assessment.id);
+    Ok(created(
+        &location,
+        SnapshotDto {
+            released: released.outcome.released,
+            blank: released.outcome.blank,
+        },
+    ))
 }
 
 pub async fn create_invitations(
@@ -346,7 +377,12 @@ pub async fn participation(
 ) -> Result<Json<ParticipationDto>, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
     let rows = state.store.participation(&assessment.id).await?;
-    Ok(Json(ParticipationDto::from_rows(rows)))
+    let mut dto = ParticipationDto::from_rows(rows);
+    let pending = state.store.pending_counts(&assessment.id).await?;
+    dto.released = state.store.response_count(&assessment.id).await?.max(0) as u64;
+    dto.awaiting_release = pending.answering;
+    dto.blank = pending.blank;
+    Ok(Json(dto))
 }
 
 /// The area comments of the submitted responses, once there are twice the

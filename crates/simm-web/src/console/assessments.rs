@@ -153,7 +153,7 @@ struct AssessmentPage {
     assessment: Assessment,
     model: String,
     anonymity: String,
-    submitted: i64,
+    publication: Publication,
     can_manage: bool,
     can_open: bool,
     can_close: bool,
@@ -245,7 +245,7 @@ async fn assessment_page(
         nav: Nav::of(current),
         model: version,
         anonymity,
-        submitted: state.store.response_count(&assessment.id).await?,
+        publication: publication(state, &assessment, &model).await?,
         can_open: can_manage && assessment.state != AssessmentState::Open,
         can_close: can_manage && assessment.state == AssessmentState::Open,
         can_manage,
@@ -328,6 +328,8 @@ pub(super) async fn open(
     )))
 }
 
+/// Closes the assessment, releasing what waits as the final snapshot (or
+/// holding back too few, which the page then says).
 pub(super) async fn close(
     State(state): State<AppState>,
     Consultant(current): Consultant,
@@ -335,11 +337,63 @@ pub(super) async fn close(
     _form: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let (assessment, _) = visible_assessment(&state, &current, &id).await?;
-    state.store.close_assessment(&assessment.id).await?;
+    crate::results::release(&state, &assessment, true).await?;
     Ok(see_other(&format!(
         "/assessments/{}?notice=closed",
         assessment.id
     )))
+}
+
+/// Publishes an interim snapshot of an open assessment.
+pub(super) async fn snapshot(
+    State(state): State<AppState>,
+    Consultant(current): Consultant,
+    Path(id): Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let (assessment, _) = visible_assessment(&state, &current, &id).await?;
+    let released = crate::results::release(&state, &assessment, false).await?;
+    let notice = if released.outcome.released > 0 {
+        "snapshot"
+    } else {
+        "snapshot-too-few"
+    };
+    Ok(see_other(&format!(
+        "/assessments/{}?notice={notice}#publication",
+        assessment.id
+    )))
+}
+
+/// Where the responses of an assessment stand: published, waiting for the
+/// next release, and what a release needs. Counts only.
+pub(super) struct Publication {
+    pub released: i64,
+    pub waiting: u64,
+    pub blank: u64,
+    pub anonymity_min: u32,
+    /// Answering responses still needed before a release can publish.
+    pub needed: u64,
+    pub snapshots: usize,
+    pub open: bool,
+}
+
+pub(super) async fn publication(
+    state: &AppState,
+    assessment: &Assessment,
+    model: &Model,
+) -> Result<Publication, AppError> {
+    let policy = crate::results::policy(assessment, model);
+    let pending = state.store.pending_counts(&assessment.id).await?;
+    let releases = state.store.releases(&assessment.id).await?;
+    Ok(Publication {
+        released: state.store.response_count(&assessment.id).await?,
+        waiting: pending.answering,
+        blank: pending.blank,
+        anonymity_min: policy.minimum(),
+        needed: policy.missing(pending.answering),
+        snapshots: releases.iter().filter(|release| !release.at_close).count(),
+        open: assessment.state == AssessmentState::Open,
+    })
 }
 
 /// Whether the new links are shown on a page or downloaded as CSV.

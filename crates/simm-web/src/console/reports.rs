@@ -128,6 +128,7 @@ struct ResultsPage {
     assessment: Assessment,
     hidden: Option<Hidden>,
     shown: Option<Shown>,
+    publication: super::assessments::Publication,
     participation: Participation,
     group_options: Vec<GroupOption>,
     group_query: String,
@@ -231,7 +232,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
         })
         .collect();
     let groups = results.groups.as_ref().map(|groups| {
-        let anonymity_min = model.scoring().anonymity_min.get();
+        let anonymity_min = results.anonymity_min_or(model.scoring().anonymity_min.get());
         let attribute = groups
             .first()
             .and_then(|group| model.attribute(group.attribute.as_str()))
@@ -278,7 +279,7 @@ fn shown(model: &Model, results: &Results) -> Shown {
             .collect();
         GroupsView {
             attribute,
-            heat_map: simm_report::svg::heat_map(model, groups),
+            heat_map: simm_report::svg::heat_map(model, groups, anonymity_min),
             columns,
             rows,
         }
@@ -321,11 +322,10 @@ pub(super) async fn page(
         ),
         AssessmentResults::Shown(results) => (None, Some(shown(&model, &results))),
     };
-    let rows = if shown.is_some() {
-        state.store.participation(&assessment.id).await?
-    } else {
-        Vec::new()
-    };
+    // Participation is counts of invitations, not answers: live, whether
+    // or not results are shown.
+    let rows = state.store.participation(&assessment.id).await?;
+    let publication = super::assessments::publication(&state, &assessment, &model).await?;
     let comments = crate::results::visible_comments(&state, &assessment, &model).await?;
     let group_options = model
         .attributes()
@@ -338,6 +338,7 @@ pub(super) async fn page(
         .collect();
     render(&ResultsPage {
         nav: Nav::of(&current),
+        publication,
         hidden,
         shown,
         participation: participation(&model, &rows),

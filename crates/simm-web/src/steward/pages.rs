@@ -136,7 +136,7 @@ async fn version_page(
         .ok_or(AppError::NotFound)?;
     let model = state.model(&stored.id).await?;
     let anonymity_min = model.scoring().anonymity_min.get();
-    let pool = state.store.pool_summary(&stored.id, anonymity_min).await?;
+    let pool = super::version_pool(&state, &stored, &model).await?.pool;
     let refusal = pool_refusal(&stored, &pool, anonymity_min);
     let href = version_href(&stored.model_id, &stored.version);
     render(&VersionPage {

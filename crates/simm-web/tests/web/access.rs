@@ -79,6 +79,10 @@ const API_READ: [u16; 7] = [401, 401, 200, 200, 200, 404, 404];
 const API_WRITE: [u16; 7] = [401, 401, 403, 200, 200, 404, 403];
 const API_CREATE: [u16; 7] = [401, 401, 403, 201, 201, 404, 403];
 const API_PUBLIC: [u16; 7] = [200; 7];
+/// An interim snapshot: allowed to consultants with access and admins, and
+/// refused (409) by the data, since the fixture's responses are released
+/// already and none wait.
+const API_SNAPSHOT: [u16; 7] = [401, 401, 403, 409, 409, 404, 403];
 /// Read by those with access, but refused (409) while the fixture's
 /// assessment has too few responses to show it.
 const API_READ_WITHHELD: [u16; 7] = [401, 401, 409, 409, 409, 404, 404];
@@ -127,6 +131,7 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/assessments/{id}", None, API_READ),
     row("POST", "/api/v1/assessments/{id}/open", None, API_WRITE),
     row("POST", "/api/v1/assessments/{id}/close", None, API_WRITE),
+    row("POST", "/api/v1/assessments/{id}/snapshot", None, API_SNAPSHOT),
     row(
         "POST",
         "/api/v1/assessments/{id}/invitations",
@@ -279,6 +284,12 @@ const MATRIX: &[Row] = &[
     row(
         "POST",
         "/assessments/{id}/close",
+        Some("csrf={csrf}"),
+        PAGE_WRITE,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/snapshot",
         Some("csrf={csrf}"),
         PAGE_WRITE,
     ),
@@ -453,6 +464,9 @@ async fn world(app: &TestApp, people: &People) -> World {
         .await
         .unwrap();
     store.open_assessment(&assessment.id, k).await.unwrap();
+    simm_web::release_assessment(&app.state, &assessment.id, false)
+        .await
+        .unwrap();
     World {
         org: organization.id,
         id: assessment.id,

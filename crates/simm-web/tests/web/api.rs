@@ -326,7 +326,12 @@ async fn whole_flow(app: TestApp) {
         &format!("/api/v1/assessments/{id}/results?group_by=role"),
     )
     .await;
-    let grouped = simm_core::score_grouped(&model, &expected_total, &expected_groups);
+    let grouped = simm_core::score_grouped(
+        &model,
+        simm_core::score(&model, &expected_total),
+        &expected_groups,
+        simm_core::Policy::of_model(&model),
+    );
     assert!(grouped.groups.is_some());
     assert_eq!(text, serde_json::to_string(&grouped).unwrap());
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use simm_core::{Model, StageLevel, StageMove, Tally, builtin_model, propose_model};
-use simm_store::{NewOrganization, NewResponse, Role, Store, today};
+use simm_store::{NewOrganization, NewResponse, Role, Store};
 
 use crate::{Backend, TestApp, spawn_app, spawn_app_on};
 
@@ -54,6 +54,9 @@ async fn assessment_with_minimum(
         .unwrap();
     store
         .open_assessment(&assessment.id, minimum)
+        .await
+        .unwrap();
+    simm_web::release_assessment(&app.state, &assessment.id, false)
         .await
         .unwrap();
     assessment.id
@@ -498,7 +501,6 @@ fn uniform(
     (0..count)
         .map(|_| NewResponse {
             attributes: BTreeMap::new(),
-            submitted_on: today(),
             answers: answers.clone(),
         })
         .collect()

@@ -1,0 +1,497 @@
+//! The adversary test of docs/privacy.md: an observer who reads every view
+//! at every moment, and knows who submitted when and with which preset
+//! attributes, must never be able to compute a sum over fewer than the
+//! anonymity minimum of respondents.
+//!
+//! Random small campaigns (up to 14 respondents, 2 attributes, every item
+//! answered, a comment each) are submitted one at a time through the real
+//! server, with interim snapshots at random moments, and closed. After
+//! every step the test reads every view: the results, the results by each
+//! attribute, the comments and the responses download. It works out, as
+//! the observer would, which respondents each shown aggregate sums over,
+//! by matching the shown numbers against the respondents' answers, and
+//! checks by rank computation that no set of fewer than the minimum lies
+//! in the span of the sets shown (`simm-core/tests/support/span.rs`).
+
+#[path = "../../../simm-core/tests/support/span.rs"]
+mod span;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use simm_store::Role;
+use span::Span;
+
+use crate::api::call;
+use crate::{TestApp, spawn_app};
+
+/// A small deterministic generator: the campaigns are random but the same
+/// on every run.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const ROLES: [&str; 3] = ["executive", "manager", "partner"];
+const UNITS: [&str; 2] = ["north", "south"];
+
+struct Respondent {
+    token: String,
+    answers: Vec<u8>,
+    comment: String,
+}
+
+/// Everything the observer has seen, as sets of respondents (indices into
+/// the campaign), and what the test knows of the campaign's state.
+struct Observer {
+    span: Span,
+    submitted: Vec<usize>,
+    released: BTreeSet<usize>,
+    /// The release each released respondent came out in.
+    batch_of: BTreeMap<usize, usize>,
+    releases: usize,
+    minimum: usize,
+    views: usize,
+}
+
+/// The respondents among `candidates` whose answers give `numbers`, found
+/// by trying every subset of the size shown: the shown set, which must be
+/// the only one that fits.
+fn decode(
+    candidates: &[usize],
+    size: usize,
+    fits: impl Fn(&[usize]) -> bool,
+    what: &str,
+) -> Vec<usize> {
+    let mut found: Vec<Vec<usize>> = Vec::new();
+    let mut chosen = Vec::new();
+    fn walk(
+        candidates: &[usize],
+        from: usize,
+        size: usize,
+        chosen: &mut Vec<usize>,
+        fits: &dyn Fn(&[usize]) -> bool,
+        found: &mut Vec<Vec<usize>>,
+    ) {
+        if chosen.len() == size {
+            if fits(chosen) {
+                found.push(chosen.clone());
+            }
+            return;
+        }
+        for index in from..candidates.len() {
+            chosen.push(candidates[index]);
+            walk(candidates, index + 1, size, chosen, fits, found);
+            chosen.pop();
+        }
+    }
+    walk(candidates, 0, size, &mut chosen, &fits, &mut found);
+    assert_eq!(
+        found.len(),
+        1,
+        "{what}: {} sets of {size} fit the numbers shown",
+        found.len()
+    );
+    found.pop().unwrap()
+}
+
+fn close_to(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// The mean fulfilment of item `index` over `set`.
+fn item_mean(respondents: &[Respondent], set: &[usize], index: usize) -> f64 {
+    set.iter()
+        .map(|r| f64::from(respondents[*r].answers[index] - 1) / 4.0)
+        .sum::<f64>()
+        / set.len() as f64
+}
+
+impl Observer {
+    fn record(&mut self, set: &[usize], what: &str) {
+        for member in set {
+            assert!(
+                self.released.contains(member),
+                "{what} shows respondent {member}, who was not released"
+            );
+        }
+        self.span.add(set);
+        self.views += 1;
+        if let Some(small) = self.span.small_set_disclosed(self.minimum) {
+            panic!(
+                "after {what}, the sum over respondents {small:?} follows from what was shown (minimum {})",
+                self.minimum
+            );
+        }
+    }
+
+    fn released_list(&self) -> Vec<usize> {
+        self.released.iter().copied().collect()
+    }
+
+    /// Reads every view and records what it shows.
+    async fn read_every_view(
+        &mut self,
+        app: &TestApp,
+        token: &str,
+        assessment: &str,
+        model: &simm_core::Model,
+        respondents: &[Respondent],
+    ) {
+        let released = self.released_list();
+        // Every submitted respondent is a candidate, so that a view that
+        // showed a response before its release would be caught.
+        let candidates = self.submitted.clone();
+        let (status, results) = call(
+            app,
+            Some(token),
+            Method::GET,
+            &format!("/api/v1/assessments/{assessment}/results"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{results}");
+        if results["suppressed"] == true {
+            assert!(released.len() < self.minimum, "{results}");
+            assert_eq!(results["respondents"], released.len());
+        } else {
+            let size = results["respondents"].as_u64().unwrap() as usize;
+            let items = results["items"].as_array().unwrap().clone();
+            let set = decode(
+                &candidates,
+                size,
+                |set| {
+                    items.iter().enumerate().all(|(index, item)| {
+                        item["answered"].as_u64() == Some(set.len() as u64)
+                            && close_to(
+                                item["fulfilment"].as_f64().unwrap(),
+                                item_mean(respondents, set, index),
+                            )
+                    })
+                },
+                "the results",
+            );
+            self.record(&set, "the results");
+        }
+        for attribute in ["role", "unit"] {
+            let (status, grouped) = call(
+                app,
+                Some(token),
+                Method::GET,
+                &format!("/api/v1/assessments/{assessment}/results?group_by={attribute}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{grouped}");
+            let Some(groups) = grouped["groups"].as_array() else {
+                continue;
+            };
+            for group in groups.iter().filter(|g| g["suppressed"] == false) {
+                let size = group["respondents"].as_u64().unwrap() as usize;
+                let fits = |set: &[usize]| {
+                    model.areas().iter().all(|area| {
+                        let shown = group["areas"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|a| a["id"] == area.id.as_str())
+                            .unwrap();
+                        model.stages().iter().skip(1).all(|stage| {
+                            let indices: Vec<usize> =
+                                model.item_indices(&area.id, stage.level).collect();
+                            let weight = |i: usize| model.items()[i].weight.get();
+                            let expected = indices
+                                .iter()
+                                .map(|i| weight(*i) * item_mean(respondents, set, *i))
+                                .sum::<f64>()
+                                / indices.iter().map(|i| weight(*i)).sum::<f64>();
+                            close_to(
+                                shown["fulfilment"][stage.level.get().to_string()]
+                                    .as_f64()
+                                    .unwrap(),
+                                expected,
+                            )
+                        })
+                    })
+                };
+                let what = format!("the group {attribute} = {}", group["value"]);
+                let set = decode(&candidates, size, fits, &what);
+                self.record(&set, &what);
+            }
+        }
+        let (status, comments) = call(
+            app,
+            Some(token),
+            Method::GET,
+            &format!("/api/v1/assessments/{assessment}/comments"),
+            None,
+        )
+        .await;
+        if status == 200 {
+            let shown: BTreeSet<String> = comments["areas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|area| area["comments"].as_array().unwrap().clone())
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect();
+            let set: Vec<usize> = (0..respondents.len())
+                .filter(|r| shown.contains(&respondents[*r].comment))
+                .collect();
+            assert_eq!(set.len(), shown.len(), "every comment shown is one of ours");
+            self.record(&set, "the comments");
+        } else {
+            assert_eq!(status, 409, "{comments}");
+        }
+        let response = app
+            .client()
+            .get(app.url(&format!("/api/v1/assessments/{assessment}/responses.csv")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            let sheet = response.text().await.unwrap();
+            self.check_download(&sheet, model, respondents);
+        } else {
+            assert_eq!(response.status(), 409);
+            assert!(released.len() < self.minimum);
+        }
+    }
+
+    /// Each row of the download is one released respondent, recognised by
+    /// their answers; the rows that look alike (same release, same
+    /// published attributes) must be at least the minimum, and each such
+    /// class is what the observer learns a sum over.
+    fn check_download(
+        &mut self,
+        sheet: &str,
+        model: &simm_core::Model,
+        respondents: &[Respondent],
+    ) {
+        let mut reader = csv::Reader::from_reader(sheet.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (role, unit) = (column("role"), column("unit"));
+        let item_columns: Vec<usize> = model
+            .items()
+            .iter()
+            .map(|item| column(item.id.as_str()))
+            .collect();
+        let mut classes: BTreeMap<(usize, String, String), Vec<usize>> = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let answers: Vec<u8> = item_columns
+                .iter()
+                .map(|c| record[*c].parse().unwrap())
+                .collect();
+            let respondent = (0..respondents.len())
+                .find(|r| respondents[*r].answers == answers)
+                .expect("every row is a respondent's answers");
+            let batch = *self.batch_of.get(&respondent).unwrap_or_else(|| {
+                panic!("the download holds respondent {respondent}, who was not released")
+            });
+            classes
+                .entry((batch, record[role].to_owned(), record[unit].to_owned()))
+                .or_default()
+                .push(respondent);
+        }
+        for (class, members) in classes {
+            assert!(
+                members.len() >= self.minimum,
+                "the download shows {} rows alike ({class:?}): fewer than {}",
+                members.len(),
+                self.minimum
+            );
+            self.record(&members, "a class of the download");
+        }
+    }
+
+    /// The submitted respondents not released yet become a release.
+    fn released_now(&mut self) {
+        let batch = self.releases;
+        self.releases += 1;
+        for respondent in &self.submitted {
+            if self.released.insert(*respondent) {
+                self.batch_of.insert(*respondent, batch);
+            }
+        }
+    }
+}
+
+async fn campaign(seed: u64) -> usize {
+    let mut random = SplitMix(seed);
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (_, assessment) = crate::api::organization_with_assessment(&app, &token).await;
+    let model = app
+        .store
+        .model(&app.builtin_model_version)
+        .await
+        .unwrap()
+        .unwrap();
+    let size = 3 + random.below(12);
+    let minimum = 3 + random.below(3);
+    let rows: Vec<Value> = (0..size)
+        .map(|_| {
+            json!({
+                "role": ROLES[random.below(ROLES.len())],
+                "unit": UNITS[random.below(UNITS.len())],
+            })
+        })
+        .collect();
+    let (status, created) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{assessment}/invitations"),
+        Some(json!({ "rows": rows })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    // The threshold is frozen at opening; a campaign tries 3, 4 and 5.
+    app.store
+        .open_assessment(&assessment, minimum as u32)
+        .await
+        .unwrap();
+    let respondents: Vec<Respondent> = created["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(index, invitation)| Respondent {
+            token: invitation["token"].as_str().unwrap().to_owned(),
+            answers: (0..model.items().len())
+                .map(|_| 1 + random.below(5) as u8)
+                .collect(),
+            comment: format!("Comment {index} of campaign {seed}"),
+        })
+        .collect();
+    let mut observer = Observer {
+        span: Span::new(size),
+        submitted: Vec::new(),
+        released: BTreeSet::new(),
+        batch_of: BTreeMap::new(),
+        releases: 0,
+        minimum,
+        views: 0,
+    };
+    let client = app.client();
+    for (index, respondent) in respondents.iter().enumerate() {
+        for (item, answer) in model.items().iter().zip(&respondent.answers) {
+            let response = client
+                .put(app.url(&format!(
+                    "/api/v1/r/{}/answers/{}",
+                    respondent.token, item.id
+                )))
+                .json(&json!({ "value": answer }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+        }
+        let area = model.areas()[index % model.areas().len()].id.as_str();
+        let response = client
+            .post(app.url(&format!("/r/{}/comment", respondent.token)))
+            .form(&[("area", area), ("comment", respondent.comment.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success() || response.status().is_redirection());
+        let response = client
+            .post(app.url(&format!("/api/v1/r/{}/submit", respondent.token)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        observer.submitted.push(index);
+        observer
+            .read_every_view(&app, &token, &assessment, &model, &respondents)
+            .await;
+        if random.below(3) == 0 {
+            let (status, body) = call(
+                &app,
+                Some(&token),
+                Method::POST,
+                &format!("/api/v1/assessments/{assessment}/snapshot"),
+                None,
+            )
+            .await;
+            let waiting = observer.submitted.len() - observer.released.len();
+            if waiting >= minimum {
+                assert_eq!(status, 201, "{body}");
+                assert_eq!(body["released"], waiting);
+                observer.released_now();
+            } else {
+                assert_eq!(status, 409, "{body}");
+                assert!(body["error"].as_str().unwrap().contains("more"), "{body}");
+            }
+            observer
+                .read_every_view(&app, &token, &assessment, &model, &respondents)
+                .await;
+        }
+    }
+    let waiting = observer.submitted.len() - observer.released.len();
+    let (status, closed) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{assessment}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{closed}");
+    if waiting >= minimum {
+        observer.released_now();
+    }
+    let (_, participation) = call(
+        &app,
+        Some(&token),
+        Method::GET,
+        &format!("/api/v1/assessments/{assessment}/participation"),
+        None,
+    )
+    .await;
+    assert_eq!(participation["released"], observer.released.len());
+    assert_eq!(
+        participation["awaiting_release"],
+        observer.submitted.len() - observer.released.len()
+    );
+    observer
+        .read_every_view(&app, &token, &assessment, &model, &respondents)
+        .await;
+    observer.views
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_view_over_time_adds_up_to_fewer_than_the_minimum() {
+    let mut views = 0;
+    let mut shown_campaigns = 0;
+    for seed in 1..=16 {
+        let seen = campaign(seed).await;
+        views += seen;
+        shown_campaigns += usize::from(seen > 0);
+    }
+    // The test proves something only if views were shown.
+    assert!(
+        shown_campaigns >= 10,
+        "{shown_campaigns} campaigns showed results"
+    );
+    assert!(views >= 100, "{views} views recorded");
+}
