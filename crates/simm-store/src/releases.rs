@@ -140,16 +140,26 @@ impl Store {
             let state = state
                 .map(|state| AssessmentState::parse(&state))
                 .ok_or_else(|| StoreError::Conflict("the assessment does not exist".into()))?;
+            if close && state == AssessmentState::Closed {
+                // Closing a closed assessment changes nothing.
+                let held: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pending_responses WHERE assessment_id = $1",
+                )
+                .bind(assessment_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                return Ok((0, 0, held.max(0) as u64));
+            }
             if state != AssessmentState::Open {
-                return Err(StoreError::Conflict(format!(
-                    "the assessment is {}; {}",
-                    state.as_str(),
-                    if close {
-                        "only an open assessment can be closed"
-                    } else {
-                        "a snapshot is published only while it is open"
-                    }
-                )));
+                return Err(StoreError::Conflict(if close {
+                    format!("the assessment is {} and cannot become closed", state.as_str())
+                } else {
+                    format!(
+                        "the assessment is {}; a snapshot is published only while it is open",
+                        state.as_str()
+                    )
+                }));
             }
             if close {
                 sqlx::query("UPDATE assessments SET state = 'closed', closed_at = $1 WHERE id = $2")

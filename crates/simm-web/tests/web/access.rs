@@ -131,7 +131,12 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/assessments/{id}", None, API_READ),
     row("POST", "/api/v1/assessments/{id}/open", None, API_WRITE),
     row("POST", "/api/v1/assessments/{id}/close", None, API_WRITE),
-    row("POST", "/api/v1/assessments/{id}/snapshot", None, API_SNAPSHOT),
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/snapshot",
+        None,
+        API_SNAPSHOT,
+    ),
     row(
         "POST",
         "/api/v1/assessments/{id}/invitations",

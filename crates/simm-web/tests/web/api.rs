@@ -243,7 +243,7 @@ async fn whole_flow(app: TestApp) {
 
     // Respondents answer through their API; the last one only starts.
     let mut expected_total = Tally::new(&model);
-    let mut expected_groups = GroupTallies::new(&model, AttributeId::parse("role").unwrap());
+    let mut submitted_answers = Vec::new();
     for (r, invitation) in invitations.iter().enumerate() {
         let respondent = invitation["token"].as_str().unwrap();
         let mut answers = vec![None; model.items().len()];
@@ -275,7 +275,50 @@ async fn whole_flow(app: TestApp) {
         .await;
         assert_eq!(status, 200, "{body}");
         expected_total.add(&answers);
-        expected_groups.add(Some(ROLES[r]), &answers);
+        submitted_answers.push(answers);
+    }
+    // The responses wait for a release: nothing is shown yet, and
+    // participation says how many wait.
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/assessments/{id}/results")).await,
+        json!({"respondents": 0, "suppressed": true, "anonymity_min": k})
+    );
+    let snapshot = post(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/snapshot"),
+        json!(null),
+        201,
+    )
+    .await;
+    assert_eq!(
+        snapshot,
+        json!({"released": submitted_answers.len(), "blank": 0})
+    );
+    // The release publishes each response with the attributes that at
+    // least k responses of the release share: the policy's classes.
+    let policy = simm_core::Policy::of_assessment(Some(k), &model);
+    let presets: Vec<[Option<String>; 2]> = (0..submitted_answers.len())
+        .map(|r| [Some(ROLES[r].to_owned()), Some(format!("Unit {}", r % 2))])
+        .collect();
+    let preset_cells: Vec<Vec<Option<&str>>> = presets
+        .iter()
+        .map(|row| row.iter().map(Option::as_deref).collect())
+        .collect();
+    let pending: Vec<simm_core::Pending<'_>> = preset_cells
+        .iter()
+        .map(|attributes| simm_core::Pending {
+            attributes,
+            answering: true,
+        })
+        .collect();
+    let simm_core::Release::Publish(batch) = policy.release(&pending) else {
+        panic!("six answering responses are released")
+    };
+    let mut expected_groups = GroupTallies::new(&model, AttributeId::parse("role").unwrap());
+    for (r, answers) in submitted_answers.iter().enumerate() {
+        let shown = batch.shown(r).unwrap();
+        expected_groups.add(shown.shows(0).then_some(ROLES[r]), answers);
     }
     let submitted = (ROLES.len() - 1) as i64;
     assert!(
@@ -316,7 +359,7 @@ async fn whole_flow(app: TestApp) {
     // simm_core's results (compared as text, since parsing JSON numbers
     // may round the last bit).
     let text = get_text(&app, &token, &format!("/api/v1/assessments/{id}/results")).await;
-    let engine = simm_core::score(&model, &expected_total);
+    let engine = simm_core::score_shown(&model, &expected_total, policy);
     assert_eq!(text, serde_json::to_string(&engine).unwrap());
     let results: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(results["respondents"], submitted);
@@ -328,9 +371,9 @@ async fn whole_flow(app: TestApp) {
     .await;
     let grouped = simm_core::score_grouped(
         &model,
-        simm_core::score(&model, &expected_total),
+        simm_core::score_shown(&model, &expected_total, policy),
         &expected_groups,
-        simm_core::Policy::of_model(&model),
+        policy,
     );
     assert!(grouped.groups.is_some());
     assert_eq!(text, serde_json::to_string(&grouped).unwrap());
@@ -364,7 +407,31 @@ async fn whole_flow(app: TestApp) {
     })
     .unwrap();
     assert_eq!(summary.rows, submitted as u64);
-    assert_eq!(simm_core::score(&model, &from_sheet), engine);
+    // Every aggregate the web shows comes out of the sheet: the items the
+    // web leaves out for too few answers are blank in it.
+    let rescored = simm_core::score(&model, &from_sheet);
+    assert_eq!(
+        (&rescored.overall, &rescored.areas, rescored.common_language),
+        (&engine.overall, &engine.areas, engine.common_language)
+    );
+    for (sheet, web) in rescored.items.iter().zip(&engine.items) {
+        assert_eq!(
+            (sheet.fulfilment, sheet.rwg),
+            (web.fulfilment, web.rwg),
+            "{}",
+            web.id
+        );
+        assert_eq!(
+            sheet.answered == 0,
+            web.suppressed || web.answered == 0,
+            "{}",
+            web.id
+        );
+    }
+    assert!(
+        engine.items.iter().any(|item| item.suppressed),
+        "some items have too few answers"
+    );
 
     // Closing, twice, then the respondent who only started is refused.
     let closed = post(

@@ -268,7 +268,15 @@ async fn a_consultant_and_a_respondent_go_through_an_assessment() {
         .expect("the thank-you page follows the submission");
     respondent.close().await.unwrap();
 
-    // The consultant sees the results with the radar chart.
+    // The consultant publishes an interim snapshot of the five waiting
+    // responses from the assessment page, then sees the results with the
+    // radar chart.
+    consultant
+        .goto(&app.url(&format!("/assessments/{assessment}")))
+        .await
+        .unwrap();
+    click(&consultant, "form[action$='/snapshot'] button[type=submit]").await;
+    element(&consultant, "p.notice.success").await;
     consultant
         .goto(&app.url(&format!("/assessments/{assessment}/results")))
         .await

@@ -766,7 +766,16 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
     let results = format!("/assessments/{assessment}/results");
     let (status, page) = get(&client, &app, &results).await;
     assert_eq!(status, 200);
-    assert!(page.contains("4 submitted; results appear from 5 respondents."));
+    assert!(
+        page.contains(
+            "No results yet: 0 responses are released; results appear once at least 5 are"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("4 submitted responses are waiting for release."),
+        "{page}"
+    );
     for shown in [
         "<svg",
         "Overall stage",
@@ -780,7 +789,7 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
         );
     }
     let (_, page) = get(&client, &app, &format!("{results}?group_by=role")).await;
-    assert!(page.contains("4 submitted") && !page.contains("<svg"));
+    assert!(page.contains("4 submitted responses are waiting") && !page.contains("<svg"));
 
     let response = client
         .get(app.url(&format!("{results}.json")))
@@ -791,12 +800,15 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
     let json: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"respondents": 4, "anonymity_min": 5, "suppressed": true})
+        serde_json::json!({"respondents": 0, "anonymity_min": 5, "suppressed": true})
     );
     for path in ["report.html", "responses.csv"] {
         let (status, page) = get(&client, &app, &format!("/assessments/{assessment}/{path}")).await;
         assert_eq!(status, 409, "{path}");
-        assert!(page.contains("results appear from 5 respondents"));
+        assert!(
+            page.contains("results appear once at least 5 responses are released"),
+            "{page}"
+        );
     }
 
     add_responses(&app, &assessment, 1).await;
@@ -812,12 +824,22 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
         "recommended practices of the gaps"
     );
 
-    // Five respondents split by role are all too few to show.
+    // Five respondents split by role are too few in every role: the
+    // release published no role, and all five count as "(not given)".
     let (status, page) = get(&client, &app, &format!("{results}?group_by=role")).await;
     assert_eq!(status, 200);
     assert!(page.contains("<option value=\"role\" selected>Role</option>"));
     assert!(page.contains("Scores by Role"));
-    assert!(page.contains("hidden: fewer than 5 respondents"));
+    assert!(
+        page.contains("<th scope=\"row\">(not given)</th><td class=\"number\">5</td>"),
+        "{page}"
+    );
+    for role in ["executive", "manager", "employee", "partner"] {
+        assert!(
+            !page.contains(&format!("<th scope=\"row\">{role}</th>")),
+            "{role}"
+        );
+    }
     assert!(page.contains("results.json?group_by=role"));
     let (status, page) = get(&client, &app, &format!("{results}?group_by=rol")).await;
     assert_eq!(status, 400);
@@ -948,8 +970,11 @@ async fn downloaded_cells_cannot_run_as_formulas() {
     );
 
     let model = app.state.model(&app.builtin_model_version).await.unwrap();
+    // Everyone in the unit "=1+2", so that the release publishes it.
     let mut responses = simm_web::demo::synthetic_responses(&model, 6, 1);
-    responses[0].attributes.insert("unit".into(), "=1+2".into());
+    for response in &mut responses {
+        response.attributes.insert("unit".into(), "=1+2".into());
+    }
     app.store
         .insert_responses(&assessment, &responses)
         .await
@@ -1029,7 +1054,11 @@ async fn responses_sheet_round_trip(app: TestApp) {
     };
     let shown = json(format!("/assessments/{assessment}/results.json")).await;
     let from_sheet = serde_json::to_string_pretty(&simm_core::score(&model, &total)).unwrap();
-    assert_eq!(shown, from_sheet);
+    // The web says which anonymity minimum it applied; the sheet scored as
+    // it is applies none. Every number is the same.
+    let applied = ",\n  \"anonymity_min\": 5\n}";
+    assert!(shown.ends_with(applied), "{shown}");
+    assert_eq!(shown.replacen(applied, "\n}", 1), from_sheet);
     assert!(shown.contains("\"respondents\": 61"));
     let shown = json(format!(
         "/assessments/{assessment}/results.json?group_by=role"

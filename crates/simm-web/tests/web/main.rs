@@ -340,7 +340,20 @@ async fn comments_show_only_from_twice_the_anonymity_threshold() {
             )
             .await
             .unwrap();
+        // A comment counts only with a response that holds an answer.
+        app.store
+            .save_answer(simm_store::SaveAnswer {
+                invitation_id: invitation.id.clone(),
+                item_id: items[0].to_owned(),
+                value: Some(3),
+            })
+            .await
+            .unwrap();
         app.store.submit(&invitation.id, &items).await.unwrap();
+        // A snapshot after every submission: it publishes once five wait.
+        simm_web::release_assessment(&app.state, &assessment.id, false)
+            .await
+            .unwrap();
         let page = client
             .get(&results)
             .send()

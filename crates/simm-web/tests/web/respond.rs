@@ -62,6 +62,21 @@ async fn invitation(app: &TestApp, open: bool) -> (String, String) {
     (assessment.id, token)
 }
 
+/// What the submissions stored, as the store releases it: every pending
+/// response with its preset attributes (what a release plan that
+/// publishes everything would do), to look at what was kept.
+async fn released_as_stored(app: &TestApp, assessment: &str) -> Vec<simm_store::StoredResponse> {
+    app.store
+        .release(assessment, false, |pending| {
+            simm_store::ReleasePlan::Publish(
+                pending.iter().map(|p| Some(p.attributes.clone())).collect(),
+            )
+        })
+        .await
+        .unwrap();
+    app.store.responses(assessment).await.unwrap()
+}
+
 async fn invitation_id(app: &TestApp, token: &str) -> String {
     app.store
         .invitation_by_token(&hash_token(token))
@@ -454,7 +469,17 @@ async fn review_then_submit(app: TestApp) {
     let (_, html) = get(&app, &format!("/r/{token}/area/2")).await;
     assert!(html.contains("were submitted. Thank you."));
 
-    let responses = app.store.responses(&assessment).await.unwrap();
+    // The response waits unseen for a release.
+    assert!(app.store.responses(&assessment).await.unwrap().is_empty());
+    assert_eq!(
+        app.store
+            .pending_counts(&assessment)
+            .await
+            .unwrap()
+            .answering,
+        1
+    );
+    let responses = released_as_stored(&app, &assessment).await;
     assert_eq!(responses.len(), 1);
     let response = &responses[0];
     assert_eq!(
@@ -722,7 +747,14 @@ async fn the_json_api_answers_and_submits() {
             json!({"submitted": true})
         );
     }
-    assert_eq!(app.store.responses(&assessment).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .pending_counts(&assessment)
+            .await
+            .unwrap()
+            .answering,
+        1
+    );
     let response = put("VS-2-01", json!({"value": 1})).await.unwrap();
     assert_eq!(response.status(), 409);
     let questionnaire: Value = client

@@ -117,7 +117,9 @@ async fn pooled_calibration(app: TestApp) {
         list.contains("/models/smartsourcing/versions/1.0.0"),
         "{list}"
     );
-    assert!(list.contains(">3<") && list.contains(">304<"), "{list}");
+    // The four responses of the assessment below its minimum were never
+    // released: only published responses count.
+    assert!(list.contains(">3<") && list.contains(">300<"), "{list}");
 
     let page = client
         .get(app.url("/models/smartsourcing/versions/1.0.0"))
@@ -162,7 +164,7 @@ async fn pooled_calibration(app: TestApp) {
     assert!(calibration["areas"][0]["alpha"].is_number());
     let notes = calibration["notes"].to_string();
     assert!(
-        notes.contains("300 submitted responses of 2 assessments"),
+        notes.contains("300 published responses of 2 assessments"),
         "{notes}"
     );
     assert!(
@@ -214,7 +216,7 @@ async fn pooled_calibration(app: TestApp) {
     assert_eq!(versions.status(), 200);
     let versions: serde_json::Value = versions.json().await.unwrap();
     assert_eq!(versions[0]["assessments"], 3);
-    assert_eq!(versions[0]["submitted_responses"], 304);
+    assert_eq!(versions[0]["submitted_responses"], 300);
     assert_eq!(versions[0]["anonymity_min"], 5);
 }
 
@@ -242,14 +244,17 @@ async fn dif_by(app: &TestApp, group_by: &str) -> (Vec<String>, String) {
 }
 
 #[tokio::test]
-async fn groups_below_the_anonymity_minimum_are_left_out_of_dif() {
+async fn groups_too_small_in_their_release_never_reach_dif() {
     let app = spawn_app().await;
     let model = builtin_model();
     let mut responses = simm_web::demo::synthetic_responses(&model, 200, 21);
-    // Keep three partners; the others become employees. Two responses
-    // have no role.
+    // Keep three partners; the others become employees. Everyone is in one
+    // unit, so that the role alone decides the classes of a release.
     let mut partners = 0;
     for response in &mut responses {
+        response
+            .attributes
+            .insert("unit".into(), "Operations".into());
         if response.attributes["role"] == "partner" {
             partners += 1;
             if partners > 3 {
@@ -257,42 +262,20 @@ async fn groups_below_the_anonymity_minimum_are_left_out_of_dif() {
             }
         }
     }
-    for response in responses
-        .iter_mut()
-        .filter(|r| r.attributes["role"] == "employee")
-        .take(2)
-    {
-        response.attributes.remove("role");
-    }
-    let size = |role: &str| {
-        responses
-            .iter()
-            .filter(|r| r.attributes.get("role").map(String::as_str) == Some(role))
-            .count()
-    };
-    // The executives are the smallest group that is big enough.
-    assert!(size("executive") < size("manager") && size("manager") < size("employee"));
     assessments_of(&app, &responses, 2).await;
 
     let (groups, notes) = dif_by(&app, "role").await;
-    // The partners alone would be the total minus the groups shown; the
-    // executives go too.
-    assert_eq!(groups, ["manager", "employee"], "{notes}");
-    assert!(
-        notes.contains("fewer than 5 responses") && notes.contains("left out: partner"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("the group executive is left out as well"),
-        "{notes}"
-    );
+    // Fewer than five partners in each release: their role was never
+    // published, so DIF cannot compare them, nor name them.
+    assert_eq!(groups, ["executive", "manager", "employee"], "{notes}");
+    assert!(!notes.contains("partner"), "{notes}");
     // That some responses have no role is said, not how many.
     assert!(notes.contains("some responses have no role"), "{notes}");
-    assert!(!notes.contains("2 responses"), "{notes}");
+    assert!(!notes.contains("3 responses"), "{notes}");
 }
 
 #[tokio::test]
-async fn free_text_groups_left_out_of_dif_are_not_named() {
+async fn free_text_groups_too_small_to_publish_are_not_named() {
     let app = spawn_app().await;
     let model = builtin_model();
     let mut responses = simm_web::demo::synthetic_responses(&model, 200, 22);
@@ -304,14 +287,8 @@ async fn free_text_groups_left_out_of_dif_are_not_named() {
     assessments_of(&app, &responses, 2).await;
     let (groups, notes) = dif_by(&app, "unit").await;
     assert!(!notes.contains("Skunkworks"), "{notes}");
-    assert!(notes.contains("are left out (1 group)"), "{notes}");
-    assert!(
-        notes.contains("one more group is left out as well"),
-        "{notes}"
-    );
-    // Five units of which the smallest goes with the small one.
-    assert_eq!(groups.len(), 4, "{groups:?}");
-    assert!(!groups.iter().any(|g| g == "Skunkworks"));
+    assert!(!groups.iter().any(|g| g == "Skunkworks"), "{groups:?}");
+    assert!(notes.contains("some responses have no unit"), "{notes}");
 }
 
 #[tokio::test]
@@ -325,13 +302,16 @@ async fn a_pool_of_one_assessment_is_refused() {
     assessment_with(&app, &app.builtin_model_version, &few).await;
     let token = app.api_token(Role::Steward).await;
     let client = app.client();
-    let refusal = "a pooled calibration needs at least two assessments that reached their anonymity minimum; one assessment's results are for its consultants";
+    let refusal = "a pooled calibration needs at least two assessments that published results; one assessment's results are for its consultants";
     for path in [CALIBRATION, PROPOSAL] {
         let response = get(&client, Some(&token), app.url(path)).await;
         assert_eq!(response.status(), 409, "{path}");
         let body = response.text().await.unwrap().to_lowercase();
         assert!(body.contains(refusal), "{body}");
-        assert!(body.contains("1 more is below its own minimum"), "{body}");
+        assert!(
+            body.contains("1 more has published fewer than its own minimum"),
+            "{body}"
+        );
     }
     let (client, _) = app.signed_in(Role::Steward).await;
     let page = client
@@ -343,7 +323,7 @@ async fn a_pool_of_one_assessment_is_refused() {
     let page = page.text().await.unwrap();
     assert!(page.contains("No calibration"), "{page}");
     assert!(
-        page.contains("needs at least two assessments that reached their anonymity minimum")
+        page.contains("needs at least two assessments that published results")
             && page.contains("results are for its consultants"),
         "{page}"
     );
@@ -390,43 +370,56 @@ async fn an_assessment_below_its_own_minimum_is_left_out_of_the_pool() {
 #[tokio::test]
 async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     let app = spawn_app().await;
-    let model = builtin_model();
-    // Two assessments that promised anonymity from 2 respondents reach it,
-    // but together they are still fewer than the model's minimum.
-    let responses = simm_web::demo::synthetic_responses(&model, 4, 3);
-    for part in responses.chunks(2) {
-        assessment_with_minimum(&app, &app.builtin_model_version, part, 2).await;
+    // A version whose own minimum is 10, and two assessments of it that
+    // promised anonymity from 3 respondents: each publishes its 3, but
+    // together they are still fewer than the version's minimum.
+    let source = simm_core::BUILTIN_MODEL_SOURCE
+        .replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1)
+        .replacen("anonymity_min = 5", "anonymity_min = 10", 1);
+    let model = Model::parse(&source).unwrap();
+    let version = app
+        .store
+        .store_model_version(&model, &source)
+        .await
+        .unwrap();
+    let responses = simm_web::demo::synthetic_responses(&model, 6, 3);
+    for part in responses.chunks(3) {
+        assessment_with_minimum(&app, &version.id, part, 3).await;
     }
+    let base = "/api/v1/models/smartsourcing/versions/1.0.1";
     let token = app.api_token(Role::Steward).await;
     let client = app.client();
-    for path in [CALIBRATION, PROPOSAL] {
-        let response = get(&client, Some(&token), app.url(path)).await;
+    for path in [
+        format!("{base}/calibration"),
+        format!("{base}/proposal.toml"),
+    ] {
+        let response = get(&client, Some(&token), app.url(&path)).await;
         assert_eq!(response.status(), 409, "{path}");
         let body = response.text().await.unwrap();
         assert!(
-            body.contains("4 submitted responses") && body.contains("at least 5"),
+            body.contains("6 published responses") && body.contains("at least 10"),
             "{body}"
         );
     }
     let (client, _) = app.signed_in(Role::Steward).await;
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0/calibration"))
+        .get(app.url("/models/smartsourcing/versions/1.0.1/calibration"))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 409);
     let page = page.text().await.unwrap();
-    assert!(page.contains("No calibration") && page.contains("at least 5"));
+    assert!(page.contains("No calibration") && page.contains("at least 10"));
     // The version page says so before anyone tries.
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0"))
+        .get(app.url("/models/smartsourcing/versions/1.0.1"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(page.contains("a calibration needs at least 5"), "{page}");
+    assert!(page.contains("a calibration needs at least 10"), "{page}");
 }
 
 #[tokio::test]
@@ -637,7 +630,9 @@ async fn re_scoring_keeps_the_anonymity_rule_of_the_results() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"respondents": 4, "suppressed": true, "anonymity_min": 5})
+        // The four responses wait for a release that needs five: none is
+        // published, so none is counted.
+        serde_json::json!({"respondents": 0, "suppressed": true, "anonymity_min": 5})
     );
 }
 
