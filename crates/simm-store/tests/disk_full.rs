@@ -64,7 +64,8 @@ impl Tmpfs {
                 output.status.success()
             })
             .unwrap_or(false);
-        mounted.then_some(Tmpfs { dir })
+        // Not constructed unless mounted: its drop would unmount.
+        if mounted { Some(Tmpfs { dir }) } else { None }
     }
 }
 

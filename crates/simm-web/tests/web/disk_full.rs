@@ -45,7 +45,8 @@ impl Tmpfs {
             .arg(&dir)
             .status()
             .is_ok_and(|status| status.success());
-        mounted.then_some(Tmpfs { dir })
+        // Not constructed unless mounted: its drop would unmount.
+        if mounted { Some(Tmpfs { dir }) } else { None }
     }
 }
 
