@@ -14,13 +14,15 @@ mod releases;
 mod util;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Connection, Row};
 
 pub use answers::{SaveAnswer, SaveOutcome};
 pub use records::*;
@@ -41,8 +43,15 @@ pub enum StoreError {
     CorruptModel(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The disk under the database is full (SQLite's SQLITE_FULL,
+    /// PostgreSQL's SQLSTATE 53100): the write was rolled back whole, and
+    /// the same write succeeds once there is space again.
+    #[error("the database disk is full; nothing was saved")]
+    DiskFull,
+    #[error("the database {database} is read-only: {reason}")]
+    ReadOnly { database: String, reason: String },
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("the answer writer has stopped")]
@@ -50,6 +59,60 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Every database error passes through here on its way out of the store,
+/// so a full disk is recognised wherever it strikes: in a statement, at a
+/// commit, or in the answer writer.
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        if is_disk_full(&error) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Database(error)
+        }
+    }
+}
+
+/// SQLite's result code for a full disk (or a database at its
+/// `max_page_count`).
+const SQLITE_FULL: i32 = 13;
+/// SQLite's primary result code for a write to a read-only database.
+const SQLITE_READONLY: i32 = 8;
+/// PostgreSQL's `disk_full`.
+const POSTGRES_DISK_FULL: &str = "53100";
+
+fn is_disk_full(error: &sqlx::Error) -> bool {
+    database_code(error).is_some_and(|code| match code {
+        Code::Sqlite(code) => code & 0xff == SQLITE_FULL,
+        Code::Postgres(state) => state == POSTGRES_DISK_FULL,
+    })
+}
+
+enum Code {
+    /// An extended result code.
+    Sqlite(i32),
+    /// A SQLSTATE.
+    Postgres(String),
+}
+
+fn database_code(error: &sqlx::Error) -> Option<Code> {
+    let sqlx::Error::Database(error) = error else {
+        return None;
+    };
+    if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        error.code()?.parse().ok().map(Code::Sqlite)
+    } else if error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        error.code().map(|code| Code::Postgres(code.into_owned()))
+    } else {
+        None
+    }
+}
 
 #[derive(Clone)]
 pub(crate) enum Pool {
@@ -114,8 +177,24 @@ pub enum Backend {
 
 impl Store {
     /// Connects, applies the settings durability depends on, checks that
-    /// they took, and runs the migrations.
+    /// they took and that the database can be written, and runs the
+    /// migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, None).await
+    }
+
+    /// Connects as [`connect`](Store::connect) does, to a SQLite database
+    /// capped at `pages` pages on every connection (`PRAGMA
+    /// max_page_count`; 0 lifts the cap), which the test reads again on
+    /// every use of a connection. SQLite then answers SQLITE_FULL as it
+    /// does on a full disk: for the disk-full tests where no small file
+    /// system can be mounted. Not for production.
+    #[doc(hidden)]
+    pub async fn connect_with_page_cap(url: &str, pages: Arc<AtomicU32>) -> Result<Store> {
+        Store::connect_with(url, Some(pages)).await
+    }
+
+    async fn connect_with(url: &str, page_cap: Option<Arc<AtomicU32>>) -> Result<Store> {
         let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -123,18 +202,51 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(options)
-                .await?;
+            let database = options.get_filename().display().to_string();
+            let mut pool_options =
+                SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .after_release(|connection, _| {
+                        Box::pin(async move {
+                            // The rollback a dropped transaction queued runs
+                            // before the ping answers, so the depth read after
+                            // it is the connection's final state.
+                            connection.ping().await?;
+                            Ok(release_clean(&*connection))
+                        })
+                    });
+            if let Some(cap) = page_cap {
+                let on_connect = cap.clone();
+                pool_options = pool_options
+                    .after_connect(move |connection, _| {
+                        let pages = on_connect.load(Ordering::SeqCst);
+                        Box::pin(async move { apply_page_cap(connection, pages).await })
+                    })
+                    .before_acquire(move |connection, _| {
+                        let pages = cap.load(Ordering::SeqCst);
+                        Box::pin(async move {
+                            apply_page_cap(connection, pages).await?;
+                            Ok(true)
+                        })
+                    });
+            }
+            let pool = pool_options.connect_with(options).await?;
+            check_sqlite_writable(&pool, &database).await?;
             check_sqlite_settings(&pool).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .after_release(|connection, _| {
+                    // sqlx counts a dropped transaction as ended at once
+                    // (its rollback is queued), so this only catches a
+                    // transaction that was never ended at all.
+                    Box::pin(async move { Ok(release_clean(&*connection)) })
+                })
                 .connect(url)
                 .await?;
+            check_postgres_writable(&pool).await?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             Pool::Postgres(pool)
         } else {
@@ -1256,6 +1368,92 @@ impl Store {
             assessments: assessments.len(),
         })
     }
+}
+
+/// Whether a connection coming back to the pool may be handed out again:
+/// not when it is still inside a transaction. That happens when a write
+/// failed on a full disk: SQLite rolls the transaction back by itself
+/// (as it does for SQLITE_FULL), the ROLLBACK sqlx sends when the
+/// transaction is dropped then fails with "no transaction is active", and
+/// sqlx, whose rollback failed, still counts the transaction as open, so
+/// every later `begin` on that connection would fail. A connection closed
+/// here is replaced by a fresh one on demand, so the store recovers by
+/// itself once there is space again; closing it also rolls back whatever
+/// it still held.
+fn release_clean<C: Connection>(connection: &C) -> bool {
+    let clean = !connection.is_in_transaction();
+    if !clean {
+        tracing::warn!("a database connection came back inside a transaction; closing it");
+    }
+    clean
+}
+
+async fn apply_page_cap(connection: &mut sqlx::SqliteConnection, pages: u32) -> sqlx::Result<()> {
+    // SQLite's own ceiling (SQLITE_MAX_PAGE_COUNT) stands for no cap.
+    let pages = if pages == 0 { 0xffff_fffe } else { pages };
+    sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Refuses a database that cannot be written (opened with `mode=ro` or
+/// `immutable=1`, a read-only file or file system) at start-up, instead of
+/// serving pages until the first answer fails. BEGIN IMMEDIATE alone
+/// succeeds on a read-only connection, so the probe writes the header's
+/// `user_version` with the value it has, and rolls back.
+async fn check_sqlite_writable(pool: &SqlitePool, database: &str) -> Result<()> {
+    let probe = async {
+        let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *transaction)
+            .await?;
+        sqlx::query(&format!("PRAGMA user_version = {version}"))
+            .execute(&mut *transaction)
+            .await?;
+        transaction.rollback().await
+    };
+    match probe.await {
+        Ok(()) => Ok(()),
+        Err(error) => match database_code(&error) {
+            Some(Code::Sqlite(code)) if code & 0xff == SQLITE_READONLY => {
+                Err(StoreError::ReadOnly {
+                    database: database.to_owned(),
+                    reason: match &error {
+                        sqlx::Error::Database(error) => error.message().to_owned(),
+                        other => other.to_string(),
+                    },
+                })
+            }
+            _ => Err(error.into()),
+        },
+    }
+}
+
+/// Refuses a PostgreSQL database that takes no writes: a standby in
+/// recovery, or one whose sessions are read-only
+/// (`default_transaction_read_only`).
+async fn check_postgres_writable(pool: &PgPool) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT current_database() AS database, pg_is_in_recovery() AS recovery,
+                current_setting('transaction_read_only') AS read_only",
+    )
+    .fetch_one(pool)
+    .await?;
+    let database: String = row.try_get("database")?;
+    let recovery: bool = row.try_get("recovery")?;
+    let read_only: String = row.try_get("read_only")?;
+    let reason = if recovery {
+        "the server is a standby in recovery; point simm at the primary"
+    } else if read_only == "on" {
+        "its sessions are read-only (default_transaction_read_only is on)"
+    } else {
+        return Ok(());
+    };
+    Err(StoreError::ReadOnly {
+        database,
+        reason: reason.to_owned(),
+    })
 }
 
 async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {

@@ -25,8 +25,14 @@ pub enum AppError {
     /// The state of the object forbids the request (closed, submitted…).
     Conflict(String),
     TooManyRequests(String),
+    /// The server cannot take the request for now, through no fault of
+    /// the request (a full disk): the same request succeeds later.
+    Unavailable(String),
     Internal(anyhow::Error),
 }
+
+/// What a user sees while the database disk is full.
+pub const DISK_FULL: &str = "the database disk is full; nothing was saved, try again later";
 
 impl AppError {
     pub fn bad_request(message: impl Into<String>) -> AppError {
@@ -49,6 +55,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,7 +66,8 @@ impl AppError {
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::TooManyRequests(m) => m.clone(),
+            | AppError::TooManyRequests(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::NotFound => "not found".to_owned(),
             AppError::Internal(_) => {
                 "something went wrong on our side; it has been logged".to_owned()
@@ -72,6 +80,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
         match error {
             StoreError::Conflict(message) => AppError::Conflict(message),
+            StoreError::DiskFull => AppError::Unavailable(DISK_FULL.to_owned()),
             other => AppError::Internal(other.into()),
         }
     }
@@ -84,8 +93,15 @@ pub struct ErrorMessage(pub String);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(error) = &self {
-            tracing::error!(error = format!("{error:#}"), "internal error");
+        match &self {
+            AppError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error");
+            }
+            // The operator has to act: say so on every refused request.
+            AppError::Unavailable(message) => {
+                tracing::error!(reason = %message, "service unavailable")
+            }
+            _ => {}
         }
         let message = self.message();
         let mut response =

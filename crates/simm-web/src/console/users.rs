@@ -135,6 +135,7 @@ pub(super) async fn add(
             Err(error @ (AccountError::InvalidEmail(_) | AccountError::ShortPassword)) => {
                 Some(format!("{error}."))
             }
+            Err(AccountError::Store(error)) => return Err(error.into()),
             Err(other) => return Err(AppError::internal(other)),
         },
     };

@@ -80,7 +80,9 @@ impl IntoResponse for PageError {
         };
         let title = match status {
             StatusCode::NOT_FOUND => "Link not valid",
-            StatusCode::BAD_REQUEST | StatusCode::CONFLICT => "Not saved",
+            StatusCode::BAD_REQUEST | StatusCode::CONFLICT | StatusCode::SERVICE_UNAVAILABLE => {
+                "Not saved"
+            }
             StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
             _ => "Something went wrong",
         };

@@ -6,6 +6,7 @@ mod adversary;
 mod api;
 mod browser;
 mod console;
+mod disk_full;
 mod respond;
 mod steward;
 
@@ -44,21 +45,27 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
                 folder.join(format!("{}.db", new_id())).display()
             )
         }
-        Backend::Postgres => {
-            let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL").expect(
-                "SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL",
-            );
-            let name = format!("simm_test_{}", new_id());
-            let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            admin.close().await;
-            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
-        }
+        Backend::Postgres => postgres_url().await,
     };
-    let store = Store::connect(&url).await.unwrap();
+    spawn_app_with(Store::connect(&url).await.unwrap()).await
+}
+
+/// A fresh PostgreSQL database on the server of `SIMM_TEST_POSTGRES_URL`.
+pub async fn postgres_url() -> String {
+    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
+        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
+    let name = format!("simm_test_{}", new_id());
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+}
+
+/// A test app on a store the test connected itself.
+pub async fn spawn_app_with(store: Store) -> TestApp {
     let builtin = simm_web::import_builtin_model(&store).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
