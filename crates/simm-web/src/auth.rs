@@ -167,14 +167,14 @@ fn session_token(state: &AppState, parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The token of an `Authorization: Bearer …` header. The scheme's name is
+/// case-insensitive (RFC 7235, section 2.1).
 fn bearer_token(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Someone signed in, by session cookie or API token.

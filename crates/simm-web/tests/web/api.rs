@@ -1224,3 +1224,25 @@ async fn users_change_their_password_through_the_api() {
         303
     );
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Viewer).await;
+    let check = |scheme: &'static str, expected: u16| {
+        let request = app
+            .client()
+            .get(app.url("/api/v1/organizations"))
+            .header("authorization", format!("{scheme} {token}"));
+        async move {
+            let status = request.send().await.unwrap().status().as_u16();
+            assert_eq!(status, expected, "{scheme}");
+        }
+    };
+    check("Bearer", 200).await;
+    check("bearer", 200).await;
+    check("BEARER", 200).await;
+    check("bEaReR", 200).await;
+    check("Basic", 401).await;
+    check("Bearerx", 401).await;
+}
