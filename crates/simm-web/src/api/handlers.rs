@@ -192,11 +192,10 @@ fn account_error(field: &str, error: AccountError) -> AppError {
     match error {
         AccountError::InvalidEmail(_)
         | AccountError::UnknownUser(_)
-        | AccountError::AdminSeesAll(_)
-        | AccountError::StewardSeesNoOrganization(_) => {
-            AppError::bad_request(format!("{field}: {error}"))
+        | AccountError::CannotBeGranted => AppError::bad_request(format!("{field}: {error}")),
+        AccountError::ShortPassword | AccountError::LongPassword => {
+            AppError::bad_request(format!("password: {error}"))
         }
-        AccountError::ShortPassword => AppError::bad_request(format!("password: {error}")),
         AccountError::Store(error) => error.into(),
         AccountError::Hashing(error) => AppError::Internal(error),
     }

@@ -497,6 +497,41 @@ async fn pasted_csvs_are_checked_all_or_nothing() {
 }
 
 #[tokio::test]
+async fn granting_access_in_the_console_does_not_tell_who_has_an_account() {
+    let app = spawn_app().await;
+    let (client, csrf, organization, _) = open_assessment(&app, "Acme").await;
+    let (admin, _) = app.add_user(Role::Admin).await;
+    let (steward, _) = app.add_user(Role::Steward).await;
+    let grant = format!("/organizations/{organization}/access");
+    let mut answers = Vec::new();
+    for email in ["nobody@example.com", &admin, &steward] {
+        let response = post(&client, &app, &grant, &[("csrf", &csrf), ("email", email)]).await;
+        let status = response.status();
+        // The page gives the email typed back, to be corrected.
+        let page = response.text().await.unwrap().replace(email, "EMAIL");
+        answers.push((status, page));
+    }
+    assert_eq!(answers[0].0, 422);
+    assert!(
+        answers[0]
+            .1
+            .contains("No viewer or consultant with that email can be granted access"),
+        "{}",
+        answers[0].1
+    );
+    assert!(
+        answers[1] == answers[0],
+        "an admin's email: {}",
+        answers[1].1
+    );
+    assert!(
+        answers[2] == answers[0],
+        "a steward's email: {}",
+        answers[2].1
+    );
+}
+
+#[tokio::test]
 async fn forms_without_the_right_csrf_token_are_refused() {
     let app = spawn_app().await;
     let (client, _) = app.signed_in(Role::Consultant).await;
@@ -656,7 +691,7 @@ async fn a_viewer_reads_results_but_changes_nothing_and_sees_no_responses() {
             .text()
             .await
             .unwrap()
-            .contains("No user has the email")
+            .contains("No viewer or consultant with that email can be granted access")
     );
     let response = post(
         &consultant,
