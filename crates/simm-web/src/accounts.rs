@@ -37,6 +37,7 @@ pub fn parse_email(text: &str) -> Result<String, AccountError> {
     let email = text.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
+        && crate::text::refused_character(&email).is_none()
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         });
@@ -132,5 +133,7 @@ mod tests {
         check("@example.com", None);
         check("ana example@x.com", None);
         check("ana@.com", None);
+        check("ana\0@example.com", None);
+        check("ana\u{202e}moc.elpmaxe@example.com", None);
     }
 }

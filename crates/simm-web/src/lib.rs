@@ -17,6 +17,7 @@ mod respond;
 mod results;
 mod security;
 mod steward;
+mod text;
 
 use std::collections::HashMap;
 use std::future::Future;

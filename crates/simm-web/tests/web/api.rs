@@ -1263,3 +1263,90 @@ async fn the_bearer_scheme_is_case_insensitive() {
     check("Basic", 401).await;
     check("Bearerx", 401).await;
 }
+
+#[tokio::test]
+async fn bidirectional_formatting_characters_are_refused_in_names() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let admin = app.api_token(Role::Admin).await;
+    let (org, id) = organization_with_assessment(&app, &token).await;
+    let organizations = "/api/v1/organizations".to_owned();
+    let assessments = format!("/api/v1/organizations/{org}/assessments");
+    let invitations = format!("/api/v1/assessments/{id}/invitations");
+    let bidi = "must not contain bidirectional formatting characters, which change the order text is shown in; it holds";
+    let cases = [
+        (
+            &token,
+            &organizations,
+            json!({"name": "Acme\u{202E}cod.exe"}),
+            format!("name: {bidi} U+202E"),
+        ),
+        (
+            &token,
+            &organizations,
+            json!({"name": "Acme", "industry": "\u{2066}Retail\u{2069}"}),
+            format!("industry: {bidi} U+2066"),
+        ),
+        (
+            &token,
+            &assessments,
+            json!({"title": "Baseline\u{202D}"}),
+            format!("title: {bidi} U+202D"),
+        ),
+        (
+            &token,
+            &invitations,
+            json!({"count": 1, "attributes": {"unit": "IT\u{200F}"}}),
+            format!("attributes.unit: {bidi} U+200F"),
+        ),
+        (
+            &token,
+            &invitations,
+            json!({"rows": [{"unit": "IT"}, {"unit": "\u{202A}Sales"}]}),
+            format!("rows[1].unit: {bidi} U+202A"),
+        ),
+        (
+            &admin,
+            &"/api/v1/users".to_owned(),
+            json!({"email": "ana\u{202E}@example.com", "role": "viewer", "password": "correct horse battery"}),
+            "email: \"ana\\u{202e}@example.com\" is not an email address".to_owned(),
+        ),
+    ];
+    for (credential, path, body, message) in cases {
+        let (status, answer) = call(&app, Some(credential), Method::POST, path, Some(body)).await;
+        assert_eq!(status, 400, "{path}: {answer}");
+        assert_eq!(answer, json!({ "error": message }), "{path}");
+    }
+    // Nothing was created.
+    assert_eq!(
+        get(&app, &token, &organizations)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        get(&app, &token, &assessments)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let participation = get(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/participation"),
+    )
+    .await;
+    assert_eq!(participation["invitations"], 0);
+    assert_eq!(
+        get(&app, &admin, "/api/v1/users")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
