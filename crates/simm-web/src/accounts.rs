@@ -35,7 +35,7 @@ pub const MAX_EMAIL_BYTES: usize = 254;
 /// Checks the shape of an email address; delivery is not our concern.
 pub fn parse_email(text: &str) -> Result<String, AccountError> {
     let email = text.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
         && crate::text::refused_character(&email).is_none()
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -48,10 +48,14 @@ pub fn parse_email(text: &str) -> Result<String, AccountError> {
     }
 }
 
-/// Checks that a new password is long enough.
+/// Checks that a new password is long enough, and not so long that
+/// signing in with it would be refused.
 pub fn check_new_password(password: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::ShortPassword);
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::LongPassword);
     }
     Ok(())
 }

@@ -1055,6 +1055,11 @@ async fn admins_list_and_add_users_through_the_api() {
             "password: the password is too short: use at least 12 characters",
         ),
         (
+            user("bo@example.com", "viewer", &"p".repeat(1025)),
+            400,
+            "password: the password is too long: use at most 1024 bytes",
+        ),
+        (
             user("bo@example", "viewer", "long enough password"),
             400,
             "email: \"bo@example\" is not an email address",
@@ -1129,6 +1134,11 @@ async fn users_change_their_password_through_the_api() {
         (
             change(&old, "short"),
             "new_password: is too short: use at least 12 characters",
+        ),
+        // Sign-ins refuse longer passwords, so none can be set.
+        (
+            change(&old, &"p".repeat(1025)),
+            "new_password: is too long: use at most 1024 bytes",
         ),
         (change("wrong password", new), "current_password: is wrong"),
         (
