@@ -15,7 +15,7 @@ mod util;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -27,8 +27,8 @@ use sqlx::{Connection, Row};
 pub use answers::{SaveAnswer, SaveOutcome};
 pub use records::*;
 pub use releases::{PendingCounts, PendingResponse, ReleaseOutcome, ReleasePlan, ReleaseRecord};
-use util::now;
 pub use util::{hash_token, new_id, new_token, today};
+use util::{hex, now, sha256};
 
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +166,13 @@ impl BeginWrite for PgPool {
 pub struct Store {
     pub(crate) pool: Pool,
     answers: answers::AnswerWriter,
+    /// When this process last purged expired throttle rows (Unix seconds).
+    /// Only paces the purge; another instance keeps its own.
+    throttle_purged_at: Arc<AtomicI64>,
 }
+
+/// How often expired throttle rows are purged, at most, by one process.
+const THROTTLE_PURGE_INTERVAL_SECS: i64 = 60;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +259,11 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
         let answers = answers::AnswerWriter::start(pool.clone());
-        Ok(Store { pool, answers })
+        Ok(Store {
+            pool,
+            answers,
+            throttle_purged_at: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -448,13 +458,34 @@ impl Store {
     }
 
     // ----- throttling ---------------------------------------------------
+    //
+    // A key is stored as the hex SHA-256 of the caller's key, so a row is
+    // the same small size whatever was typed into a sign-in form, and holds
+    // no email or address. Every key must be counted with the same window:
+    // rows whose window has ended are purged by it.
 
     /// Counts a failure against `key` and returns the failures within the
-    /// current window of `window` seconds.
+    /// current window of `window` seconds. Now and then (at most once a
+    /// minute per process) it also deletes every row whose window has
+    /// ended, so keys that are never seen again do not pile up.
     pub async fn record_failure(&self, key: &str, window: Duration) -> Result<i64> {
         let now = now();
         let window_start = now - window.as_secs() as i64;
+        let key = throttle_key(key);
+        let purged_at = self.throttle_purged_at.load(Ordering::Relaxed);
+        let purge = now - purged_at >= THROTTLE_PURGE_INTERVAL_SECS
+            && self
+                .throttle_purged_at
+                .compare_exchange(purged_at, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
         on_pool!(&self.pool, |pool| {
+            if purge {
+                // An index on window_start keeps this to the expired rows.
+                sqlx::query("DELETE FROM throttle WHERE window_start < $1")
+                    .bind(window_start)
+                    .execute(pool)
+                    .await?;
+            }
             let row = sqlx::query(
                 "INSERT INTO throttle (key, failures, window_start) VALUES ($1, 1, $2)
                  ON CONFLICT (key) DO UPDATE SET
@@ -462,7 +493,7 @@ impl Store {
                    window_start = CASE WHEN throttle.window_start < $3 THEN $2 ELSE throttle.window_start END
                  RETURNING failures",
             )
-            .bind(key)
+            .bind(&key)
             .bind(now)
             .bind(window_start)
             .fetch_one(pool)
@@ -474,10 +505,11 @@ impl Store {
     /// The failures counted against `key` within the window.
     pub async fn failures(&self, key: &str, window: Duration) -> Result<i64> {
         let window_start = now() - window.as_secs() as i64;
+        let key = throttle_key(key);
         on_pool!(&self.pool, |pool| {
             let row =
                 sqlx::query("SELECT failures FROM throttle WHERE key = $1 AND window_start >= $2")
-                    .bind(key)
+                    .bind(&key)
                     .bind(window_start)
                     .fetch_optional(pool)
                     .await?;
@@ -486,9 +518,10 @@ impl Store {
     }
 
     pub async fn clear_failures(&self, key: &str) -> Result<()> {
+        let key = throttle_key(key);
         on_pool!(&self.pool, |pool| {
             sqlx::query("DELETE FROM throttle WHERE key = $1")
-                .bind(key)
+                .bind(&key)
                 .execute(pool)
                 .await?;
         });
@@ -1454,6 +1487,11 @@ async fn check_postgres_writable(pool: &PgPool) -> Result<()> {
         database,
         reason: reason.to_owned(),
     })
+}
+
+/// The stored form of a throttle key: its SHA-256 in hex.
+fn throttle_key(key: &str) -> String {
+    hex(&sha256(key.as_bytes()))
 }
 
 async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {

@@ -10,12 +10,15 @@ pub enum AccountError {
     InvalidEmail(String),
     #[error("the password is too short: use at least {MIN_PASSWORD_CHARS} characters")]
     ShortPassword,
+    #[error("the password is too long: use at most {MAX_PASSWORD_BYTES} bytes")]
+    LongPassword,
     #[error("no user has the email {0:?}")]
     UnknownUser(String),
-    #[error("{0} is an admin and sees every organisation already")]
-    AdminSeesAll(String),
-    #[error("{0} is a model steward; stewards see pooled calibrations, never an organisation")]
-    StewardSeesNoOrganization(String),
+    /// The email is no viewer's or consultant's. One answer whether no one
+    /// has it or an admin or a steward does, so that granting access
+    /// cannot be used to find out who has an account, or which role.
+    #[error("no viewer or consultant with that email can be granted access")]
+    CannotBeGranted,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -23,12 +26,18 @@ pub enum AccountError {
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest password accepted: far more than any passphrase, and
+/// refused before it reaches the password hash.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest email address, as RFC 5321 bounds a path.
+pub const MAX_EMAIL_BYTES: usize = 254;
 
 /// Checks the shape of an email address; delivery is not our concern.
 pub fn parse_email(text: &str) -> Result<String, AccountError> {
     let email = text.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
+        && crate::text::refused_character(&email).is_none()
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         });
@@ -39,10 +48,14 @@ pub fn parse_email(text: &str) -> Result<String, AccountError> {
     }
 }
 
-/// Checks that a new password is long enough.
+/// Checks that a new password is long enough, and not so long that
+/// signing in with it would be refused.
 pub fn check_new_password(password: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::ShortPassword);
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::LongPassword);
     }
     Ok(())
 }
@@ -61,25 +74,22 @@ pub async fn add_user(
 
 /// Grants the user with this email access to an organisation, for the
 /// console's access form and the API alike. Viewers and consultants can be
-/// granted; admins see every organisation already, and stewards none. Answers the user and
-/// whether the access is new (granting twice changes nothing).
+/// granted; admins see every organisation already, and stewards none.
+/// Answers the user and whether the access is new (granting twice changes
+/// nothing).
 pub async fn grant_access(
     store: &Store,
     organization_id: &str,
     email: &str,
 ) -> Result<(User, bool), AccountError> {
     let email = parse_email(email)?;
-    let user = store
-        .user_by_email(&email)
-        .await?
-        .ok_or_else(|| AccountError::UnknownUser(email.clone()))?;
-    match user.role {
-        Role::Admin => return Err(AccountError::AdminSeesAll(email)),
-        // A steward sees answers pooled over every organisation; seeing one
-        // organisation's results too would let them be told apart.
-        Role::Steward => return Err(AccountError::StewardSeesNoOrganization(email)),
-        Role::Viewer | Role::Consultant => {}
-    }
+    let user = match store.user_by_email(&email).await? {
+        Some(user) if matches!(user.role, Role::Viewer | Role::Consultant) => user,
+        // Admins see every organisation already. A steward sees answers
+        // pooled over every organisation; seeing one organisation's
+        // results too would let them be told apart.
+        _ => return Err(AccountError::CannotBeGranted),
+    };
     let had_access = store
         .users_with_access(organization_id)
         .await?
@@ -127,5 +137,7 @@ mod tests {
         check("@example.com", None);
         check("ana example@x.com", None);
         check("ana@.com", None);
+        check("ana\0@example.com", None);
+        check("ana\u{202e}moc.elpmaxe@example.com", None);
     }
 }

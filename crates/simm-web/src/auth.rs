@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use simm_store::{Role, User, hash_token, new_token};
 use subtle::ConstantTimeEq;
 
+use crate::accounts::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 use crate::{AppError, AppState};
 
 /// Hashes a password with Argon2id and a random salt.
@@ -84,33 +85,66 @@ pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
         .map(|info| info.0.ip())
 }
 
-/// Checks an email and password, with throttling per account and per
-/// address; on success opens a session and returns its Set-Cookie value.
+/// The throttle key of an account's failures, from every address.
+fn account_key(email: &str) -> String {
+    format!("login-account:{email}")
+}
+
+/// Checks an email and password and, on success, opens a session and
+/// returns its Set-Cookie value.
+///
+/// Failures are throttled per (account, address) pair, so one office
+/// behind a NAT is not locked out by a colleague's typos; per account,
+/// with a higher limit, against guessing one password from many
+/// addresses; and per address, with a much higher limit, against trying
+/// one password on many accounts (see [`Config`](crate::Config)).
 pub async fn log_in(
     state: &AppState,
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<(User, String), AppError> {
-    let window = state.config.throttle_window;
-    let email = email.trim().to_lowercase();
-    let account_key = format!("login-account:{email}");
-    let ip_key = ip.map(|ip| format!("login-ip:{ip}"));
+    let email = email.trim();
+    // Refused before anything is counted or hashed: neither a throttle row
+    // nor the password check may grow with what a stranger sends.
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(AppError::bad_request(format!(
+            "the email is too long: an email address has at most {MAX_EMAIL_BYTES} bytes"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::bad_request(format!(
+            "the password is too long: passwords have at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    let email = email.to_lowercase();
+    let config = &state.config;
+    let window = config.throttle_window;
+    let address = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // An address has no space in it, so the pair cannot be read two ways.
+    let pair_key = format!("login-pair:{address} {email}");
+    let account_key = account_key(&email);
+    let address_key = ip.map(|ip| format!("login-ip:{ip}"));
     let refused = || {
         AppError::TooManyRequests(format!(
             "too many failed sign-ins; try again in {} minutes",
             window.as_secs().div_ceil(60)
         ))
     };
+    // An address over its limit is refused before anything is written, so
+    // a spray of new emails stops adding rows.
+    if let Some(key) = &address_key
+        && state.store.failures(key, window).await? >= config.login_attempts_per_address
+    {
+        return Err(refused());
+    }
     // The attempt is counted before the slow password check, so parallel
     // guesses cannot all pass the limit before any of them is counted; a
     // successful sign-in clears the count.
-    if state.store.record_failure(&account_key, window).await? > state.config.login_attempts {
+    if state.store.record_failure(&pair_key, window).await? > config.login_attempts {
         return Err(refused());
     }
-    if let Some(key) = &ip_key
-        && state.store.failures(key, window).await? >= state.config.login_attempts * 5
-    {
+    if state.store.record_failure(&account_key, window).await? > config.login_attempts_per_account {
         return Err(refused());
     }
     let found = state.store.user_with_password(&email).await?;
@@ -124,7 +158,9 @@ pub async fn log_in(
     let user = match (found, matches) {
         (Some((user, _)), true) => user,
         _ => {
-            if let Some(key) = &ip_key {
+            // Only failures count against the address: a busy office signs
+            // in many times a day.
+            if let Some(key) = &address_key {
                 state.store.record_failure(key, window).await?;
             }
             return Err(AppError::Unauthorized(
@@ -132,6 +168,7 @@ pub async fn log_in(
             ));
         }
     };
+    state.store.clear_failures(&pair_key).await?;
     state.store.clear_failures(&account_key).await?;
     // A new session id at every sign-in, so a planted cookie is worthless.
     let token = new_token();
@@ -167,14 +204,14 @@ fn session_token(state: &AppState, parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The token of an `Authorization: Bearer …` header. The scheme's name is
+/// case-insensitive (RFC 7235, section 2.1).
 fn bearer_token(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Someone signed in, by session cookie or API token.
@@ -363,7 +400,7 @@ pub async fn check_password(
     password: &str,
 ) -> Result<bool, AppError> {
     let window = state.config.throttle_window;
-    let account_key = format!("login-account:{}", user.email);
+    let account_key = account_key(&user.email);
     // Counted before the check, as in `log_in`, so parallel guesses cannot
     // slip past the limit.
     if state.store.record_failure(&account_key, window).await? > state.config.login_attempts {
@@ -371,6 +408,10 @@ pub async fn check_password(
             "too many wrong passwords; try again in {} minutes",
             window.as_secs().div_ceil(60)
         )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        // No password that long can be set, so it is wrong; not hashed.
+        return Ok(false);
     }
     let Some((_, hash)) = state.store.user_with_password(&user.email).await? else {
         return Ok(false);
@@ -391,6 +432,9 @@ pub enum PasswordRefusal {
     /// The new password is shorter than
     /// [`MIN_PASSWORD_CHARS`](crate::accounts::MIN_PASSWORD_CHARS).
     TooShort,
+    /// The new password is longer than
+    /// [`MAX_PASSWORD_BYTES`](crate::accounts::MAX_PASSWORD_BYTES).
+    TooLong,
     /// The current password given is not the user's.
     WrongCurrent,
 }
@@ -405,8 +449,12 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<Result<(), PasswordRefusal>, AppError> {
-    if crate::accounts::check_new_password(new).is_err() {
-        return Ok(Err(PasswordRefusal::TooShort));
+    match crate::accounts::check_new_password(new) {
+        Ok(()) => {}
+        Err(crate::accounts::AccountError::LongPassword) => {
+            return Ok(Err(PasswordRefusal::TooLong));
+        }
+        Err(_) => return Ok(Err(PasswordRefusal::TooShort)),
     }
     if !check_password(state, user, current).await? {
         return Ok(Err(PasswordRefusal::WrongCurrent));

@@ -215,10 +215,19 @@ async fn login(
     let ip = client_ip(&parts, state.config.trust_forwarded_for);
     match log_in(&state, &form.email, &form.password, ip).await {
         Ok((_, cookie)) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()),
-        Err(error @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_))) => {
+        Err(
+            error @ (AppError::BadRequest(_)
+            | AppError::Unauthorized(_)
+            | AppError::TooManyRequests(_)),
+        ) => {
             let status = error.status();
+            // An email too long to be one is not worth sending back.
+            let mut email = form.email;
+            if email.len() > crate::accounts::MAX_EMAIL_BYTES {
+                email.clear();
+            }
             let page = render(&LoginPage {
-                email: form.email,
+                email,
                 error: Some(error.message()),
                 notice: None,
             })?;

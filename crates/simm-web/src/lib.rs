@@ -17,6 +17,7 @@ mod respond;
 mod results;
 mod security;
 mod steward;
+mod text;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,9 +42,20 @@ pub struct Config {
     pub body_limit: usize,
     pub session_idle: Duration,
     pub session_absolute: Duration,
-    /// Failed logins per account or address within `throttle_window`
-    /// before further attempts are refused.
+    /// Failed sign-ins of one account from one address within
+    /// `throttle_window` before further attempts of that pair are refused;
+    /// also the wrong current passwords an account may give when changing
+    /// its password.
     pub login_attempts: i64,
+    /// Failed sign-ins of one account from every address together: bounds
+    /// guessing one password from many addresses. Higher than
+    /// `login_attempts`, so that one address cannot lock an account out.
+    pub login_attempts_per_account: i64,
+    /// Failed sign-ins from one address over every account: bounds trying
+    /// a password on many accounts. Much higher than `login_attempts`, so
+    /// that one office behind one NAT address is not locked out by a few
+    /// colleagues' typos.
+    pub login_attempts_per_address: i64,
     pub throttle_window: Duration,
     /// Whether to take the client's address from `X-Forwarded-For`: only
     /// behind a proxy that sets it, since anyone can send the header. Behind
@@ -60,6 +72,8 @@ impl Config {
             session_idle: Duration::from_secs(2 * 3600),
             session_absolute: Duration::from_secs(12 * 3600),
             login_attempts: 10,
+            login_attempts_per_account: 50,
+            login_attempts_per_address: 500,
             throttle_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
         }

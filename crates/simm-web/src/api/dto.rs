@@ -13,8 +13,6 @@ use simm_store::{
 
 use crate::AppError;
 
-/// The longest name, title or free-text value accepted, in characters.
-pub const MAX_TEXT_CHARS: usize = 200;
 /// The most invitations one request may create.
 pub const MAX_INVITATIONS: u32 = 5000;
 /// The model an assessment uses when the request names none.
@@ -24,7 +22,8 @@ fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
     AppError::bad_request(format!("{field}: {message}"))
 }
 
-/// A required text: trimmed, 1 to [`MAX_TEXT_CHARS`] characters.
+/// A required text: trimmed, 1 to
+/// [`MAX_TEXT_CHARS`](crate::text::MAX_TEXT_CHARS) characters.
 fn required_text(field: &str, text: &str) -> Result<String, AppError> {
     let text = text.trim();
     if text.is_empty() {
@@ -33,22 +32,13 @@ fn required_text(field: &str, text: &str) -> Result<String, AppError> {
     optional_text(field, Some(text)).map(|text| text.unwrap_or_default())
 }
 
-/// An optional text: trimmed; empty counts as absent.
+/// An optional text: trimmed; empty counts as absent. The rules are
+/// [`crate::text::check_text`]'s, which the console shares.
 fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, AppError> {
-    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
-        return Ok(None);
-    };
-    let chars = text.chars().count();
-    if chars > MAX_TEXT_CHARS {
-        return Err(invalid(
-            field,
-            format!("must be at most {MAX_TEXT_CHARS} characters, not {chars}"),
-        ));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(invalid(field, "must not contain control characters"));
-    }
-    Ok(Some(text.to_owned()))
+    let Some(text) = text else { return Ok(None) };
+    crate::text::check_text(text)
+        .map(|text| text.map(str::to_owned))
+        .map_err(|problem| invalid(field, problem))
 }
 
 // ----- organisations -----------------------------------------------------
@@ -339,8 +329,9 @@ impl NewInvitationsBody {
 }
 
 /// Checks that every key is an attribute of the model and every value one
-/// of its declared values (in the declared spelling); empty values are
-/// left out.
+/// of its declared values (in the declared spelling), by the rules the
+/// console's forms share ([`crate::text::attribute_value`]); empty values
+/// are left out.
 fn check_attributes(
     model: &Model,
     field: &str,
@@ -360,24 +351,11 @@ fn check_attributes(
                 format!("the model has no attribute {key:?}{hint}"),
             ));
         };
-        let Some(value) = optional_text(&path, Some(&value))? else {
-            continue;
-        };
-        let Some(canonical) = attribute.canonical_value(&value) else {
-            let values = attribute.values.iter().flatten().map(String::as_str);
-            let hint = match did_you_mean(&value, values.clone()) {
-                Some(suggestion) => format!("did you mean {suggestion:?}? "),
-                None => String::new(),
-            };
-            return Err(invalid(
-                &path,
-                format!(
-                    "{value:?} is not a value of {key}; {hint}use one of {}",
-                    list(values)
-                ),
-            ));
-        };
-        attributes.insert(attribute.id.as_str().to_owned(), canonical.to_owned());
+        if let Some(value) = crate::text::attribute_value(attribute, &value)
+            .map_err(|problem| invalid(&path, problem))?
+        {
+            attributes.insert(attribute.id.as_str().to_owned(), value);
+        }
     }
     Ok(attributes)
 }

@@ -16,7 +16,7 @@ use super::dto::{
     SuppressedResultsDto, UserDto,
 };
 use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
-use crate::accounts::{AccountError, MIN_PASSWORD_CHARS};
+use crate::accounts::{AccountError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::{
     Admin, Consultant, CurrentUser, PasswordRefusal, visible_assessment as assessment,
     visible_organization as organization,
@@ -192,11 +192,10 @@ fn account_error(field: &str, error: AccountError) -> AppError {
     match error {
         AccountError::InvalidEmail(_)
         | AccountError::UnknownUser(_)
-        | AccountError::AdminSeesAll(_)
-        | AccountError::StewardSeesNoOrganization(_) => {
-            AppError::bad_request(format!("{field}: {error}"))
+        | AccountError::CannotBeGranted => AppError::bad_request(format!("{field}: {error}")),
+        AccountError::ShortPassword | AccountError::LongPassword => {
+            AppError::bad_request(format!("password: {error}"))
         }
-        AccountError::ShortPassword => AppError::bad_request(format!("password: {error}")),
         AccountError::Store(error) => error.into(),
         AccountError::Hashing(error) => AppError::Internal(error),
     }
@@ -254,6 +253,11 @@ pub async fn change_password(
         Err(PasswordRefusal::TooShort) => {
             return Err(AppError::bad_request(format!(
                 "new_password: is too short: use at least {MIN_PASSWORD_CHARS} characters"
+            )));
+        }
+        Err(PasswordRefusal::TooLong) => {
+            return Err(AppError::bad_request(format!(
+                "new_password: is too long: use at most {MAX_PASSWORD_BYTES} bytes"
             )));
         }
         Err(PasswordRefusal::WrongCurrent) => {

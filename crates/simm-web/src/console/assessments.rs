@@ -17,13 +17,12 @@ use simm_store::{
 use super::organizations::{version_label, visible_organization};
 use super::{Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, render, see_other};
 use crate::auth::{Consultant, CsrfForm, CurrentUser};
+use crate::text::attribute_value;
 use crate::{AppError, AppState};
 
 /// The most links one request makes: enough for a large organisation,
 /// small enough that the page and the transaction stay quick.
 pub(super) const MAX_LINKS: usize = 5000;
-/// The longest free-text attribute value accepted on an invitation.
-const MAX_VALUE_CHARS: usize = 200;
 /// Problems listed for a pasted CSV before giving up.
 const MAX_PROBLEMS: usize = 20;
 /// The prefix of the form fields that preset an attribute, e.g. `attr:role`.
@@ -413,27 +412,6 @@ impl Output {
     }
 }
 
-/// Checks one attribute value; returns it in its declared spelling.
-fn check_value(attribute: &simm_core::Attribute, text: &str) -> Result<String, String> {
-    if let Some(value) = attribute.canonical_value(text) {
-        if value.chars().count() > MAX_VALUE_CHARS {
-            return Err(format!(
-                "the value is too long; use at most {MAX_VALUE_CHARS} characters"
-            ));
-        }
-        return Ok(value.to_owned());
-    }
-    let values = attribute.values.as_deref().unwrap_or_default();
-    let hint = did_you_mean(text, values.iter().map(String::as_str))
-        .map(|v| format!(" Did you mean {v:?}?"))
-        .unwrap_or_default();
-    Err(format!(
-        "{text:?} is not a {} of this model; use one of {}.{hint}",
-        attribute.name.to_lowercase(),
-        values.join(", ")
-    ))
-}
-
 pub(super) async fn create_links(
     State(state): State<AppState>,
     Consultant(current): Consultant,
@@ -473,11 +451,12 @@ pub(super) async fn create_links(
         if text.is_empty() {
             continue;
         }
-        match check_value(attribute, text) {
-            Ok(value) => {
+        match attribute_value(attribute, text) {
+            Ok(Some(value)) => {
                 attributes.insert(attribute.id.to_string(), value);
             }
-            Err(problem) => errors.push(format!("{}: {problem}", attribute.name)),
+            Ok(None) => {}
+            Err(problem) => errors.push(format!("{}: {problem}.", attribute.name)),
         }
     }
     if !errors.is_empty() {
@@ -642,12 +621,13 @@ pub(super) fn parse_invitation_csv(
             if cell.is_empty() {
                 continue;
             }
-            match check_value(attribute, cell) {
-                Ok(value) => {
+            match attribute_value(attribute, cell) {
+                Ok(Some(value)) => {
                     attributes.insert(attribute.id.to_string(), value);
                 }
+                Ok(None) => {}
                 Err(problem) => problems.push(format!(
-                    "Line {line} (row {row_number}), column {} {:?}: {problem}",
+                    "Line {line} (row {row_number}), column {} {:?}: {problem}.",
                     index + 1,
                     attribute.id.as_str()
                 )),

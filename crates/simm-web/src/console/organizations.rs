@@ -415,15 +415,10 @@ pub(super) async fn grant_access(
     let problem = match accounts::grant_access(&state.store, &organization.id, &form.email).await {
         Ok(_) => None,
         Err(error @ AccountError::InvalidEmail(_)) => Some(format!("{error}.")),
-        Err(AccountError::UnknownUser(email)) => Some(format!(
-            "No user has the email {email:?}; an admin can add them under Users first."
-        )),
-        Err(AccountError::AdminSeesAll(email)) => Some(format!(
-            "{email} is an admin and sees every organisation already."
-        )),
-        Err(AccountError::StewardSeesNoOrganization(email)) => Some(format!(
-            "{email} is a model steward; stewards see pooled calibrations, never an organisation."
-        )),
+        Err(AccountError::CannotBeGranted) => Some(
+            "No viewer or consultant with that email can be granted access; an admin adds users under Users."
+                .to_owned(),
+        ),
         Err(AccountError::Store(error)) => return Err(error.into()),
         Err(other) => return Err(AppError::internal(other)),
     };

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use simm_store::Role;
 
 use super::{Nav, NoticeQuery, invalid, render, see_other};
-use crate::accounts::{AccountError, MIN_PASSWORD_CHARS, add_user};
+use crate::accounts::{AccountError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, add_user};
 use crate::auth::{self, Admin, CsrfForm, CurrentUser, PasswordRefusal, log_out};
 use crate::{AppError, AppState};
 
@@ -132,9 +132,11 @@ pub(super) async fn add(
             Err(AccountError::Store(simm_store::StoreError::Conflict(message))) => {
                 Some(format!("{message}."))
             }
-            Err(error @ (AccountError::InvalidEmail(_) | AccountError::ShortPassword)) => {
-                Some(format!("{error}."))
-            }
+            Err(
+                error @ (AccountError::InvalidEmail(_)
+                | AccountError::ShortPassword
+                | AccountError::LongPassword),
+            ) => Some(format!("{error}.")),
             Err(AccountError::Store(error)) => return Err(error.into()),
             Err(other) => return Err(AppError::internal(other)),
         },
@@ -193,9 +195,13 @@ pub(super) async fn change_password(
 ) -> Result<Response, AppError> {
     let too_short =
         || format!("The new password is too short: use at least {MIN_PASSWORD_CHARS} characters.");
+    let too_long =
+        || format!("The new password is too long: use at most {MAX_PASSWORD_BYTES} bytes.");
     let mut errors = Vec::new();
-    if crate::accounts::check_new_password(&form.new).is_err() {
-        errors.push(too_short());
+    match crate::accounts::check_new_password(&form.new) {
+        Ok(()) => {}
+        Err(AccountError::LongPassword) => errors.push(too_long()),
+        Err(_) => errors.push(too_short()),
     }
     if form.new != form.repeat {
         errors.push("The new password and its repetition differ.".to_owned());
@@ -207,6 +213,7 @@ pub(super) async fn change_password(
                 errors.push("The current password is wrong.".to_owned());
             }
             Err(PasswordRefusal::TooShort) => errors.push(too_short()),
+            Err(PasswordRefusal::TooLong) => errors.push(too_long()),
         }
     }
     if !errors.is_empty() {

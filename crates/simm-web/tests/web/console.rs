@@ -381,7 +381,7 @@ async fn consultant_flow(app: TestApp) {
             .text()
             .await
             .unwrap()
-            .contains("is not a role of this model")
+            .contains("is not a value of role")
     );
 
     // Participation: one partner submits.
@@ -451,7 +451,7 @@ async fn pasted_csvs_are_checked_all_or_nothing() {
     );
     let page = refused("role,unit\npartner,IT\nboss,Sales\npartner,IT,extra\n").await;
     assert!(
-        page.contains("Line 3 (row 2), column 1 &#34;role&#34;: &#34;boss&#34; is not a role of this model; use one of executive, manager, employee, partner."),
+        page.contains("Line 3 (row 2), column 1 &#34;role&#34;: &#34;boss&#34; is not a value of role; use one of executive, manager, employee, partner."),
         "{page}"
     );
     assert!(page.contains("Line 4 (row 3): it has 3 cells, the header has 2."));
@@ -470,7 +470,7 @@ async fn pasted_csvs_are_checked_all_or_nothing() {
     let page = refused("   ").await;
     assert!(page.contains("Paste a CSV"));
     let page = refused("role,unit\nmanger,IT\n").await;
-    assert!(page.contains("Did you mean &#34;manager&#34;?"), "{page}");
+    assert!(page.contains("did you mean &#34;manager&#34;?"), "{page}");
     // The pasted text comes back, to be corrected.
     assert!(page.contains("manger,IT"));
     let many = format!("role\n{}", "partner\n".repeat(5001));
@@ -498,6 +498,95 @@ async fn pasted_csvs_are_checked_all_or_nothing() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn pasted_csvs_are_checked_like_the_api_checks_attribute_values() {
+    let app = spawn_app().await;
+    let (client, csrf, _, assessment) = open_assessment(&app, "Acme").await;
+    let path = format!("/assessments/{assessment}/invitations/csv");
+    for (csv, problem) in [
+        (
+            "role,unit\npartner,IT\nmanager,Sa\u{0}les\n",
+            "Line 3 (row 2), column 2 &#34;unit&#34;: must not contain control characters; it holds U+0000.",
+        ),
+        (
+            "role,unit\npartner,\u{7}IT\n",
+            "Line 2 (row 1), column 2 &#34;unit&#34;: must not contain control characters; it holds U+0007.",
+        ),
+        (
+            "role,unit\npartner,IT\u{202E}\n",
+            "Line 2 (row 1), column 2 &#34;unit&#34;: must not contain bidirectional formatting characters, which change the order text is shown in; it holds U+202E.",
+        ),
+    ] {
+        let response = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("csv", csv), ("output", "page")],
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{csv:?}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(problem), "{csv:?}: {page}");
+    }
+    // The form of preset attributes is checked the same way.
+    let response = post(
+        &client,
+        &app,
+        &format!("/assessments/{assessment}/invitations"),
+        &[("csrf", &csrf), ("count", "3"), ("attr:unit", "I\u{7}T")],
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Unit: must not contain control characters; it holds U+0007."),
+        "{page}"
+    );
+    assert!(
+        app.store
+            .participation(&assessment)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an invitation was made"
+    );
+}
+
+#[tokio::test]
+async fn granting_access_in_the_console_does_not_tell_who_has_an_account() {
+    let app = spawn_app().await;
+    let (client, csrf, organization, _) = open_assessment(&app, "Acme").await;
+    let (admin, _) = app.add_user(Role::Admin).await;
+    let (steward, _) = app.add_user(Role::Steward).await;
+    let grant = format!("/organizations/{organization}/access");
+    let mut answers = Vec::new();
+    for email in ["nobody@example.com", &admin, &steward] {
+        let response = post(&client, &app, &grant, &[("csrf", &csrf), ("email", email)]).await;
+        let status = response.status();
+        // The page gives the email typed back, to be corrected.
+        let page = response.text().await.unwrap().replace(email, "EMAIL");
+        answers.push((status, page));
+    }
+    assert_eq!(answers[0].0, 422);
+    assert!(
+        answers[0]
+            .1
+            .contains("No viewer or consultant with that email can be granted access"),
+        "{}",
+        answers[0].1
+    );
+    assert!(
+        answers[1] == answers[0],
+        "an admin's email: {}",
+        answers[1].1
+    );
+    assert!(
+        answers[2] == answers[0],
+        "a steward's email: {}",
+        answers[2].1
     );
 }
 
@@ -661,7 +750,7 @@ async fn a_viewer_reads_results_but_changes_nothing_and_sees_no_responses() {
             .text()
             .await
             .unwrap()
-            .contains("No user has the email")
+            .contains("No viewer or consultant with that email can be granted access")
     );
     let response = post(
         &consultant,

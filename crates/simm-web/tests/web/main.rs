@@ -9,6 +9,7 @@ mod console;
 mod disk_full;
 mod respond;
 mod steward;
+mod throttle;
 
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub struct TestApp {
     /// e.g. http://127.0.0.1:41234
     pub address: String,
     pub store: Store,
+    /// The database the store runs on, for tests that look at its tables.
+    pub backend: Backend,
+    pub database_url: String,
     pub state: AppState,
     /// The id of the built-in model's stored version.
     pub builtin_model_version: String,
@@ -36,6 +40,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// A test app whose configuration `configure` changes from the default
+/// one of the tests.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
     let url = match backend {
         Backend::Sqlite => {
             let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-tests");
@@ -72,7 +82,10 @@ pub async fn spawn_app_with(store: Store) -> TestApp {
     let mut config = Config::new(address.clone());
     // Tests sign in many times from one address.
     config.login_attempts = 5;
+    config.login_attempts_per_account = 10;
+    config.login_attempts_per_address = 50;
     config.throttle_window = Duration::from_secs(900);
+    configure(&mut config);
     let state = AppState::new(store.clone(), config);
     let served = state.clone();
     tokio::spawn(async move {
@@ -83,6 +96,8 @@ pub async fn spawn_app_with(store: Store) -> TestApp {
     TestApp {
         address,
         store,
+        backend,
+        database_url: url,
         state,
         builtin_model_version: builtin.id,
     }

@@ -675,5 +675,11 @@ async fn stewards_see_no_organisation_and_cannot_be_granted_one() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 400);
-    assert!(refused.text().await.unwrap().contains("steward"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("no viewer or consultant with that email can be granted access")
+    );
 }
