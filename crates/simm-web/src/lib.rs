@@ -3,7 +3,7 @@
 //!
 //! Each feature module has a `router()`; [`router`] merges them behind the
 //! shared layers (security headers, body limit, cross-site check, error
-//! pages). Start-up is [`serve`], which takes a bound listener so tests can
+//! bodies). Start-up is [`serve`], which takes a bound listener so tests can
 //! use port 0.
 
 pub mod accounts;
@@ -144,12 +144,16 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         // For load balancers and the benchmark's trivial-endpoint baseline.
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .layer(axum::middleware::from_fn(error::html_error_pages))
+        // Inside the error layer, so that its 413 gets an error body too.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            body_limit,
+            error::error_bodies,
+        ))
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_writes,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(security::span_without_secrets),

@@ -12,15 +12,17 @@ pub const MAX_TEXT_CHARS: usize = 200;
 /// characters](refused_character). The error says what is wrong, for the
 /// caller to prefix with the field, row or column.
 pub fn check_text(text: &str) -> Result<Option<&str>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
+    // Counted as sent, before trimming, as the API document's maxLength
+    // counts it.
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(format!(
             "must be at most {MAX_TEXT_CHARS} characters, not {chars}"
         ));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
     }
     if let Some(problem) = refused_character(text) {
         return Err(problem);

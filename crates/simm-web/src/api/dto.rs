@@ -1,6 +1,8 @@
 //! The bodies the API reads and writes. Request bodies refuse unknown
 //! fields and become domain values here, at the edge, with messages that
 //! name the offending field; response bodies are built from store records.
+//! Optional fields that the document does not mark nullable refuse `null`
+//! ([`present`]); those it marks nullable take `null` as absent.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,7 @@ use simm_store::{
     ParticipationRow, Role, User,
 };
 
+use super::fields::{Whole, present};
 use crate::AppError;
 
 /// The most invitations one request may create.
@@ -25,11 +28,7 @@ fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
 /// A required text: trimmed, 1 to
 /// [`MAX_TEXT_CHARS`](crate::text::MAX_TEXT_CHARS) characters.
 fn required_text(field: &str, text: &str) -> Result<String, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid(field, "must not be empty"));
-    }
-    optional_text(field, Some(text)).map(|text| text.unwrap_or_default())
+    optional_text(field, Some(text))?.ok_or_else(|| invalid(field, "must not be empty"))
 }
 
 /// An optional text: trimmed; empty counts as absent. The rules are
@@ -143,7 +142,8 @@ impl NewUserBody {
     /// The role named; email and password are checked by
     /// [`crate::accounts::add_user`].
     pub fn role(&self) -> Result<Role, AppError> {
-        let role = self.role.trim();
+        // Exact, as the document's enum: " viewer" is not a role.
+        let role = self.role.as_str();
         Role::parse(role).ok_or_else(|| {
             let roles = ROLES.iter().map(|role| role.as_str());
             let hint = match did_you_mean(role, roles.clone()) {
@@ -193,10 +193,10 @@ impl From<ModelVersion> for ModelVersionDto {
 pub struct NewAssessmentBody {
     pub title: String,
     /// A model id; [`DEFAULT_MODEL`] when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub model: Option<String>,
     /// An exact stored version of the model; the newest when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub model_version: Option<String>,
 }
 
@@ -278,11 +278,11 @@ impl AssessmentDto {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitationsBody {
-    #[serde(default)]
-    pub count: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    pub count: Option<Whole<u32>>,
+    #[serde(default, deserialize_with = "present")]
     pub attributes: Option<BTreeMap<String, String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub rows: Option<Vec<BTreeMap<String, String>>>,
 }
 
@@ -304,7 +304,7 @@ impl NewInvitationsBody {
                 "count",
                 "is required: the number of invitations to create (or give rows, one attribute set per invitation)",
             )),
-            (Some(count), attributes, None) => {
+            (Some(Whole(count)), attributes, None) => {
                 if !(1..=MAX_INVITATIONS).contains(&count) {
                     return Err(invalid("count", format!("must be {range}, not {count}")));
                 }
@@ -528,5 +528,13 @@ mod tests {
             "name: must be at most 200 characters, not 201"
         );
         assert!(body(&"é".repeat(200)).into_domain().is_ok());
+        // Counted as sent, as the document's maxLength counts.
+        assert_eq!(
+            body(&format!(" {}", "x".repeat(200)))
+                .into_domain()
+                .unwrap_err()
+                .message(),
+            "name: must be at most 200 characters, not 201"
+        );
     }
 }

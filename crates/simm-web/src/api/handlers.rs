@@ -15,7 +15,7 @@ use super::dto::{
     OrganizationDto, ParticipationDto, PasswordChangeBody, ResultsQuery, SnapshotDto,
     SuppressedResultsDto, UserDto,
 };
-use super::{ApiJson, ApiQuery, OPENAPI_DOCUMENT};
+use super::{ApiJson, ApiQuery, NoQuery, OPENAPI_DOCUMENT};
 use crate::accounts::{AccountError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::{
     Admin, Consultant, CurrentUser, PasswordRefusal, visible_assessment as assessment,
@@ -45,6 +45,7 @@ async fn assessment_dto(
 pub async fn list_organizations(
     State(state): State<AppState>,
     current: CurrentUser,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<OrganizationDto>>, AppError> {
     let organizations = state.store.organizations_for(&current.user).await?;
     Ok(Json(organizations.into_iter().map(Into::into).collect()))
@@ -68,6 +69,7 @@ pub async fn get_organization(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<OrganizationDto>, AppError> {
     Ok(Json(organization(&state, &current, &id).await?.into()))
 }
@@ -76,6 +78,7 @@ pub async fn list_assessments(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<AssessmentDto>>, AppError> {
     let organization = organization(&state, &current, &id).await?;
     let mut dtos = Vec::new();
@@ -157,6 +160,7 @@ pub async fn list_access(
     State(state): State<AppState>,
     Consultant(current): Consultant,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<AccessDto>>, AppError> {
     let organization = organization(&state, &current, &id).await?;
     let users = state.store.users_with_access(&organization.id).await?;
@@ -207,6 +211,7 @@ fn account_error(field: &str, error: AccountError) -> AppError {
 pub async fn list_models(
     State(state): State<AppState>,
     _current: CurrentUser,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ModelVersionDto>>, AppError> {
     let versions = state.store.model_versions().await?;
     Ok(Json(versions.into_iter().map(Into::into).collect()))
@@ -215,6 +220,7 @@ pub async fn list_models(
 pub async fn list_users(
     State(state): State<AppState>,
     _admin: Admin,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<UserDto>>, AppError> {
     let users = state.store.users().await?;
     Ok(Json(users.into_iter().map(Into::into).collect()))
@@ -281,6 +287,7 @@ pub async fn get_assessment(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<AssessmentDto>, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
     Ok(Json(assessment_dto(&state, assessment).await?))
@@ -378,6 +385,7 @@ pub async fn participation(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<ParticipationDto>, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
     let rows = state.store.participation(&assessment.id).await?;
@@ -395,6 +403,7 @@ pub async fn comments(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
     let model = state.model(&assessment.model_version_id).await?;
@@ -445,6 +454,7 @@ pub async fn responses_csv(
     State(state): State<AppState>,
     Consultant(current): Consultant,
     Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Response, AppError> {
     let assessment = assessment(&state, &current, &id).await?;
     let sheet = crate::results::responses_download(&state, &assessment).await?;
@@ -460,7 +470,7 @@ pub async fn responses_csv(
         .into_response())
 }
 
-pub async fn openapi() -> Response {
+pub async fn openapi(_query: ApiQuery<NoQuery>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         OPENAPI_DOCUMENT,

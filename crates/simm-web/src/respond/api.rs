@@ -21,10 +21,12 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use simm_store::StoreError;
 
 use super::{Failure, INVALID_LINK, Invited, invited};
+use crate::api::fields::Whole;
+use crate::api::{ApiQuery, NoQuery};
 use crate::auth::client_ip;
 use crate::{AppError, AppState};
 
@@ -121,6 +123,7 @@ async fn questionnaire(
     State(state): State<AppState>,
     Path(token): Path<String>,
     parts: Parts,
+    _query: ApiQuery<NoQuery>,
 ) -> ApiResult<Questionnaire> {
     let invited = invited_by(&state, &parts, &token).await?;
     let model = &invited.model;
@@ -194,10 +197,11 @@ fn answer_value(body: &serde_json::Value, points: u8) -> Result<Option<u8>, Fail
     match object.get("value") {
         None => Err(invalid("the body has no \"value\"")),
         Some(serde_json::Value::Null) => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .filter(|n| (1..=u64::from(points)).contains(n))
-            .map(|n| Some(n as u8))
+        Some(value) => Whole::<u8>::deserialize(value)
+            .ok()
+            .map(|Whole(n)| n)
+            .filter(|n| (1..=points).contains(n))
+            .map(Some)
             .ok_or_else(|| invalid(&format!("{value} is not an answer"))),
     }
 }
@@ -209,7 +213,7 @@ async fn save_answer(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<serde_json::Value> {
     let invited = invited_by(&state, &parts, &token).await?;
-    let Json(body) = body.map_err(|rejection| AppError::bad_request(rejection.body_text()))?;
+    let Json(body) = body.map_err(|rejection| crate::api::json_rejection(rejection, &state))?;
     invited.item(&item)?;
     let value = answer_value(&body, invited.model.scale().points)?;
     invited.check_writable()?;

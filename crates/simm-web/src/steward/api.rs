@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::dto::{CalibrationQuery, ModelVersionUsageDto, RescoreDto, RescoreQuery, SuppressedDto};
 use super::{Rescore, calibrate_version, proposal, proposal_file_name, rescore, stored_version};
-use crate::api::ApiQuery;
+use crate::api::{ApiQuery, NoQuery};
 use crate::auth::{Consultant, Steward, visible_assessment};
 use crate::{AppError, AppState};
 
@@ -19,6 +19,7 @@ pub async fn model_versions(
     State(state): State<AppState>,
     _steward: Steward,
     Path(model_id): Path<String>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ModelVersionUsageDto>>, AppError> {
     let mut dtos = Vec::new();
     for usage in state.store.model_version_usage().await? {
@@ -52,6 +53,7 @@ pub async fn proposal_toml(
     State(state): State<AppState>,
     _steward: Steward,
     Path((model_id, version)): Path<(String, String)>,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<Response, AppError> {
     let version = stored_version(&state, &model_id, &version).await?;
     let pooled = calibrate_version(&state, &version, None).await?;

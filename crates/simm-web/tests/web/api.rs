@@ -563,7 +563,7 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         (
             &invitations,
             "{\"count\": -1}",
-            "count: invalid value: integer `-1`, expected u32",
+            "count: invalid value: integer `-1`, expected a whole number from 0 to 4294967295",
         ),
         (
             &invitations,
@@ -890,8 +890,8 @@ async fn credentials_are_required_and_checked() {
 }
 
 /// Fills a documented path's parameters with values that reach the
-/// handler: the handler then answers (404 for unknown ids, JSON for every
-/// error), whereas a route the router lacks answers an empty 404 or 405.
+/// handler: the handler then answers (404 for unknown ids), whereas for a
+/// route the router lacks it answers "no API route matches …" or 405.
 fn probe_path(template: &str) -> String {
     template
         .replace("{org}", "missing")
@@ -923,7 +923,7 @@ async fn the_openapi_document_describes_exactly_the_routes_the_server_answers() 
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
-            let answered = status != 405 && !(status == 404 && body.is_empty());
+            let answered = status != 405 && !(status == 404 && body.contains("no API route"));
             if documented != answered {
                 failures.push(format!(
                     "{} {template}: documented {documented}, server answered {status} {body:?}",
@@ -1431,4 +1431,254 @@ async fn bidirectional_formatting_characters_are_refused_in_names() {
             .len(),
         2
     );
+}
+
+/// What an error answer under /api/ must look like: the status, JSON
+/// `{"error"}` with a message holding `part`, and the JSON content type.
+async fn check_json_error(
+    failures: &mut Vec<String>,
+    what: &str,
+    response: reqwest::Response,
+    status: u16,
+    part: &str,
+) -> reqwest::header::HeaderMap {
+    let got = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap_or_default();
+    let message = body["error"].as_str().unwrap_or_default();
+    let shape = body.as_object().is_some_and(|o| o.len() == 1);
+    if got != status || content_type != "application/json" || !shape || !message.contains(part) {
+        failures.push(format!(
+            "{what}: expected {status} application/json {{\"error\": …{part:?}…}}, got {got} {content_type:?} {text:?}"
+        ));
+    }
+    headers
+}
+
+#[tokio::test]
+async fn every_api_error_has_a_json_body_and_pages_keep_html() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let client = app.client();
+    let limit = app.state.config.body_limit;
+    let orgs = app.url("/api/v1/organizations");
+    let too_big = format!("{{\"name\": \"{}\"}}", "x".repeat(limit));
+    let mut failures = Vec::new();
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, String)> = vec![
+        (
+            "no route",
+            client.get(app.url("/api/v1/nowhere")).bearer_auth(&token),
+            404,
+            "no API route matches /api/v1/nowhere".into(),
+        ),
+        (
+            "no route, anonymous",
+            client.get(app.url("/api/v2/organizations")),
+            404,
+            "no API route matches /api/v2/organizations".into(),
+        ),
+        (
+            "wrong method",
+            client.delete(orgs.clone()).bearer_auth(&token),
+            405,
+            "DELETE is not allowed on /api/v1/organizations; the Allow header lists".into(),
+        ),
+        (
+            "body above the limit",
+            client
+                .post(orgs.clone())
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(too_big.clone()),
+            413,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        ),
+        (
+            "body above the limit, respondent",
+            client
+                .put(app.url("/api/v1/r/missing/answers/VS-2-01"))
+                .header("content-type", "application/json")
+                .body(too_big),
+            413,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        ),
+        (
+            "JSON syntax",
+            client
+                .post(orgs.clone())
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{\"name\": "),
+            400,
+            "Failed to parse the request body as JSON".into(),
+        ),
+        (
+            "no content type",
+            client
+                .post(orgs.clone())
+                .bearer_auth(&token)
+                .body("{\"name\": \"A\"}"),
+            400,
+            "application/json".into(),
+        ),
+        (
+            "path parameter that is not UTF-8",
+            client
+                .put(app.url("/api/v1/r/%FF/answers/VS-2-01"))
+                .json(&json!({"value": 1})),
+            400,
+            "Invalid URL".into(),
+        ),
+        ("no credentials", client.get(orgs.clone()), 401, "".into()),
+    ];
+    for (what, request, status, part) in cases {
+        let response = request.send().await.unwrap();
+        let headers = check_json_error(&mut failures, what, response, status, &part).await;
+        if status == 405
+            && headers
+                .get("allow")
+                .is_none_or(|allow| allow != "GET,HEAD,POST")
+        {
+            failures.push(format!("{what}: the Allow header is gone"));
+        }
+        if headers.get("content-security-policy").is_none() {
+            failures.push(format!("{what}: no security headers"));
+        }
+    }
+    // Pages keep their own error pages, never JSON.
+    for (what, request) in [
+        ("page with no route", client.get(app.url("/nowhere"))),
+        (
+            "page body above the limit",
+            client
+                .post(app.url("/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("x".repeat(limit + 1)),
+        ),
+    ] {
+        let response = request.send().await.unwrap();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if content_type.starts_with("application/json") {
+            failures.push(format!("{what}: answered JSON"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_get_route_refuses_an_unknown_query_parameter() {
+    let app = spawn_app().await;
+    // Admins pass every role check, so the query is what is refused.
+    let token = app.api_token(Role::Admin).await;
+    let (_, document) = call(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (template, item) in document["paths"].as_object().unwrap() {
+        if item.get("get").is_none() {
+            continue;
+        }
+        let path = format!(
+            "{}?bogus=1",
+            probe_path(template)
+                .replace("{model_id}", "smartsourcing")
+                .replace("{version}", "1.0.0")
+        );
+        let response = app
+            .client()
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        check_json_error(&mut failures, &path, response, 400, "unknown field `bogus`").await;
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} GET routes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn integral_numbers_are_integers_and_null_is_not_an_absent_field() {
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (org, id) = organization_with_assessment(&app, &token).await;
+    let invitations = format!("/api/v1/assessments/{id}/invitations");
+    let created = post(&app, &token, &invitations, json!({"count": 3.0}), 201).await;
+    assert_eq!(created["invitations"].as_array().unwrap().len(), 3);
+    let created = post(&app, &token, &invitations, json!({"count": 2e0}), 201).await;
+    assert_eq!(created["invitations"].as_array().unwrap().len(), 2);
+    // The document marks the organisation's optional texts nullable: null
+    // is absent there.
+    let organization = post(
+        &app,
+        &token,
+        "/api/v1/organizations",
+        json!({"name": "B", "industry": null}),
+        201,
+    )
+    .await;
+    assert_eq!(organization["industry"], Value::Null);
+    let assessments = format!("/api/v1/organizations/{org}/assessments");
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            &invitations,
+            json!({"count": 2.5}),
+            "count: invalid value: floating point `2.5`, expected a whole number from 0 to 4294967295",
+        ),
+        (
+            &invitations,
+            json!({"count": null}),
+            "count: must not be null; leave the field out instead",
+        ),
+        (
+            &invitations,
+            json!({"count": 1, "attributes": null}),
+            "attributes: must not be null",
+        ),
+        (
+            &invitations,
+            json!({"rows": null}),
+            "rows: must not be null",
+        ),
+        (
+            &assessments,
+            json!({"title": "T", "model": null}),
+            "model: must not be null",
+        ),
+        (
+            &assessments,
+            json!({"title": "T", "model_version": null}),
+            "model_version: must not be null",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (path, body, expected) in cases {
+        let (status, answer) =
+            call(&app, Some(&token), Method::POST, path, Some(body.clone())).await;
+        let message = answer["error"].as_str().unwrap_or_default();
+        if status != 400 || !message.contains(expected) {
+            failures.push(format!(
+                "POST {path} {body}: expected 400 with {expected:?}, got {status} {answer}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let participation = get(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/participation"),
+    )
+    .await;
+    assert_eq!(participation["invitations"], 5);
 }

@@ -663,6 +663,14 @@ async fn the_json_api_answers_and_submits() {
         response.json::<Value>().await.unwrap(),
         json!({"saved": true})
     );
+    // JSON Schema counts 4.0 as an integer, so the API does.
+    assert_eq!(
+        put("VS-2-01", json!({"value": 4.0}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(
         put("VS-2-02", json!({"value": null}))
             .await
