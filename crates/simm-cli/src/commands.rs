@@ -7,7 +7,9 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::Context;
-use simm_core::{GroupTallies, Model, Tally, builtin_model, did_you_mean, score_grouped};
+use simm_core::{
+    GroupTallies, Model, Tally, builtin_model, did_you_mean, quote_value, score_grouped,
+};
 
 use crate::output::write_whole;
 
@@ -163,7 +165,8 @@ pub fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
                 .unwrap_or_default();
             let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
             bad_input(format!(
-                "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
+                "--group-by {}: the model has no such attribute (it has: {}){hint}",
+                quote_value(name),
                 if known.is_empty() {
                     "none".to_owned()
                 } else {

@@ -474,3 +474,42 @@ fn model_diff_reports_the_errors_of_both_files() {
             .starts_with("no/such.toml: cannot open the model file:")
     );
 }
+
+// ------------------------------------------------------------ huge values
+
+#[test]
+fn a_huge_cell_is_refused_with_a_short_message() {
+    let folder = tempdir("huge");
+    let sheet = folder.join("responses.csv");
+    let huge = "x".repeat(20 << 20);
+    std::fs::write(
+        &sheet,
+        format!("respondent,role,unit,VS-2-01\nr1,{huge},Sales,4\nr2,partner,Sales,9{huge}\n"),
+    )
+    .unwrap();
+    drop(huge);
+    let sheet_name = sheet.to_str().unwrap();
+    let output = simm(&["score", "--responses", sheet_name]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+    assert!(stderr.len() < 2048, "{} bytes on stderr", stderr.len());
+    let forty = "x".repeat(40);
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{sheet_name}:2:2: row 1, column \"role\": \"{forty}…\" (20971520 characters) is not a value of \"role\"; expected one of executive, manager, employee, partner"
+            ),
+            format!(
+                "{sheet_name}:3:4: row 2, column \"VS-2-01\": \"9{}…\" (20971521 characters) is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\"",
+                &forty[1..]
+            ),
+        ]
+    );
+    std::fs::remove_file(&sheet).unwrap();
+}

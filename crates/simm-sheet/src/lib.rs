@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use simm_core::{Answer, Model, did_you_mean};
+use simm_core::{Answer, Model, did_you_mean, quote_value};
 
 /// The column that names the respondent.
 pub const RESPONDENT_COLUMN: &str = "respondent";
@@ -75,8 +75,8 @@ impl fmt::Display for Problem {
         if let Some((name, position)) = &self.column {
             write!(f, "{position}:")?;
             match self.row {
-                Some(row) => write!(f, " row {row}, column {name:?}:")?,
-                None => write!(f, " column {name:?}:")?,
+                Some(row) => write!(f, " row {row}, column {}:", quote_value(name))?,
+                None => write!(f, " column {}:", quote_value(name))?,
             }
         } else if let Some(row) = self.row {
             write!(f, " row {row}:")?;
@@ -398,8 +398,8 @@ fn read_rows<R: Read>(
             let text = || {
                 std::str::from_utf8(cell).map(str::trim).map_err(|_| {
                     format!(
-                        "the cell {:?} is not valid UTF-8 text; save the sheet as UTF-8",
-                        String::from_utf8_lossy(cell)
+                        "the cell {} is not valid UTF-8 text; save the sheet as UTF-8",
+                        quote_value(&String::from_utf8_lossy(cell))
                     )
                 })
             };
@@ -418,7 +418,7 @@ fn read_rows<R: Read>(
                                 .into(),
                         ));
                     } else if !respondents.insert(fingerprint(respondent)) {
-                        problems.push(cell_problem(format!("the respondent id {respondent:?} appears more than once; respondent ids must be unique")));
+                        problems.push(cell_problem(format!("the respondent id {} appears more than once; respondent ids must be unique", quote_value(respondent))));
                     }
                 }
                 Column::Item(index) => match Answer::parse_bytes(cell, points) {
@@ -445,7 +445,8 @@ fn read_rows<R: Read>(
                                 .map(|v| format!("; did you mean {v:?}?"))
                                 .unwrap_or_default();
                             problems.push(cell_problem(format!(
-                                "{text:?} is not a value of {:?}; expected one of {}{hint}",
+                                "{} is not a value of {:?}; expected one of {}{hint}",
+                                quote_value(text),
                                 attribute.id.as_str(),
                                 values.join(", ")
                             )));

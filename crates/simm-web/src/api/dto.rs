@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use simm_core::{Model, did_you_mean};
+use simm_core::{Model, did_you_mean, quote_value};
 use simm_store::{
     Assessment, Attributes, InvitationState, ModelVersion, NewOrganization, Organization,
     ParticipationRow, Role, User,
@@ -162,7 +162,11 @@ impl NewUserBody {
             };
             invalid(
                 "role",
-                format!("{role:?} is not a role; {hint}use one of {}", list(roles)),
+                format!(
+                    "{} is not a role; {hint}use one of {}",
+                    quote_value(role),
+                    list(roles)
+                ),
             )
         })
     }
@@ -357,7 +361,7 @@ fn check_attributes(
             };
             return Err(invalid(
                 &path,
-                format!("the model has no attribute {key:?}{hint}"),
+                format!("the model has no attribute {}{hint}", quote_value(&key)),
             ));
         };
         let Some(value) = optional_text(&path, Some(&value))? else {
@@ -372,7 +376,8 @@ fn check_attributes(
             return Err(invalid(
                 &path,
                 format!(
-                    "{value:?} is not a value of {key}; {hint}use one of {}",
+                    "{} is not a value of {key}; {hint}use one of {}",
+                    quote_value(&value),
                     list(values)
                 ),
             ));

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use simm_core::{Model, did_you_mean};
+use simm_core::{Model, did_you_mean, quote_value};
 use simm_store::{
     Assessment, AssessmentState, Attributes, NewInvitation, Organization, ParticipationRow,
     hash_token, new_token,
@@ -374,7 +374,8 @@ fn check_value(attribute: &simm_core::Attribute, text: &str) -> Result<String, S
         .map(|v| format!(" Did you mean {v:?}?"))
         .unwrap_or_default();
     Err(format!(
-        "{text:?} is not a {} of this model; use one of {}.{hint}",
+        "{} is not a {} of this model; use one of {}.{hint}",
+        quote_value(text),
         attribute.name.to_lowercase(),
         values.join(", ")
     ))
@@ -536,7 +537,8 @@ pub(super) fn parse_invitation_csv(
                     .any(|c: &&simm_core::Attribute| c.id == attribute.id) =>
             {
                 problems.push(format!(
-                    "Line 1, column {position} {name:?}: the column appears twice."
+                    "Line 1, column {position} {}: the column appears twice.",
+                    quote_value(name)
                 ));
             }
             Some(attribute) => columns.push(attribute),
@@ -545,7 +547,8 @@ pub(super) fn parse_invitation_csv(
                     .map(|a| format!(" Did you mean {a:?}?"))
                     .unwrap_or_default();
                 problems.push(format!(
-                    "Line 1, column {position} {name:?}: the model has no such attribute; its attributes are {}.{hint}",
+                    "Line 1, column {position} {}: the model has no such attribute; its attributes are {}.{hint}",
+                    quote_value(name),
                     known.join(", ")
                 ));
             }
