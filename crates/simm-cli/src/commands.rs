@@ -192,7 +192,7 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         simm_sheet::SheetError::Io(error) => {
             anyhow::Error::new(error).context(format!("reading {name}"))
         }
-        invalid => bad_input(invalid.render(&name)),
+        refused => bad_input(refused.render(&name)),
     };
     let group_index = group_by.as_ref().map(|(index, _)| *index);
     let empty_groups = group_by.map(|(_, groups)| groups);
@@ -210,10 +210,6 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
             .map_err(sheet_error)?;
         vec![state]
     } else {
-        let file = File::open(request.responses).map_err(|error| {
-            bad_input(format!("{name}: cannot open the response sheet: {error}"))
-        })?;
-        drop(file);
         // Large sheets are read on every core, each part into its own tally.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())

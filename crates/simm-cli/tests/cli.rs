@@ -475,6 +475,63 @@ fn model_diff_reports_the_errors_of_both_files() {
     );
 }
 
+// ------------------------------------------------- inputs that are not files
+
+/// The JSON results of the example read from a regular file.
+fn example_json() -> String {
+    stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "role",
+    ]))
+}
+
+#[test]
+fn the_sheet_can_come_from_a_named_pipe() {
+    let folder = tempdir("fifo");
+    let fifo = folder.join("responses.csv");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let sheet = std::fs::read(repo().join("examples/acme-2026.csv")).unwrap();
+    // Opening a FIFO to write waits for a reader: simm is that reader.
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::write(fifo, sheet)
+    });
+    // `timeout` turns a reader that waits for a second writer, as simm
+    // once did, into a failure instead of a hung test.
+    let output = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_simm"))
+        .args(["score", "--responses", fifo.to_str().unwrap()])
+        .args(["--group-by", "role"])
+        .current_dir(repo())
+        .output()
+        .expect("simm runs");
+    let json = stdout(&output);
+    // simm read to the end, so the writer has finished.
+    writer.join().unwrap().unwrap();
+    assert_eq!(json, example_json());
+}
+
+#[test]
+fn the_sheet_can_come_from_a_process_substitution() {
+    // `<(…)` names a pipe as /dev/fd/N, which cannot seek.
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" score --responses <(cat examples/acme-2026.csv) --group-by role"#)
+        .arg(env!("CARGO_BIN_EXE_simm"))
+        .current_dir(repo())
+        .output()
+        .expect("bash runs");
+    assert_eq!(stdout(&output), example_json());
+}
+
 // ------------------------------------------------------------ huge values
 
 #[test]

@@ -42,6 +42,8 @@ pub enum SheetError {
         problems: Vec<Problem>,
         stopped_early: bool,
     },
+    #[error("the sheet cannot be opened: {0}")]
+    Open(io::Error),
     #[error("reading the sheet failed: {0}")]
     Io(#[from] io::Error),
 }
@@ -54,6 +56,7 @@ impl SheetError {
                 problems,
                 stopped_early,
             } => render_problems(file, problems, *stopped_early),
+            SheetError::Open(error) => format!("{file}: cannot open the response sheet: {error}"),
             SheetError::Io(error) => format!("{file}: reading failed: {error}"),
         }
     }
@@ -522,7 +525,8 @@ const PARALLEL_MIN_BYTES: u64 = 8 << 20;
 /// Reads a response sheet file on up to `threads` threads, each over its
 /// own part of the file with its own state from `new_state`; returns the
 /// states, one per part. Rows reach `on_row` in no particular order, which
-/// scoring does not depend on.
+/// scoring does not depend on. Anything but a regular file (a pipe, a FIFO,
+/// a device) is read as one stream on one thread.
 pub fn read_sheet_file<S: Send>(
     path: &Path,
     model: &Model,
@@ -541,8 +545,17 @@ fn read_file_in_parts<S: Send>(
     new_state: impl Fn() -> S + Sync,
     on_row: impl Fn(&mut S, &Row<'_>) + Sync,
 ) -> Result<(SheetSummary, Vec<S>), SheetError> {
-    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
-    let length = file.get_ref().metadata()?.len();
+    let file = File::open(path).map_err(SheetError::Open)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        // Pipes, FIFOs and devices can be read only once, from the start:
+        // not at an offset, nor opened again by each thread.
+        let mut state = new_state();
+        let summary = read_sheet(file, model, |row| on_row(&mut state, row))?;
+        return Ok((summary, vec![state]));
+    }
+    let length = metadata.len();
+    let mut file = BufReader::with_capacity(1 << 16, file);
     let header = read_header_section(&mut file, model)?;
     let boundaries = if threads > 1 && length >= parallel_min_bytes {
         split_points(file.into_inner(), header.length, length, threads)?
