@@ -570,3 +570,39 @@ fn a_huge_cell_is_refused_with_a_short_message() {
     );
     std::fs::remove_file(&sheet).unwrap();
 }
+
+// ------------------------------------------------ neutralised formula cells
+
+#[test]
+fn groups_of_a_written_sheet_keep_their_names() {
+    let model = simm_core::builtin_model();
+    let answers: Vec<Option<simm_core::Answer>> = model
+        .items()
+        .iter()
+        .map(|_| simm_core::Answer::new(3, 5))
+        .collect();
+    let ids: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+    let rows = ids.iter().enumerate().map(|(i, id)| simm_sheet::SheetRow {
+        respondent: id,
+        attributes: vec![None, Some(if i % 2 == 0 { "=1+1" } else { "'plain" })],
+        answers: answers.clone(),
+    });
+    let folder = tempdir("formula");
+    let sheet = folder.join("responses.csv");
+    std::fs::write(&sheet, simm_sheet::write_sheet(&model, rows)).unwrap();
+    let output = simm(&[
+        "score",
+        "--responses",
+        sheet.to_str().unwrap(),
+        "--group-by",
+        "unit",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let groups: Vec<&str> = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["'plain", "=1+1"]);
+}

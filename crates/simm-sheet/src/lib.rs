@@ -409,7 +409,7 @@ fn read_rows<R: Read>(
             match column {
                 Column::Respondent => {
                     respondent = match text() {
-                        Ok(text) => text,
+                        Ok(text) => restore_formula(text),
                         Err(message) => {
                             problems.push(cell_problem(message));
                             continue;
@@ -430,7 +430,7 @@ fn read_rows<R: Read>(
                 },
                 Column::Attribute(index) => {
                     let text = match text() {
-                        Ok(text) => text,
+                        Ok(text) => restore_formula(text),
                         Err(message) => {
                             problems.push(cell_problem(message));
                             continue;
@@ -869,9 +869,8 @@ pub struct SheetRow<'a> {
 }
 
 /// Writes a response sheet in the format [`read_sheet`] reads, with the
-/// header of [`template`]. Cells that a spreadsheet would run as a formula
-/// (starting with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL)
-/// are prefixed with an apostrophe.
+/// header of [`template`]. Respondent and attribute cells pass through
+/// [`neutralise_formula`], which [`read_sheet`] undoes.
 pub fn write_sheet<'a>(model: &Model, rows: impl IntoIterator<Item = SheetRow<'a>>) -> String {
     let mut out = template(model).into_bytes();
     let mut writer = csv::Writer::from_writer(&mut out);
@@ -898,11 +897,34 @@ pub fn write_sheet<'a>(model: &Model, rows: impl IntoIterator<Item = SheetRow<'a
     String::from_utf8(out).expect("the sheet is built from UTF-8 text")
 }
 
-/// Makes a cell safe to open in a spreadsheet.
+/// The first characters that make a spreadsheet run a cell as a formula
+/// (or, for the control characters, hide one).
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
+
+/// Whether [`neutralise_formula`] prefixes the cell: when it starts with a
+/// formula character, or with apostrophes and then one, so that a value
+/// that itself starts with the prefix survives the round trip.
+fn is_guarded(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// Makes a cell safe to open in a spreadsheet: a cell that would run as a
+/// formula gets an apostrophe in front. [`restore_formula`] undoes it.
 pub fn neutralise_formula(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0') => format!("'{cell}"),
-        _ => cell.to_owned(),
+    if is_guarded(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// Undoes [`neutralise_formula`]: drops the apostrophe it adds, and only
+/// that one, so a value that starts with an apostrophe followed by anything
+/// else is kept as it is.
+pub fn restore_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if is_guarded(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -1236,7 +1258,7 @@ practice = "p"
         );
         check(
             &sheet,
-            Ok(&["a1 partner '=HYPERLINK(\"x\") 3,-", "a2 - Sales, North -,5"]),
+            Ok(&["a1 partner =HYPERLINK(\"x\") 3,-", "a2 - Sales, North -,5"]),
         );
         for (cell, expected) in [
             ("-1", "'-1"),
@@ -1245,9 +1267,34 @@ practice = "p"
             ("\tx", "'\tx"),
             ("ok", "ok"),
             ("", ""),
+            ("'plain", "'plain"),
+            ("'=x", "''=x"),
         ] {
             assert_eq!(neutralise_formula(cell), expected);
+            assert_eq!(restore_formula(expected), cell);
         }
+    }
+
+    #[test]
+    fn neutralised_cells_read_back_as_written() {
+        let model = Model::parse(MODEL).unwrap();
+        // Respondent ids and attribute values are both neutralised.
+        let values = [
+            "=1+1", "+x", "@y", "-1", "'plain", "'=x", "''@y", "'", "a'=b", "\rz",
+        ];
+        let rows = values.iter().map(|value| SheetRow {
+            respondent: value,
+            attributes: vec![None, Some(value)],
+            answers: vec![None, None],
+        });
+        let sheet = write_sheet(&model, rows);
+        let mut read = Vec::new();
+        read_sheet(sheet.as_bytes(), &model, |row| {
+            assert_eq!(row.attribute(1), Some(row.respondent));
+            read.push(row.respondent.to_owned());
+        })
+        .unwrap();
+        assert_eq!(read, values, "{sheet}");
     }
 
     #[test]
