@@ -3,7 +3,6 @@
 //! model version.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -99,9 +98,6 @@ fn read_responses(
     for file in files {
         let name = file.display().to_string();
         bar.say(format!("reading {name}"));
-        File::open(file).map_err(|error| {
-            bad_input(format!("{name}: cannot open the response sheet: {error}"))
-        })?;
         let new_part = || Part {
             cells: Vec::new(),
             groups: Vec::new(),
@@ -130,7 +126,7 @@ fn read_responses(
                 simm_sheet::SheetError::Io(error) => {
                     anyhow::Error::new(error).context(format!("reading {name}"))
                 }
-                invalid => bad_input(invalid.render(&name)),
+                refused => bad_input(refused.render(&name)),
             })?;
         if !summary.absent_items.is_empty() {
             let count = summary.absent_items.len();

@@ -7,7 +7,9 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::Context;
-use simm_core::{GroupTallies, Model, Policy, Tally, builtin_model, did_you_mean, score_grouped};
+use simm_core::{
+    GroupTallies, Model, Policy, Tally, builtin_model, did_you_mean, quote_value, score_grouped,
+};
 
 use crate::output::write_whole;
 
@@ -163,7 +165,8 @@ pub fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
                 .unwrap_or_default();
             let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
             bad_input(format!(
-                "--group-by {name:?}: the model has no such attribute (it has: {}){hint}",
+                "--group-by {}: the model has no such attribute (it has: {}){hint}",
+                quote_value(name),
                 if known.is_empty() {
                     "none".to_owned()
                 } else {
@@ -189,7 +192,7 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         simm_sheet::SheetError::Io(error) => {
             anyhow::Error::new(error).context(format!("reading {name}"))
         }
-        invalid => bad_input(invalid.render(&name)),
+        refused => bad_input(refused.render(&name)),
     };
     let group_index = group_by.as_ref().map(|(index, _)| *index);
     let empty_groups = group_by.map(|(_, groups)| groups);
@@ -207,10 +210,6 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
             .map_err(sheet_error)?;
         vec![state]
     } else {
-        let file = File::open(request.responses).map_err(|error| {
-            bad_input(format!("{name}: cannot open the response sheet: {error}"))
-        })?;
-        drop(file);
         // Large sheets are read on every core, each part into its own tally.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())

@@ -267,6 +267,26 @@ fn markdown_and_html_reports() {
     assert!(!html.contains("<script"), "no script");
 }
 
+#[test]
+fn a_sheet_from_a_pipe_gives_the_report_of_the_file() {
+    let dir = tempdir("pipe");
+    let sheet = dir.join("responses.csv");
+    std::fs::write(&sheet, simulated_sheet(300, 6)).unwrap();
+    let from_file = simm(&["calibrate", "--responses", sheet.to_str().unwrap()]);
+    // `<(…)` names a pipe as /dev/fd/N, which cannot seek.
+    let from_pipe = Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" calibrate --responses <(cat "$1")"#)
+        .arg(env!("CARGO_BIN_EXE_simm"))
+        .arg(&sheet)
+        .output()
+        .expect("bash runs");
+    let from_file = json_of(&from_file);
+    let from_pipe = json_of(&from_pipe);
+    assert_eq!(from_file["respondents"], 300);
+    assert_eq!(from_pipe, from_file);
+}
+
 /// Runs simm expecting bad input: exit status 2, nothing on standard
 /// output, no report file, and `expected` in the message.
 fn check_refused(dir: &Path, sheet: &str, extra: &[&str], expected: &str) {

@@ -474,3 +474,135 @@ fn model_diff_reports_the_errors_of_both_files() {
             .starts_with("no/such.toml: cannot open the model file:")
     );
 }
+
+// ------------------------------------------------- inputs that are not files
+
+/// The JSON results of the example read from a regular file.
+fn example_json() -> String {
+    stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "role",
+    ]))
+}
+
+#[test]
+fn the_sheet_can_come_from_a_named_pipe() {
+    let folder = tempdir("fifo");
+    let fifo = folder.join("responses.csv");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let sheet = std::fs::read(repo().join("examples/acme-2026.csv")).unwrap();
+    // Opening a FIFO to write waits for a reader: simm is that reader.
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::write(fifo, sheet)
+    });
+    // `timeout` turns a reader that waits for a second writer, as simm
+    // once did, into a failure instead of a hung test.
+    let output = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_simm"))
+        .args(["score", "--responses", fifo.to_str().unwrap()])
+        .args(["--group-by", "role"])
+        .current_dir(repo())
+        .output()
+        .expect("simm runs");
+    let json = stdout(&output);
+    // simm read to the end, so the writer has finished.
+    writer.join().unwrap().unwrap();
+    assert_eq!(json, example_json());
+}
+
+#[test]
+fn the_sheet_can_come_from_a_process_substitution() {
+    // `<(…)` names a pipe as /dev/fd/N, which cannot seek.
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" score --responses <(cat examples/acme-2026.csv) --group-by role"#)
+        .arg(env!("CARGO_BIN_EXE_simm"))
+        .current_dir(repo())
+        .output()
+        .expect("bash runs");
+    assert_eq!(stdout(&output), example_json());
+}
+
+// ------------------------------------------------------------ huge values
+
+#[test]
+fn a_huge_cell_is_refused_with_a_short_message() {
+    let folder = tempdir("huge");
+    let sheet = folder.join("responses.csv");
+    let huge = "x".repeat(20 << 20);
+    std::fs::write(
+        &sheet,
+        format!("respondent,role,unit,VS-2-01\nr1,{huge},Sales,4\nr2,partner,Sales,9{huge}\n"),
+    )
+    .unwrap();
+    drop(huge);
+    let sheet_name = sheet.to_str().unwrap();
+    let output = simm(&["score", "--responses", sheet_name]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+    assert!(stderr.len() < 2048, "{} bytes on stderr", stderr.len());
+    let forty = "x".repeat(40);
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{sheet_name}:2:2: row 1, column \"role\": \"{forty}…\" (20971520 characters) is not a value of \"role\"; expected one of executive, manager, employee, partner"
+            ),
+            format!(
+                "{sheet_name}:3:4: row 2, column \"VS-2-01\": \"9{}…\" (20971521 characters) is not a valid answer; expected a whole number from 1 to 5, or an empty cell or \"don't know\"",
+                &forty[1..]
+            ),
+        ]
+    );
+    std::fs::remove_file(&sheet).unwrap();
+}
+
+// ------------------------------------------------ neutralised formula cells
+
+#[test]
+fn groups_of_a_written_sheet_keep_their_names() {
+    let model = simm_core::builtin_model();
+    let answers: Vec<Option<simm_core::Answer>> = model
+        .items()
+        .iter()
+        .map(|_| simm_core::Answer::new(3, 5))
+        .collect();
+    let ids: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+    let rows = ids.iter().enumerate().map(|(i, id)| simm_sheet::SheetRow {
+        respondent: id,
+        attributes: vec![None, Some(if i % 2 == 0 { "=1+1" } else { "'plain" })],
+        answers: answers.clone(),
+    });
+    let folder = tempdir("formula");
+    let sheet = folder.join("responses.csv");
+    std::fs::write(&sheet, simm_sheet::write_sheet(&model, rows)).unwrap();
+    let output = simm(&[
+        "score",
+        "--responses",
+        sheet.to_str().unwrap(),
+        "--group-by",
+        "unit",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let groups: Vec<&str> = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["'plain", "=1+1"]);
+}

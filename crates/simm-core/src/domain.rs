@@ -230,7 +230,8 @@ pub struct Answer(NonZeroU8);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
     #[error(
-        "{text:?} is not a valid answer; expected a whole number from 1 to {points}, or an empty cell or \"don't know\""
+        "{} is not a valid answer; expected a whole number from 1 to {points}, or an empty cell or \"don't know\"",
+        crate::quote_value(.text)
     )]
     NotAnAnswer { text: String, points: u8 },
 }

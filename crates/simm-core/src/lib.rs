@@ -53,7 +53,7 @@ pub use results::{
 pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
-pub use suggest::did_you_mean;
+pub use suggest::{did_you_mean, quote_value};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.
 pub const BUILTIN_MODEL_SOURCE: &str = include_str!("../models/smartsourcing.toml");

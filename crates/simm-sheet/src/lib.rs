@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use simm_core::{Answer, Model, did_you_mean};
+use simm_core::{Answer, Model, did_you_mean, quote_value};
 
 /// The column that names the respondent.
 pub const RESPONDENT_COLUMN: &str = "respondent";
@@ -42,6 +42,8 @@ pub enum SheetError {
         problems: Vec<Problem>,
         stopped_early: bool,
     },
+    #[error("the sheet cannot be opened: {0}")]
+    Open(io::Error),
     #[error("reading the sheet failed: {0}")]
     Io(#[from] io::Error),
 }
@@ -54,6 +56,7 @@ impl SheetError {
                 problems,
                 stopped_early,
             } => render_problems(file, problems, *stopped_early),
+            SheetError::Open(error) => format!("{file}: cannot open the response sheet: {error}"),
             SheetError::Io(error) => format!("{file}: reading failed: {error}"),
         }
     }
@@ -75,8 +78,8 @@ impl fmt::Display for Problem {
         if let Some((name, position)) = &self.column {
             write!(f, "{position}:")?;
             match self.row {
-                Some(row) => write!(f, " row {row}, column {name:?}:")?,
-                None => write!(f, " column {name:?}:")?,
+                Some(row) => write!(f, " row {row}, column {}:", quote_value(name))?,
+                None => write!(f, " column {}:", quote_value(name))?,
             }
         } else if let Some(row) = self.row {
             write!(f, " row {row}:")?;
@@ -398,15 +401,15 @@ fn read_rows<R: Read>(
             let text = || {
                 std::str::from_utf8(cell).map(str::trim).map_err(|_| {
                     format!(
-                        "the cell {:?} is not valid UTF-8 text; save the sheet as UTF-8",
-                        String::from_utf8_lossy(cell)
+                        "the cell {} is not valid UTF-8 text; save the sheet as UTF-8",
+                        quote_value(&String::from_utf8_lossy(cell))
                     )
                 })
             };
             match column {
                 Column::Respondent => {
                     respondent = match text() {
-                        Ok(text) => text,
+                        Ok(text) => restore_formula(text),
                         Err(message) => {
                             problems.push(cell_problem(message));
                             continue;
@@ -418,7 +421,7 @@ fn read_rows<R: Read>(
                                 .into(),
                         ));
                     } else if !respondents.insert(fingerprint(respondent)) {
-                        problems.push(cell_problem(format!("the respondent id {respondent:?} appears more than once; respondent ids must be unique")));
+                        problems.push(cell_problem(format!("the respondent id {} appears more than once; respondent ids must be unique", quote_value(respondent))));
                     }
                 }
                 Column::Item(index) => match Answer::parse_bytes(cell, points) {
@@ -427,7 +430,7 @@ fn read_rows<R: Read>(
                 },
                 Column::Attribute(index) => {
                     let text = match text() {
-                        Ok(text) => text,
+                        Ok(text) => restore_formula(text),
                         Err(message) => {
                             problems.push(cell_problem(message));
                             continue;
@@ -445,7 +448,8 @@ fn read_rows<R: Read>(
                                 .map(|v| format!("; did you mean {v:?}?"))
                                 .unwrap_or_default();
                             problems.push(cell_problem(format!(
-                                "{text:?} is not a value of {:?}; expected one of {}{hint}",
+                                "{} is not a value of {:?}; expected one of {}{hint}",
+                                quote_value(text),
                                 attribute.id.as_str(),
                                 values.join(", ")
                             )));
@@ -521,7 +525,8 @@ const PARALLEL_MIN_BYTES: u64 = 8 << 20;
 /// Reads a response sheet file on up to `threads` threads, each over its
 /// own part of the file with its own state from `new_state`; returns the
 /// states, one per part. Rows reach `on_row` in no particular order, which
-/// scoring does not depend on.
+/// scoring does not depend on. Anything but a regular file (a pipe, a FIFO,
+/// a device) is read as one stream on one thread.
 pub fn read_sheet_file<S: Send>(
     path: &Path,
     model: &Model,
@@ -540,8 +545,17 @@ fn read_file_in_parts<S: Send>(
     new_state: impl Fn() -> S + Sync,
     on_row: impl Fn(&mut S, &Row<'_>) + Sync,
 ) -> Result<(SheetSummary, Vec<S>), SheetError> {
-    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
-    let length = file.get_ref().metadata()?.len();
+    let file = File::open(path).map_err(SheetError::Open)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        // Pipes, FIFOs and devices can be read only once, from the start:
+        // not at an offset, nor opened again by each thread.
+        let mut state = new_state();
+        let summary = read_sheet(file, model, |row| on_row(&mut state, row))?;
+        return Ok((summary, vec![state]));
+    }
+    let length = metadata.len();
+    let mut file = BufReader::with_capacity(1 << 16, file);
     let header = read_header_section(&mut file, model)?;
     let boundaries = if threads > 1 && length >= parallel_min_bytes {
         split_points(file.into_inner(), header.length, length, threads)?
@@ -855,9 +869,8 @@ pub struct SheetRow<'a> {
 }
 
 /// Writes a response sheet in the format [`read_sheet`] reads, with the
-/// header of [`template`]. Cells that a spreadsheet would run as a formula
-/// (starting with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL)
-/// are prefixed with an apostrophe.
+/// header of [`template`]. Respondent and attribute cells pass through
+/// [`neutralise_formula`], which [`read_sheet`] undoes.
 pub fn write_sheet<'a>(model: &Model, rows: impl IntoIterator<Item = SheetRow<'a>>) -> String {
     let mut out = template(model).into_bytes();
     let mut writer = csv::Writer::from_writer(&mut out);
@@ -884,11 +897,34 @@ pub fn write_sheet<'a>(model: &Model, rows: impl IntoIterator<Item = SheetRow<'a
     String::from_utf8(out).expect("the sheet is built from UTF-8 text")
 }
 
-/// Makes a cell safe to open in a spreadsheet.
+/// The first characters that make a spreadsheet run a cell as a formula
+/// (or, for the control characters, hide one).
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
+
+/// Whether [`neutralise_formula`] prefixes the cell: when it starts with a
+/// formula character, or with apostrophes and then one, so that a value
+/// that itself starts with the prefix survives the round trip.
+fn is_guarded(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// Makes a cell safe to open in a spreadsheet: a cell that would run as a
+/// formula gets an apostrophe in front. [`restore_formula`] undoes it.
 pub fn neutralise_formula(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0') => format!("'{cell}"),
-        _ => cell.to_owned(),
+    if is_guarded(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// Undoes [`neutralise_formula`]: drops the apostrophe it adds, and only
+/// that one, so a value that starts with an apostrophe followed by anything
+/// else is kept as it is.
+pub fn restore_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if is_guarded(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -1222,7 +1258,7 @@ practice = "p"
         );
         check(
             &sheet,
-            Ok(&["a1 partner '=HYPERLINK(\"x\") 3,-", "a2 - Sales, North -,5"]),
+            Ok(&["a1 partner =HYPERLINK(\"x\") 3,-", "a2 - Sales, North -,5"]),
         );
         for (cell, expected) in [
             ("-1", "'-1"),
@@ -1231,9 +1267,34 @@ practice = "p"
             ("\tx", "'\tx"),
             ("ok", "ok"),
             ("", ""),
+            ("'plain", "'plain"),
+            ("'=x", "''=x"),
         ] {
             assert_eq!(neutralise_formula(cell), expected);
+            assert_eq!(restore_formula(expected), cell);
         }
+    }
+
+    #[test]
+    fn neutralised_cells_read_back_as_written() {
+        let model = Model::parse(MODEL).unwrap();
+        // Respondent ids and attribute values are both neutralised.
+        let values = [
+            "=1+1", "+x", "@y", "-1", "'plain", "'=x", "''@y", "'", "a'=b", "\rz",
+        ];
+        let rows = values.iter().map(|value| SheetRow {
+            respondent: value,
+            attributes: vec![None, Some(value)],
+            answers: vec![None, None],
+        });
+        let sheet = write_sheet(&model, rows);
+        let mut read = Vec::new();
+        read_sheet(sheet.as_bytes(), &model, |row| {
+            assert_eq!(row.attribute(1), Some(row.respondent));
+            read.push(row.respondent.to_owned());
+        })
+        .unwrap();
+        assert_eq!(read, values, "{sheet}");
     }
 
     #[test]

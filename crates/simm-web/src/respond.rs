@@ -162,7 +162,10 @@ impl Invited {
                     simm_core::did_you_mean(id, self.model.items().iter().map(|i| i.id.as_str()))
                         .map(|s| format!("; did you mean {s:?}?"))
                         .unwrap_or_default();
-                Failure::bad_request(format!("there is no statement {id:?}{hint}"))
+                Failure::bad_request(format!(
+                    "there is no statement {}{hint}",
+                    simm_core::quote_value(id)
+                ))
             })
     }
 

@@ -45,7 +45,8 @@ fn group_attribute(model: &Model, name: &str) -> Result<simm_core::AttributeId, 
             .map(|a| format!("; did you mean {a:?}?"))
             .unwrap_or_default();
         AppError::bad_request(format!(
-            "the model has no attribute {name:?} to group by{hint}"
+            "the model has no attribute {} to group by{hint}",
+            simm_core::quote_value(name)
         ))
     })
 }

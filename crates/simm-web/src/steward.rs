@@ -30,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use simm_core::{
     AreaId, Calibration, CalibrationOptions, Grouping, ItemId, Model, OverallResult, Proposal,
-    Results, Tally, did_you_mean, propose_model,
+    Results, Tally, did_you_mean, propose_model, quote_value,
 };
 use simm_store::{Assessment, ModelVersion};
 use tokio::sync::Semaphore;
@@ -77,7 +77,8 @@ fn group_attribute(model: &Model, name: Option<&str>) -> Result<Option<String>, 
                 .map(|a| format!("; did you mean {a:?}?"))
                 .unwrap_or_default();
             Err(AppError::bad_request(format!(
-                "the model has no attribute {name:?} to group by{hint}"
+                "the model has no attribute {} to group by{hint}",
+                quote_value(name)
             )))
         }
     }

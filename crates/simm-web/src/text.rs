@@ -75,7 +75,8 @@ pub fn attribute_value(attribute: &Attribute, text: &str) -> Result<Option<Strin
         None => String::new(),
     };
     Err(format!(
-        "{value:?} is not a value of {}; {hint}use one of {}",
+        "{} is not a value of {}; {hint}use one of {}",
+        simm_core::quote_value(value),
         attribute.id.as_str(),
         values.collect::<Vec<_>>().join(", ")
     ))

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use simm_core::{Model, did_you_mean};
+use simm_core::{Model, did_you_mean, quote_value};
 use simm_store::{
     Assessment, Attributes, InvitationState, ModelVersion, NewOrganization, Organization,
     ParticipationRow, Role, User,
@@ -152,7 +152,11 @@ impl NewUserBody {
             };
             invalid(
                 "role",
-                format!("{role:?} is not a role; {hint}use one of {}", list(roles)),
+                format!(
+                    "{} is not a role; {hint}use one of {}",
+                    quote_value(role),
+                    list(roles)
+                ),
             )
         })
     }
@@ -348,7 +352,7 @@ fn check_attributes(
             };
             return Err(invalid(
                 &path,
-                format!("the model has no attribute {key:?}{hint}"),
+                format!("the model has no attribute {}{hint}", quote_value(&key)),
             ));
         };
         if let Some(value) = crate::text::attribute_value(attribute, &value)

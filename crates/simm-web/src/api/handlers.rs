@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use simm_core::did_you_mean;
+use simm_core::{did_you_mean, quote_value};
 use simm_store::{Assessment, NewInvitation, hash_token, new_token};
 
 use super::dto::{
@@ -139,7 +139,8 @@ async fn unknown_model_version(
             None => format!("stored models: {}", models.join(", ")),
         };
         return Ok(AppError::bad_request(format!(
-            "model: no model {model:?} is stored; {hint}"
+            "model: no model {} is stored; {hint}",
+            quote_value(model)
         )));
     }
     let stored: Vec<&str> = versions
@@ -148,8 +149,8 @@ async fn unknown_model_version(
         .map(|v| v.version.as_str())
         .collect();
     Ok(AppError::bad_request(format!(
-        "model_version: model {model} has no version {:?}; stored versions: {}",
-        version.unwrap_or_default(),
+        "model_version: model {model} has no version {}; stored versions: {}",
+        quote_value(version.unwrap_or_default()),
         stored.join(", ")
     )))
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use simm_core::{Model, did_you_mean};
+use simm_core::{Model, did_you_mean, quote_value};
 use simm_store::{
     Assessment, AssessmentState, Attributes, NewInvitation, Organization, ParticipationRow,
     hash_token, new_token,
@@ -569,7 +569,8 @@ pub(super) fn parse_invitation_csv(
                     .any(|c: &&simm_core::Attribute| c.id == attribute.id) =>
             {
                 problems.push(format!(
-                    "Line 1, column {position} {name:?}: the column appears twice."
+                    "Line 1, column {position} {}: the column appears twice.",
+                    quote_value(name)
                 ));
             }
             Some(attribute) => columns.push(attribute),
@@ -578,7 +579,8 @@ pub(super) fn parse_invitation_csv(
                     .map(|a| format!(" Did you mean {a:?}?"))
                     .unwrap_or_default();
                 problems.push(format!(
-                    "Line 1, column {position} {name:?}: the model has no such attribute; its attributes are {}.{hint}",
+                    "Line 1, column {position} {}: the model has no such attribute; its attributes are {}.{hint}",
+                    quote_value(name),
                     known.join(", ")
                 ));
             }
