@@ -459,7 +459,7 @@ mod tests {
             .collect()
     }
 
-    fn repeat<'a>(row: [Option<&'a str>; 2], times: usize) -> Vec<[Option<&'a str>; 2]> {
+    fn repeat(row: [Option<&str>; 2], times: usize) -> Vec<[Option<&str>; 2]> {
         vec![row; times]
     }
 

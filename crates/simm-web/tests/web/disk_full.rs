@@ -20,7 +20,7 @@ use simm_store::{
     NewInvitation, NewOrganization, Role, Store, StoreError, hash_token, new_id, new_token,
 };
 
-use crate::{TestApp, postgres_url, spawn_app_with};
+use crate::{Backend, TestApp, postgres_url, serve_app};
 
 const DISK_FULL: &str = "the database disk is full; nothing was saved, try again later";
 
@@ -150,7 +150,7 @@ async fn a_full_disk_is_a_503_until_space_is_back() {
             let ballast = mount.dir.join("ballast");
             let store = Store::connect(&url).await.unwrap();
             (
-                store,
+                (store, Backend::Sqlite, url),
                 Disk::Tmpfs {
                     _mount: mount,
                     ballast,
@@ -163,10 +163,14 @@ async fn a_full_disk_is_a_503_until_space_is_back() {
             );
             let url = postgres_url().await;
             let disk = Disk::Postgres(sqlx::PgPool::connect(&url).await.unwrap());
-            (Store::connect(&url).await.unwrap(), disk)
+            (
+                (Store::connect(&url).await.unwrap(), Backend::Postgres, url),
+                disk,
+            )
         }
     };
-    let app = spawn_app_with(store).await;
+    let (store, backend, url) = store;
+    let app = serve_app(store, backend, url, |_| {}).await;
     let (email, password) = app.add_user(Role::Consultant).await;
     let user = app.store.user_by_email(&email).await.unwrap().unwrap();
     let token = open_invitation(&app, &user.id).await;

@@ -57,7 +57,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         }
         Backend::Postgres => postgres_url().await,
     };
-    spawn_app_with(Store::connect(&url).await.unwrap()).await
+    let store = Store::connect(&url).await.unwrap();
+    serve_app(store, backend, url, configure).await
 }
 
 /// A fresh PostgreSQL database on the server of `SIMM_TEST_POSTGRES_URL`.
@@ -74,8 +75,14 @@ pub async fn postgres_url() -> String {
     format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
 }
 
-/// A test app on a store the test connected itself.
-pub async fn spawn_app_with(store: Store) -> TestApp {
+/// A test app on a store the test connected itself, to the database at
+/// `database_url` on `backend`.
+pub async fn serve_app(
+    store: Store,
+    backend: Backend,
+    database_url: String,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let builtin = simm_web::import_builtin_model(&store).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -97,7 +104,7 @@ pub async fn spawn_app_with(store: Store) -> TestApp {
         address,
         store,
         backend,
-        database_url: url,
+        database_url,
         state,
         builtin_model_version: builtin.id,
     }
