@@ -57,7 +57,7 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         )
         .await?;
     store
-        .open_assessment(&baseline.id, model.scoring().anonymity_min.get())
+        .open_assessment(&baseline.id, simm_core::Policy::of_model(&model).minimum())
         .await?;
     let responses = synthetic_responses(&model, DEMO_RESPONDENTS, 2026);
     store.insert_responses(&baseline.id, &responses).await?;
@@ -90,7 +90,7 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         .create_invitations(&follow_up.id, &invitations)
         .await?;
     store
-        .open_assessment(&follow_up.id, model.scoring().anonymity_min.get())
+        .open_assessment(&follow_up.id, simm_core::Policy::of_model(&model).minimum())
         .await?;
     Ok(DemoInfo {
         email: DEMO_EMAIL.into(),

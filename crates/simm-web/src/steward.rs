@@ -296,7 +296,7 @@ pub(crate) async fn calibrate_version(
 ) -> Result<PooledCalibration, AppError> {
     let model = state.model(&version.id).await?;
     let attribute = group_attribute(&model, group_by)?;
-    let minimum = model.scoring().anonymity_min.get();
+    let minimum = simm_core::Policy::of_model(&model).minimum();
     let VersionPool { pool, members } = version_pool(state, version, &model).await?;
     if let Some(refusal) = pool_refusal(version, &pool, minimum) {
         return Err(AppError::conflict(refusal));

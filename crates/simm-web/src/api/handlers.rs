@@ -305,7 +305,10 @@ pub async fn open_assessment(
     let model = state.model(&assessment.model_version_id).await?;
     let opened = state
         .store
-        .open_assessment(&assessment.id, model.scoring().anonymity_min.get())
+        .open_assessment(
+            &assessment.id,
+            simm_core::Policy::of_model(&model).minimum(),
+        )
         .await?;
     Ok(Json(AssessmentDto::new(opened, &model)))
 }

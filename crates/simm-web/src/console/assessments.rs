@@ -197,14 +197,15 @@ async fn assessment_page(
             || model.title().to_owned(),
             |version| version_label(&version),
         );
-    let anonymity = match assessment.anonymity_min {
-        Some(k) => format!(
-            "{k} respondents, frozen when the assessment was first opened: results appear from {k} submitted responses, and smaller groups stay hidden."
-        ),
-        None => format!(
-            "{} respondents (the model's setting); it is frozen when the assessment first opens.",
-            model.scoring().anonymity_min.get()
-        ),
+    let minimum = crate::results::policy(&assessment, &model).minimum();
+    let anonymity = if assessment.anonymity_min.is_some() {
+        format!(
+            "{minimum} respondents, frozen when the assessment was first opened: results appear once {minimum} responses are released, and smaller groups stay hidden."
+        )
+    } else {
+        format!(
+            "{minimum} respondents (the model's setting); it is frozen when the assessment first opens."
+        )
     };
     let attributes = model
         .attributes()
@@ -319,7 +320,10 @@ pub(super) async fn open(
     let model = state.model(&assessment.model_version_id).await?;
     state
         .store
-        .open_assessment(&assessment.id, model.scoring().anonymity_min.get())
+        .open_assessment(
+            &assessment.id,
+            simm_core::Policy::of_model(&model).minimum(),
+        )
         .await?;
     Ok(see_other(&format!(
         "/assessments/{}?notice=opened",

@@ -29,7 +29,7 @@ pub async fn model_versions(
         let model = state.model(&usage.version.id).await?;
         dtos.push(ModelVersionUsageDto::new(
             usage,
-            model.scoring().anonymity_min.get(),
+            simm_core::Policy::of_model(&model).minimum(),
         ));
     }
     if dtos.is_empty() {

@@ -135,7 +135,7 @@ async fn version_page(
         .find(|usage| usage.version.id == stored.id)
         .ok_or(AppError::NotFound)?;
     let model = state.model(&stored.id).await?;
-    let anonymity_min = model.scoring().anonymity_min.get();
+    let anonymity_min = simm_core::Policy::of_model(&model).minimum();
     let pool = super::version_pool(&state, &stored, &model).await?.pool;
     let refusal = pool_refusal(&stored, &pool, anonymity_min);
     let href = version_href(&stored.model_id, &stored.version);
