@@ -41,6 +41,21 @@ async fn main() -> anyhow::Result<()> {
     for chunk in simm_web::demo::synthetic_responses(&model, respondents, 11).chunks(2000) {
         store.insert_responses(&assessment.id, chunk).await?;
     }
+    // Results come from released responses: release them as closing does,
+    // through the privacy policy, and time it, since a consultant waits
+    // for it when closing a large assessment.
+    if respondents > 0 {
+        let state = simm_web::AppState::new(store.clone(), simm_web::Config::new(String::new()));
+        let started = std::time::Instant::now();
+        let outcome = simm_web::release_assessment(&state, &assessment.id, true)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+        eprintln!(
+            "bench_seed: released {} responses in {:.2} s",
+            outcome.released,
+            started.elapsed().as_secs_f64()
+        );
+    }
     println!("{} {token} {email} {password}", assessment.id);
     store.close().await;
     Ok(())
