@@ -98,10 +98,15 @@ pub async fn assessment_results(
 /// the attributes are those the release published, and an item that too
 /// few answered, which the results leave out, is left blank here too.
 pub fn responses_sheet(model: &Model, policy: Policy, responses: &[StoredResponse]) -> String {
+    // Counted as the results count them: stored values outside the scale
+    // are no answer.
     let mut answered = vec![0u64; model.items().len()];
     for response in responses {
-        for (count, value) in answered.iter_mut().zip(&response.answers) {
-            *count += u64::from(*value != 0);
+        for (count, answer) in answered
+            .iter_mut()
+            .zip(answers_of(model, &response.answers))
+        {
+            *count += u64::from(answer.is_some());
         }
     }
     let withheld: Vec<bool> = answered
@@ -140,7 +145,11 @@ pub async fn responses_download(
     let responses = state.store.responses(&assessment.id).await?;
     let answering = responses
         .iter()
-        .filter(|response| response.answers.iter().any(|value| *value != 0))
+        .filter(|response| {
+            answers_of(&model, &response.answers)
+                .iter()
+                .any(Option::is_some)
+        })
         .count() as u64;
     if !policy.may_show(answering) {
         return Err(hidden_conflict(answering, policy.minimum()));
