@@ -18,7 +18,6 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -29,6 +28,10 @@ use simm_store::{
     new_id, new_token,
 };
 
+#[path = "support/tmpfs.rs"]
+mod tmpfs;
+use tmpfs::Tmpfs;
+
 /// More than the connections of either pool (8 on SQLite, 16 on
 /// PostgreSQL), so that the rounds below go through every pooled
 /// connection, including any left dirty by a failed write.
@@ -37,46 +40,6 @@ const ROUNDS: usize = 40;
 /// Bytes of a payload that no page with room left can take: such a write
 /// needs new space in the database, on every back-end.
 const BIG: usize = 5000;
-
-/// A tmpfs mounted for one test, unmounted when dropped, on failure too.
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-impl Tmpfs {
-    /// `None` when the environment does not let the test mount.
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("disk-full")
-            .join(new_id());
-        std::fs::create_dir_all(&dir).unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .map(|output| {
-                if !output.status.success() {
-                    eprintln!(
-                        "mount -t tmpfs failed: {}",
-                        String::from_utf8_lossy(&output.stderr).trim()
-                    );
-                }
-                output.status.success()
-            })
-            .unwrap_or(false);
-        // Not constructed unless mounted: its drop would unmount.
-        if mounted { Some(Tmpfs { dir }) } else { None }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        // Lazy, so that connections the pool is still closing cannot keep
-        // the mount busy.
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-        let _ = std::fs::remove_dir(&self.dir);
-    }
-}
 
 /// A disk the test fills and frees.
 enum Disk {

@@ -12,50 +12,22 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use serde_json::json;
-use simm_store::{
-    NewInvitation, NewOrganization, Role, Store, StoreError, hash_token, new_id, new_token,
-};
+use simm_store::{NewInvitation, NewOrganization, Role, Store, StoreError, hash_token, new_token};
 
 use crate::{Backend, TestApp, postgres_url, serve_app};
+
+#[path = "../../../simm-store/tests/support/tmpfs.rs"]
+mod tmpfs;
+use tmpfs::Tmpfs;
 
 const DISK_FULL: &str = "the database disk is full; nothing was saved, try again later";
 
 /// More requests than the pool has connections, so that each of them
 /// serves a refused write.
 const ROUNDS: usize = 24;
-
-/// A tmpfs mounted for one test, unmounted when dropped, on failure too.
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-impl Tmpfs {
-    /// `None` when the environment does not let the test mount.
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("web-disk-full")
-            .join(new_id());
-        std::fs::create_dir_all(&dir).unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .status()
-            .is_ok_and(|status| status.success());
-        // Not constructed unless mounted: its drop would unmount.
-        if mounted { Some(Tmpfs { dir }) } else { None }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-        let _ = std::fs::remove_dir(&self.dir);
-    }
-}
 
 enum Disk {
     Tmpfs { _mount: Tmpfs, ballast: PathBuf },
