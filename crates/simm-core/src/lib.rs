@@ -48,7 +48,8 @@ pub use rasch::{
     calibrate_rasch,
 };
 pub use results::{
-    AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
+    AreaResult, Gap, GroupResult, HiddenBecause, ItemResult, ModelRef, OverallResult, Results,
+    StageFulfilment,
 };
 pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,

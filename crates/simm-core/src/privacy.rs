@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::AnonymityMin;
 use crate::model::Model;
+use crate::results::HiddenBecause;
 
 /// Free text identifies its writer more easily than a number: comments
 /// are shown only from this many times the anonymity minimum (rule P5).
@@ -101,6 +102,19 @@ impl Policy {
     /// Returns, per group, whether it is hidden. Of two shown groups of one
     /// size the later one is hidden first.
     pub fn hidden_groups(self, sizes: &[u64], hidden_elsewhere: u64) -> Vec<bool> {
+        self.hidden_groups_because(sizes, hidden_elsewhere)
+            .iter()
+            .map(Option::is_some)
+            .collect()
+    }
+
+    /// [`hidden_groups`](Policy::hidden_groups) with the reason for each
+    /// hidden group, for the renderers to say why.
+    pub fn hidden_groups_because(
+        self,
+        sizes: &[u64],
+        hidden_elsewhere: u64,
+    ) -> Vec<Option<HiddenBecause>> {
         let mut hidden: Vec<bool> = sizes.iter().map(|size| *size < self.min()).collect();
         let mut hidden_total: u64 = hidden_elsewhere
             + sizes
@@ -121,6 +135,16 @@ impl Policy {
             hidden_total += sizes[index];
         }
         hidden
+            .iter()
+            .zip(sizes)
+            .map(|(hidden, size)| {
+                hidden.then_some(if *size < self.min() {
+                    HiddenBecause::TooFew
+                } else {
+                    HiddenBecause::Complementary
+                })
+            })
+            .collect()
     }
 
     /// Rule P6: the next release of an assessment. `pending` are the
@@ -407,6 +431,13 @@ mod tests {
         check(&[6, 7], 2, &[true, false]);
         check(&[6, 7], 5, &[false, false]);
         check(&[], 0, &[]);
+        // The reason of each: too few, or hidden so that the few cannot be
+        // worked out.
+        use HiddenBecause::{Complementary, TooFew};
+        assert_eq!(
+            policy(5).hidden_groups_because(&[6, 2, 8], 0),
+            [Some(Complementary), Some(TooFew), None]
+        );
     }
 
     #[test]

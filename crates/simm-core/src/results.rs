@@ -113,9 +113,23 @@ pub struct GroupResult {
     /// True when the group is too small to show, or must be hidden so that a
     /// small group cannot be recovered by subtraction.
     pub suppressed: bool,
+    /// Why the privacy policy hid the group, for the renderers to say;
+    /// `None` for a shown group.
+    #[serde(skip)]
+    pub hidden_because: Option<HiddenBecause>,
     pub overall: Option<OverallResult>,
     pub common_language: Option<f64>,
     pub areas: Option<Vec<AreaResult>>,
+}
+
+/// Why a group is hidden (docs/privacy.md, rule P4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenBecause {
+    /// Fewer answering respondents than the anonymity minimum.
+    TooFew,
+    /// Large enough, but hidden so that smaller hidden groups together
+    /// hold the minimum and none can be worked out by subtraction.
+    Complementary,
 }
 
 impl Results {

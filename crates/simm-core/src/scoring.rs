@@ -213,17 +213,19 @@ pub fn score_grouped(
     }
 
     let sizes: Vec<u64> = ordered.iter().map(|(_, t)| t.answering).collect();
-    let suppressed = policy.hidden_groups(&sizes, 0);
+    let hidden = policy.hidden_groups_because(&sizes, 0);
     let group_results = ordered
         .into_iter()
-        .zip(suppressed)
-        .map(|((value, tally), suppressed)| {
+        .zip(hidden)
+        .map(|((value, tally), hidden_because)| {
+            let suppressed = hidden_because.is_some();
             let shown = (!suppressed).then(|| evaluate(model, tally, Some(policy)));
             GroupResult {
                 attribute: groups.attribute.clone(),
                 value: value.map(str::to_owned),
                 respondents: tally.respondents,
                 suppressed,
+                hidden_because,
                 overall: shown.as_ref().map(|e| e.overall),
                 common_language: shown.as_ref().and_then(|e| e.common_language),
                 areas: shown.map(|e| e.areas),

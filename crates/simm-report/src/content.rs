@@ -421,7 +421,7 @@ fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
                 respondents: group.respondents,
                 hidden: shown
                     .is_none()
-                    .then(|| crate::hidden_group_text(group.respondents, anonymity_min)),
+                    .then(|| crate::hidden_group_text(group, anonymity_min)),
                 cells,
             }
         })

@@ -14,7 +14,7 @@ mod markdown;
 mod model_markdown;
 pub mod svg;
 
-use simm_core::{AreaResult, GroupResult, Model, Results};
+use simm_core::{AreaResult, GroupResult, HiddenBecause, Model, Results};
 
 pub use calibration::{
     CALIBRATION_CSS, ProposalSummary, calibration_html, calibration_html_fragment,
@@ -70,22 +70,26 @@ pub(crate) fn group_label(group: &GroupResult) -> &str {
     group.value.as_deref().unwrap_or("(not given)")
 }
 
-/// Why a suppressed group is hidden. A group of at least `anonymity_min`
-/// respondents is only hidden by complementary suppression, and saying
-/// "fewer than" of it would be false.
-pub(crate) fn hidden_reason(respondents: u64, anonymity_min: u32) -> String {
-    if respondents < u64::from(anonymity_min) {
-        format!("hidden (fewer than {anonymity_min} respondents, to protect anonymity)")
-    } else {
-        "hidden (so that a smaller group cannot be worked out by subtraction)".to_owned()
+/// Why a suppressed group is hidden, in the words of the reason the
+/// privacy policy gave. A group hidden by complementary suppression is
+/// large enough, and saying "fewer than" of it would be false.
+pub(crate) fn hidden_reason(group: &GroupResult, anonymity_min: u32) -> String {
+    match group.hidden_because {
+        Some(HiddenBecause::Complementary) => {
+            "hidden (so that a smaller group cannot be worked out by subtraction)".to_owned()
+        }
+        Some(HiddenBecause::TooFew) | None => {
+            format!("hidden (fewer than {anonymity_min} respondents, to protect anonymity)")
+        }
     }
 }
 
 /// What a suppressed group shows in place of its scores.
-pub(crate) fn hidden_group_text(respondents: u64, anonymity_min: u32) -> String {
+pub(crate) fn hidden_group_text(group: &GroupResult, anonymity_min: u32) -> String {
     format!(
-        "n = {respondents} — {}",
-        hidden_reason(respondents, anonymity_min)
+        "n = {} — {}",
+        group.respondents,
+        hidden_reason(group, anonymity_min)
     )
 }
 

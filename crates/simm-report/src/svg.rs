@@ -520,7 +520,7 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
             );
             let hidden = group.suppressed.then(|| {
                 wrap_words(
-                    &crate::hidden_reason(group.respondents, anonymity_min),
+                    &crate::hidden_reason(group, anonymity_min),
                     chars_in(grid_width - 16.0),
                 )
             });
@@ -564,7 +564,7 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
                     ),
                     _ => format!(
                         "{label}: {}",
-                        crate::hidden_group_text(group.respondents, anonymity_min)
+                        crate::hidden_group_text(group, anonymity_min)
                     ),
                 }
             })
@@ -644,9 +644,9 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
             // A suppressed group, or one the core left without scores,
             // shows no number but its size.
             (hidden, _, _) => {
-                let lines = hidden.clone().unwrap_or_else(|| {
-                    vec![crate::hidden_reason(group.respondents, anonymity_min)]
-                });
+                let lines = hidden
+                    .clone()
+                    .unwrap_or_else(|| vec![crate::hidden_reason(group, anonymity_min)]);
                 let _ = writeln!(
                     out,
                     "<rect class=\"hidden-group\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{HIDDEN_FILL}\" stroke=\"#ffffff\" stroke-width=\"2\"/>",
@@ -945,6 +945,7 @@ mod tests {
             value: Some("executive".to_owned()),
             respondents: 7,
             suppressed: false,
+            hidden_because: None,
             overall: Some(OverallResult {
                 stage: StageLevel::new(2).expect("a stage"),
                 score: 2.25,
@@ -957,6 +958,7 @@ mod tests {
             value: None,
             respondents: 3,
             suppressed: true,
+            hidden_because: Some(simm_core::HiddenBecause::TooFew),
             overall: None,
             common_language: None,
             areas: None,

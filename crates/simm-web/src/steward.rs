@@ -128,21 +128,21 @@ fn grouping(
     let sizes: Vec<u64> = ordered.iter().map(|(_, size)| *size as u64).collect();
     let without = values.iter().filter(|value| value.is_none()).count();
     // Responses without a value are in no group, and so count as hidden.
-    let left_out =
-        simm_core::Policy::with_minimum(minimum as u32).hidden_groups(&sizes, without as u64);
-    let small = ordered.iter().filter(|(_, size)| *size < minimum).count();
+    let because = simm_core::Policy::with_minimum(minimum as u32)
+        .hidden_groups_because(&sizes, without as u64);
+    let left_out: Vec<bool> = because.iter().map(Option::is_some).collect();
+    let too_few = |index: usize| because[index] == Some(simm_core::HiddenBecause::TooFew);
+    let small = (0..ordered.len()).filter(|index| too_few(*index)).count();
     let complementary: Vec<usize> = (0..ordered.len())
-        .filter(|index| left_out[*index] && ordered[*index].1 >= minimum)
+        .filter(|index| because[*index] == Some(simm_core::HiddenBecause::Complementary))
         .collect();
     if small > 0 {
         let what = match &declared {
             Some(_) => format!(
                 ": {}",
-                ordered
-                    .iter()
-                    .zip(&left_out)
-                    .filter(|((_, size), out)| **out && *size < minimum)
-                    .map(|((name, _), _)| *name)
+                (0..ordered.len())
+                    .filter(|index| too_few(*index))
+                    .map(|index| ordered[index].0)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

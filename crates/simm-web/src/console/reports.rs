@@ -266,11 +266,12 @@ fn shown(model: &Model, results: &Results) -> Shown {
                     _ => GroupRow {
                         label,
                         respondents: group.respondents,
-                        hidden: Some(if group.respondents < u64::from(anonymity_min) {
-                            format!("hidden: fewer than {anonymity_min} respondents")
-                        } else {
-                            "hidden, so that a smaller group cannot be worked out by subtraction"
-                                .to_owned()
+                        hidden: Some(match group.hidden_because {
+                            Some(simm_core::HiddenBecause::Complementary) => {
+                                "hidden, so that a smaller group cannot be worked out by subtraction"
+                                    .to_owned()
+                            }
+                            _ => format!("hidden: fewer than {anonymity_min} respondents"),
                         }),
                         cells: Vec::new(),
                     },
