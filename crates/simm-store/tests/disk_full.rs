@@ -16,7 +16,6 @@
 //! which is where a full disk strikes a commit there.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,9 +27,9 @@ use simm_store::{
     new_id, new_token,
 };
 
-#[path = "support/tmpfs.rs"]
-mod tmpfs;
-use tmpfs::Tmpfs;
+#[path = "support/full_disk.rs"]
+mod full_disk;
+use full_disk::{Tmpfs, fill_ballast, inject_postgres_disk_full, lift_postgres_disk_full};
 
 /// More than the connections of either pool (8 on SQLite, 16 on
 /// PostgreSQL), so that the rounds below go through every pooled
@@ -53,15 +52,6 @@ enum Disk {
     Postgres(sqlx::PgPool),
 }
 
-/// The tables that the writes below touch.
-const TABLES: [&str; 5] = [
-    "organizations",
-    "users",
-    "draft_answers",
-    "sessions",
-    "throttle",
-];
-
 impl Disk {
     /// Whether no write at all can succeed while the disk is full.
     /// Only the injected PostgreSQL fault refuses every commit. On SQLite,
@@ -74,43 +64,9 @@ impl Disk {
 
     async fn fill(&self) {
         match self {
-            Disk::Tmpfs { ballast, .. } => {
-                let mut file = std::fs::File::create(ballast).unwrap();
-                // Down to the last byte the file system will give.
-                for chunk in [65536, 4096, 512, 1] {
-                    let block = vec![0u8; chunk];
-                    loop {
-                        match file.write_all(&block) {
-                            Ok(()) => {}
-                            Err(error) if error.raw_os_error() == Some(28) => break,
-                            Err(error) => panic!("writing the ballast: {error}"),
-                        }
-                    }
-                }
-                let _ = file.sync_all();
-            }
+            Disk::Tmpfs { ballast, .. } => fill_ballast(ballast),
             Disk::PageCap(cap) => cap.store(1, Ordering::SeqCst),
-            Disk::Postgres(pool) => {
-                sqlx::query(
-                    "CREATE FUNCTION simm_test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-                     BEGIN
-                       RAISE EXCEPTION 'could not extend file: No space left on device'
-                         USING ERRCODE = 'disk_full';
-                     END $$",
-                )
-                .execute(pool)
-                .await
-                .unwrap();
-                for table in TABLES {
-                    sqlx::query(&format!(
-                        "CREATE CONSTRAINT TRIGGER simm_test_disk_full AFTER INSERT OR UPDATE ON {table}
-                         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION simm_test_disk_full()"
-                    ))
-                    .execute(pool)
-                    .await
-                    .unwrap();
-                }
-            }
+            Disk::Postgres(pool) => inject_postgres_disk_full(pool).await,
         }
     }
 
@@ -118,14 +74,7 @@ impl Disk {
         match self {
             Disk::Tmpfs { ballast, .. } => std::fs::remove_file(ballast).unwrap(),
             Disk::PageCap(cap) => cap.store(0, Ordering::SeqCst),
-            Disk::Postgres(pool) => {
-                for table in TABLES {
-                    sqlx::query(&format!("DROP TRIGGER simm_test_disk_full ON {table}"))
-                        .execute(pool)
-                        .await
-                        .unwrap();
-                }
-            }
+            Disk::Postgres(pool) => lift_postgres_disk_full(pool).await,
         }
     }
 }

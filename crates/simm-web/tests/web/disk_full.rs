@@ -11,7 +11,6 @@
 //! skipping.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde_json::json;
@@ -19,9 +18,9 @@ use simm_store::{NewInvitation, NewOrganization, Role, Store, StoreError, hash_t
 
 use crate::{Backend, TestApp, postgres_url, serve_app};
 
-#[path = "../../../simm-store/tests/support/tmpfs.rs"]
-mod tmpfs;
-use tmpfs::Tmpfs;
+#[path = "../../../simm-store/tests/support/full_disk.rs"]
+mod full_disk;
+use full_disk::{Tmpfs, fill_ballast, inject_postgres_disk_full, lift_postgres_disk_full};
 
 const DISK_FULL: &str = "the database disk is full; nothing was saved, try again later";
 
@@ -34,23 +33,11 @@ enum Disk {
     Postgres(sqlx::PgPool),
 }
 
-const TABLES: [&str; 5] = [
-    "organizations",
-    "users",
-    "draft_answers",
-    "sessions",
-    "throttle",
-];
-
 impl Disk {
     async fn fill(&self, store: &Store, user_id: &str) {
         match self {
             Disk::Tmpfs { ballast, .. } => {
-                let mut file = std::fs::File::create(ballast).unwrap();
-                for chunk in [65536, 4096, 512, 1] {
-                    let block = vec![0u8; chunk];
-                    while file.write_all(&block).is_ok() {}
-                }
+                fill_ballast(ballast);
                 // Whatever room the database files had left goes too.
                 let big = "x".repeat(5000);
                 for n in 0..2000 {
@@ -66,41 +53,14 @@ impl Disk {
                 }
                 panic!("the store never reported the full disk");
             }
-            Disk::Postgres(pool) => {
-                sqlx::query(
-                    "CREATE FUNCTION simm_test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-                     BEGIN
-                       RAISE EXCEPTION 'could not extend file: No space left on device'
-                         USING ERRCODE = 'disk_full';
-                     END $$",
-                )
-                .execute(pool)
-                .await
-                .unwrap();
-                for table in TABLES {
-                    sqlx::query(&format!(
-                        "CREATE CONSTRAINT TRIGGER simm_test_disk_full AFTER INSERT OR UPDATE ON {table}
-                         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION simm_test_disk_full()"
-                    ))
-                    .execute(pool)
-                    .await
-                    .unwrap();
-                }
-            }
+            Disk::Postgres(pool) => inject_postgres_disk_full(pool).await,
         }
     }
 
     async fn free(&self) {
         match self {
             Disk::Tmpfs { ballast, .. } => std::fs::remove_file(ballast).unwrap(),
-            Disk::Postgres(pool) => {
-                for table in TABLES {
-                    sqlx::query(&format!("DROP TRIGGER simm_test_disk_full ON {table}"))
-                        .execute(pool)
-                        .await
-                        .unwrap();
-                }
-            }
+            Disk::Postgres(pool) => lift_postgres_disk_full(pool).await,
         }
     }
 }
