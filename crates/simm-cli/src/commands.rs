@@ -197,11 +197,13 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     let group_index = group_by.as_ref().map(|(index, _)| *index);
     let empty_groups = group_by.map(|(_, groups)| groups);
     let new_state = || (Tally::new(&model), empty_groups.clone());
+    // With a breakdown, each row is tallied in its group only; the whole
+    // set is the groups' sum.
     let add_row = |(total, groups): &mut (Tally, Option<GroupTallies>),
                    row: &simm_sheet::Row<'_>| {
-        total.add(row.answers);
-        if let (Some(groups), Some(index)) = (groups, group_index) {
-            groups.add(row.attribute(index), row.answers);
+        match (groups, group_index) {
+            (Some(groups), Some(index)) => groups.add(row.attribute(index), row.answers),
+            _ => total.add(row.answers),
         }
     };
     let parts = if request.responses == Path::new("-") {
@@ -225,6 +227,9 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         if let (Some(groups), Some(part_groups)) = (&mut groups, part_groups) {
             groups.merge(part_groups);
         }
+    }
+    if let Some(groups) = &groups {
+        total = groups.total();
     }
 
     // The whole sheet is the consultant's own data and is scored as it

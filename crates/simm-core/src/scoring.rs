@@ -89,7 +89,9 @@ impl Tally {
 #[derive(Debug, Clone)]
 pub struct GroupTallies {
     attribute: AttributeId,
-    by_value: HashMap<String, Tally>,
+    /// Looked up once per respondent: a fast hash, as the keys are the
+    /// model's declared values or the sheet's own text.
+    by_value: HashMap<String, Tally, foldhash::fast::RandomState>,
     without_value: Option<Tally>,
     empty: Tally,
 }
@@ -98,7 +100,7 @@ impl GroupTallies {
     pub fn new(model: &Model, attribute: AttributeId) -> Self {
         Self {
             attribute,
-            by_value: HashMap::new(),
+            by_value: HashMap::default(),
             without_value: None,
             empty: Tally::new(model),
         }
@@ -122,6 +124,17 @@ impl GroupTallies {
             },
         };
         tally.add(answers);
+    }
+
+    /// Everyone in the breakdown, with a value or without: the tally of the
+    /// whole set, so that a reader who breaks a set down need not tally
+    /// each respondent twice.
+    pub fn total(&self) -> Tally {
+        let mut total = self.empty.clone();
+        for tally in self.by_value.values().chain(&self.without_value) {
+            total.merge(tally);
+        }
+        total
     }
 
     /// Adds the groups of another breakdown by the same attribute.

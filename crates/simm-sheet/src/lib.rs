@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -199,6 +199,8 @@ struct Records<R> {
     bounds: Vec<(usize, usize)>,
     /// The fields of a record that needed the csv crate.
     quoted: Option<csv::ByteRecord>,
+    /// Quotes read so far; plain lines have none.
+    quotes: u64,
 }
 
 impl<R: Read> Records<R> {
@@ -210,6 +212,7 @@ impl<R: Read> Records<R> {
             buffer: Vec::new(),
             bounds: Vec::new(),
             quoted: None,
+            quotes: 0,
         }
     }
 
@@ -225,21 +228,20 @@ impl<R: Read> Records<R> {
         let content_end = self.buffer.len()
             - usize::from(self.buffer.ends_with(b"\n"))
             - usize::from(self.buffer.ends_with(b"\r\n"));
-        // One pass splits a plain line and notices when it is not plain.
+        // A plain line has no quote and no stray carriage return (one
+        // vectorised search); it is split at the delimiter directly. Cells
+        // are a byte or two apart, too close for a vectorised search.
         self.quoted = None;
         self.bounds.clear();
-        let mut start = 0;
-        let mut plain = true;
-        for (index, byte) in self.buffer[..content_end].iter().enumerate() {
-            if *byte == self.delimiter {
-                self.bounds.push((start, index));
-                start = index + 1;
-            } else if *byte == b'"' || *byte == b'\r' {
-                plain = false;
-                break;
+        let content = &self.buffer[..content_end];
+        if memchr::memchr2(b'"', b'\r', content).is_none() {
+            let mut start = 0;
+            for (index, byte) in content.iter().enumerate() {
+                if *byte == self.delimiter {
+                    self.bounds.push((start, index));
+                    start = index + 1;
+                }
             }
-        }
-        if plain {
             self.bounds.push((start, content_end));
             return Ok(Some(line));
         }
@@ -251,6 +253,7 @@ impl<R: Read> Records<R> {
             }
             self.next_line += 1;
         }
+        self.quotes += memchr::memchr_iter(b'"', &self.buffer).count() as u64;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
@@ -305,7 +308,66 @@ struct Chunk {
     rows: u64,
     problems: Vec<Problem>,
     stopped_early: bool,
-    respondents: Fingerprints,
+    respondents: Respondents,
+    /// Quotes in the records read.
+    quotes: u64,
+}
+
+/// How a reader refuses duplicate respondent ids.
+enum Respondents {
+    /// In a set, so that the row that repeats an id is named where it is
+    /// read: for a stream, which cannot be read twice.
+    Named(Fingerprints),
+    /// Collected and sorted at the end, for a part of a file. Appending is
+    /// far cheaper than inserting into a set of a million random keys, and
+    /// a sheet with a duplicate is read again by the naming reader.
+    Collected(Vec<u128>),
+}
+
+impl Respondents {
+    /// Records a respondent; `false` when the reader knows the id is a
+    /// duplicate already.
+    fn add(&mut self, fingerprint: u128) -> bool {
+        match self {
+            Respondents::Named(set) => set.insert(fingerprint),
+            Respondents::Collected(list) => {
+                list.push(fingerprint);
+                true
+            }
+        }
+    }
+
+    /// The collected fingerprints, sorted by `sort_and_find_duplicate`.
+    fn sorted(&self) -> &[u128] {
+        match self {
+            Respondents::Named(_) => &[],
+            Respondents::Collected(list) => list,
+        }
+    }
+
+    /// Sorts the collected fingerprints; `true` when two are equal.
+    fn sort_and_find_duplicate(&mut self) -> bool {
+        match self {
+            Respondents::Named(_) => false,
+            Respondents::Collected(list) => {
+                list.sort_unstable();
+                list.windows(2).any(|pair| pair[0] == pair[1])
+            }
+        }
+    }
+}
+
+/// Whether two sorted lists of fingerprints share one, in one merge walk.
+fn share_one(first: &[u128], second: &[u128]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < first.len() && j < second.len() {
+        match first[i].cmp(&second[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// Respondent fingerprints. They are already uniformly random, so the set
@@ -340,13 +402,13 @@ fn read_rows<R: Read>(
     model: &Model,
     header: &Header,
     first_line: u64,
+    mut respondents: Respondents,
     mut on_row: impl FnMut(&Row<'_>),
 ) -> Result<Chunk, SheetError> {
     let columns = &header.columns;
     let mut records = Records::new(input, header.delimiter, first_line);
     let points = model.scale().points;
     let mut answers: Vec<Option<Answer>> = vec![None; model.items().len()];
-    let mut respondents: Fingerprints = Fingerprints::default();
     let mut problems = Vec::new();
     let mut rows = 0u64;
     let mut stopped_early = false;
@@ -420,7 +482,7 @@ fn read_rows<R: Read>(
                             "the respondent id is empty; every row needs a unique respondent id"
                                 .into(),
                         ));
-                    } else if !respondents.insert(fingerprint(respondent)) {
+                    } else if !respondents.add(fingerprint(respondent)) {
                         problems.push(cell_problem(format!("the respondent id {} appears more than once; respondent ids must be unique", quote_value(respondent))));
                     }
                 }
@@ -471,6 +533,7 @@ fn read_rows<R: Read>(
         problems,
         stopped_early,
         respondents,
+        quotes: records.quotes,
     })
 }
 
@@ -485,7 +548,8 @@ pub fn read_sheet<R: Read>(
 ) -> Result<SheetSummary, SheetError> {
     let mut input = BufReader::with_capacity(1 << 16, input);
     let header = read_header_section(&mut input, model)?;
-    let chunk = read_rows(input, model, &header, 2, on_row)?;
+    let respondents = Respondents::Named(Fingerprints::default());
+    let chunk = read_rows(input, model, &header, 2, respondents, on_row)?;
     finish(header, vec![chunk])
 }
 
@@ -557,36 +621,101 @@ fn read_file_in_parts<S: Send>(
     let length = metadata.len();
     let mut file = BufReader::with_capacity(1 << 16, file);
     let header = read_header_section(&mut file, model)?;
-    let boundaries = if threads > 1 && length >= parallel_min_bytes {
-        split_points(file.into_inner(), header.length, length, threads)?
-    } else {
-        vec![(header.length, 2)]
+    let file = file.into_inner();
+    let read = |boundaries: &[(u64, u64)]| {
+        read_parts(
+            path, model, &header, boundaries, length, &new_state, &on_row,
+        )
     };
-    let parts: Vec<(u64, u64, u64)> = boundaries
-        .iter()
-        .enumerate()
-        .map(|(i, (start, line))| {
-            (
-                *start,
-                boundaries.get(i + 1).map_or(length, |next| next.0),
-                *line,
-            )
-        })
-        .collect();
-    let results: Vec<Result<(Chunk, S), SheetError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
+    let mut parts = if threads > 1 && length >= parallel_min_bytes {
+        // Split at the first line end after equal offsets, without reading
+        // what comes before. That is a record end unless a quoted cell
+        // spans it, which the parts' quote counts reveal; line numbers are
+        // not known then, so a sheet with a problem is read again too,
+        // split where records end, and every problem is named at its line.
+        let parts = read(&guess_split_points(&file, header.length, length, threads)?);
+        if parts
             .iter()
-            .map(|&(start, end, first_line)| {
-                let (header, new_state, on_row) = (&header, &new_state, &on_row);
+            .all(|part| part.as_ref().is_ok_and(Part::is_clean))
+        {
+            parts
+        } else {
+            read(&split_points(file, header.length, length, threads)?)
+        }
+    } else {
+        read(&[(header.length, 2)])
+    };
+    let mut chunks = Vec::new();
+    let mut states = Vec::new();
+    let mut duplicated = false;
+    for part in parts.drain(..) {
+        let part = part?;
+        duplicated |= part.duplicated;
+        chunks.push(part.chunk);
+        states.push(part.state);
+    }
+    duplicated = duplicated
+        || chunks.iter().enumerate().any(|(index, chunk)| {
+            chunks[..index]
+                .iter()
+                .any(|earlier| share_one(earlier.respondents.sorted(), chunk.respondents.sorted()))
+        });
+    // A duplicate is rare, and the one-thread reader names its line exactly.
+    if duplicated {
+        read_sheet(File::open(path)?, model, |_| {})?;
+    }
+    finish(header, chunks).map(|summary| (summary, states))
+}
+
+/// What one thread read of its part of a file.
+struct Part<S> {
+    chunk: Chunk,
+    state: S,
+    /// Whether the part repeats a respondent id within itself.
+    duplicated: bool,
+}
+
+impl<S> Part<S> {
+    /// Read to its end without a problem, and split where records end:
+    /// an even number of quotes leaves no quoted cell open.
+    fn is_clean(&self) -> bool {
+        self.chunk.problems.is_empty() && !self.chunk.stopped_early && self.chunk.quotes % 2 == 0
+    }
+}
+
+/// Reads the parts that start at `boundaries` (offset and first line) on
+/// a thread each.
+fn read_parts<S: Send>(
+    path: &Path,
+    model: &Model,
+    header: &Header,
+    boundaries: &[(u64, u64)],
+    length: u64,
+    new_state: &(impl Fn() -> S + Sync),
+    on_row: &(impl Fn(&mut S, &Row<'_>) + Sync),
+) -> Vec<Result<Part<S>, SheetError>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = boundaries
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, first_line))| {
+                let end = boundaries.get(index + 1).map_or(length, |next| next.0);
                 scope.spawn(move || {
                     let mut file = File::open(path)?;
                     file.seek(SeekFrom::Start(start))?;
                     let input = BufReader::with_capacity(1 << 16, file.take(end - start));
                     let mut state = new_state();
-                    let chunk = read_rows(input, model, header, first_line, |row| {
-                        on_row(&mut state, row)
-                    })?;
-                    Ok((chunk, state))
+                    let respondents = Respondents::Collected(Vec::new());
+                    let mut chunk =
+                        read_rows(input, model, header, first_line, respondents, |row| {
+                            on_row(&mut state, row)
+                        })?;
+                    let duplicated = chunk.respondents.sort_and_find_duplicate();
+                    Ok(Part {
+                        chunk,
+                        state,
+                        duplicated,
+                    })
                 })
             })
             .collect();
@@ -594,27 +723,35 @@ fn read_file_in_parts<S: Send>(
             .into_iter()
             .map(|handle| handle.join().expect("a reading thread panicked"))
             .collect()
-    });
-    let mut chunks = Vec::new();
-    let mut states = Vec::new();
-    for result in results {
-        let (chunk, state) = result?;
-        chunks.push(chunk);
-        states.push(state);
+    })
+}
+
+/// Where to split the rows after the header into `parts` runs, at the
+/// first line end after equal offsets, reading only a little at each.
+/// Line numbers after the first run are unknown (0).
+fn guess_split_points(
+    file: &File,
+    data_start: u64,
+    length: u64,
+    parts: usize,
+) -> io::Result<Vec<(u64, u64)>> {
+    let mut points = vec![(data_start, 2u64)];
+    let mut input = BufReader::with_capacity(1 << 16, file);
+    for i in 1..parts as u64 {
+        let target = data_start + (length - data_start) * i / parts as u64;
+        let previous = points.last().map_or(data_start, |point| point.0);
+        if target <= previous {
+            continue;
+        }
+        input.seek(SeekFrom::Start(target))?;
+        let mut skipped = Vec::new();
+        let read = input.read_until(b'\n', &mut skipped)? as u64;
+        let point = target + read;
+        if skipped.ends_with(b"\n") && point < length {
+            points.push((point, 0));
+        }
     }
-    // Each part refused duplicates within itself; a respondent id in two
-    // parts is rare, and the one-thread reader names its line exactly.
-    let duplicated = chunks.iter().enumerate().any(|(index, chunk)| {
-        chunk.respondents.iter().any(|id| {
-            chunks[..index]
-                .iter()
-                .any(|earlier| earlier.respondents.contains(id))
-        })
-    });
-    if duplicated {
-        read_sheet(File::open(path)?, model, |_| {})?;
-    }
-    finish(header, chunks).map(|summary| (summary, states))
+    Ok(points)
 }
 
 /// Where to split the rows after the header into `parts` runs of whole
@@ -851,13 +988,10 @@ pub fn detect_delimiter(header: &[u8]) -> u8 {
 
 /// A 128-bit fingerprint of a respondent id: with a million respondents the
 /// chance that two different ids collide is about 10^-27, so duplicates are
-/// found without keeping the ids themselves.
+/// found without keeping the ids themselves. XXH3 is built for exactly
+/// this, and one pass of it over a short id costs a few nanoseconds.
 fn fingerprint(id: &str) -> u128 {
-    let mut first = DefaultHasher::new();
-    id.hash(&mut first);
-    let mut second = DefaultHasher::new();
-    (0x5eed_u32, id).hash(&mut second);
-    (u128::from(first.finish()) << 64) | u128::from(second.finish())
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 /// One respondent's row to write: id, the model's attributes in model
@@ -1133,6 +1267,41 @@ practice = "p"
 
     /// Reads a sheet from a file in `parts` parts, rendering rows as
     /// `check` does, sorted, or the error's lines.
+    #[test]
+    fn a_quoted_cell_across_the_middle_is_not_split() {
+        // Equal offsets fall inside the long quoted cell: the first line end
+        // after them is no record end, and the parts must not be cut there.
+        let mut sheet = String::from("respondent,unit,A-2-01,A-2-02\n");
+        for i in 0..40 {
+            sheet.push_str(&format!("r{i},U{i},1,2\n"));
+        }
+        let long_cell: Vec<String> = (0..400)
+            .map(|line| format!("line {line}, \"\"quoted\"\""))
+            .collect();
+        sheet.push_str(&format!("middle,\"{}\",3,4\n", long_cell.join("\n")));
+        for i in 40..80 {
+            sheet.push_str(&format!("r{i},U{i},5,\n"));
+        }
+        let expected = read_in_parts(&sheet, 1).unwrap();
+        assert_eq!(expected.len(), 81);
+        for parts in [2, 3, 4, 8] {
+            assert_eq!(
+                read_in_parts(&sheet, parts).unwrap(),
+                expected,
+                "{parts} parts"
+            );
+        }
+        // A problem after the cell is named at its line, which only a
+        // reader that counted the lines before it can know.
+        let bad = sheet.replace("r79,U79,5,", "r79,U79,6,");
+        let problem = read_in_parts(&bad, 2).unwrap_err();
+        assert_eq!(problem.len(), 1, "{problem:?}");
+        assert!(
+            problem[0].starts_with("s.csv:481:3: row 81,"),
+            "{problem:?}"
+        );
+    }
+
     fn read_in_parts(sheet: &str, parts: usize) -> Result<Vec<String>, Vec<String>> {
         let model = Model::parse(MODEL).unwrap();
         let folder = std::env::temp_dir().join(format!("simm-sheet-{}", std::process::id()));
