@@ -679,7 +679,9 @@ impl<S> Part<S> {
     /// Read to its end without a problem, and split where records end:
     /// an even number of quotes leaves no quoted cell open.
     fn is_clean(&self) -> bool {
-        self.chunk.problems.is_empty() && !self.chunk.stopped_early && self.chunk.quotes % 2 == 0
+        self.chunk.problems.is_empty()
+            && !self.chunk.stopped_early
+            && self.chunk.quotes.is_multiple_of(2)
     }
 }
 
