@@ -11,6 +11,7 @@ mod domain;
 mod model;
 mod model_diff;
 mod model_file;
+mod parallel;
 mod privacy;
 mod proposal;
 mod rasch;
