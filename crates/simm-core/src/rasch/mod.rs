@@ -26,6 +26,11 @@
 //! the maximum possible on their items carry no information on the items
 //! under CML; they are counted and reported, and left out of item
 //! estimation, fit and reliability.
+//!
+//! [`calibrate_rasch`] runs the steps in order, one module each: `coding`
+//! (answer values to categories), `patterns` (patterns and score groups),
+//! `parameters` (start values), `esf` and `newton` (the iterations),
+//! `persons` (measures and reliability) and `fit` (infit and outfit).
 
 mod coding;
 mod esf;
