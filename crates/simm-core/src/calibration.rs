@@ -10,10 +10,10 @@ use serde::Serialize;
 use crate::classical::{AnswerMatrix, ClassicalSums};
 use crate::domain::{AreaId, ItemId, StageLevel};
 use crate::model::Model;
+use crate::parallel::in_parallel;
 use crate::proposal::StageMove;
 use crate::rasch::{
     Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions, calibrate_rasch,
-    in_parallel,
 };
 use crate::results::ModelRef;
 

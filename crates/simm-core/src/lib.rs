@@ -1,8 +1,10 @@
 //! The pure core of simm: the Smartsourcing Innovation Model as data, its
 //! validation, and the scoring engine.
 //!
-//! Nothing in this crate performs I/O, spawns threads or knows about HTTP,
-//! SQL or files: callers hand it text and answers, and it hands back values.
+//! Nothing in this crate performs I/O or knows about HTTP, SQL or files:
+//! callers hand it text and answers, and it hands back values. Its only
+//! threads are the scoped ones of `parallel.rs`, as many as the caller
+//! asks for, which end before the call returns.
 //! Start reading at [`Model::parse`] and [`score`].
 
 mod calibration;
@@ -11,6 +13,7 @@ mod domain;
 mod model;
 mod model_diff;
 mod model_file;
+mod parallel;
 mod privacy;
 mod proposal;
 mod rasch;

@@ -3,13 +3,17 @@
 //! suggested move, one flagged DIF comparison among seven, and hostile
 //! texts wherever the core passes free text through.
 
+use std::collections::BTreeSet;
+
 use simm_core::{
     AlphaIfDeleted, AreaCalibration, AreaId, Calibration, Dif, Flag, FlagKind, GroupSize,
-    ItemCalibration, ItemId, MapBin, Method, ModelId, ModelRef, PersonSummary, StageBand,
-    StageLevel, StageOverlap, Suggestion,
+    HEAVY_OVERLAP, ItemCalibration, ItemId, MapBin, Method, ModelId, ModelRef, PersonSummary,
+    StageBand, StageLevel, StageOverlap, Suggestion,
 };
 
+use super::wright_map::{LABEL_GAP, spread_labels};
 use super::*;
+use crate::svg::tests::assert_well_formed;
 
 const HOSTILE: &str = "<script>alert(\"x\")</script>";
 
@@ -476,32 +480,6 @@ fn assert_within_view_box(svg: &str) {
     }
 }
 
-/// Checks that tags nest and close, and that every `&` starts an entity
-/// that [`escape`] writes.
-fn assert_well_formed(svg: &str) {
-    let mut open: Vec<&str> = Vec::new();
-    let mut rest = svg;
-    while let Some(start) = rest.find('<') {
-        let end = rest[start..].find('>').expect("every tag closes") + start;
-        let tag = &rest[start + 1..end];
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(open.pop(), Some(name), "mismatched </{name}>");
-        } else if !tag.ends_with('/') {
-            open.push(tag.split_whitespace().next().expect("a tag name"));
-        }
-        rest = &rest[end + 1..];
-    }
-    assert!(open.is_empty(), "unclosed tags: {open:?}");
-    for (index, _) in svg.match_indices('&') {
-        assert!(
-            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
-                .iter()
-                .any(|known| svg[index..].starts_with(known)),
-            "a bare & in {svg}"
-        );
-    }
-}
-
 /// The baselines of the item labels, per x position (one per column).
 fn label_baselines(svg: &str) -> Vec<(String, Vec<f64>)> {
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
@@ -639,22 +617,6 @@ fn spreading_keeps_labels_apart_and_close_to_their_items() {
     for pair in spread.windows(2) {
         assert!(pair[1] - pair[0] >= LABEL_GAP - 1e-9, "{spread:?}");
     }
-}
-
-#[test]
-fn numbers() {
-    assert_eq!(decimal(-0.001), "0.00");
-    assert_eq!(decimal(-1.2), "-1.20");
-    assert_eq!(signed_decimal(0.62), "+0.62");
-    assert_eq!(signed_decimal(-0.62), "-0.62");
-    assert_eq!(signed_decimal(0.001), "0.00");
-    assert_eq!(tenth_percent(0.2), "20.0 %");
-    assert_eq!(tenth_percent(0.2099), "20.9 %");
-    assert_eq!(p_value(0.0099), "0.009");
-    assert_eq!(p_value(0.01), "0.010");
-    assert_eq!(p_value(0.0004), "< 0.001");
-    assert_eq!(fixed(-0.4, 0), "0");
-    assert_eq!(fixed(-3.0, 0), "-3");
 }
 
 #[test]

@@ -1,0 +1,276 @@
+//! Tests of the results charts and the primitives they share.
+
+use simm_core::{
+    AreaId, AreaResult, GroupResult, Model, OverallResult, StageFulfilment, StageLevel,
+    builtin_model,
+};
+
+use super::text::wrap_words;
+use super::*;
+
+fn check(actual: String, expected: &str) {
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn escaping() {
+    check(escape("plain text"), "plain text");
+    check(
+        escape(r#"<script>alert("x" & 'y')</script>"#),
+        "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;",
+    );
+    check(escape("&amp;"), "&amp;amp;");
+    check(escape("Zürich — 5 %"), "Zürich — 5 %");
+}
+
+#[test]
+fn wrapping() {
+    let check = |(text, width): (&str, usize), expected: &[&str]| {
+        assert_eq!(wrap_words(text, width), expected);
+    };
+    check(
+        ("Information Technology", 18),
+        &["Information", "Technology"],
+    );
+    check(("Vision and Strategy", 18), &["Vision and", "Strategy"]);
+    check(("Management", 18), &["Management"]);
+    check(
+        ("Extraordinarily-long-word here", 10),
+        &["Extraordinarily-long-word", "here"],
+    );
+    check(("", 10), &[""]);
+}
+
+#[test]
+fn colours_have_readable_text() {
+    let check = |(score, top): (f64, u8), expected: (&str, &str)| {
+        let (background, text) = score_colours(score, top);
+        assert_eq!((background.as_str(), text.as_str()), expected);
+    };
+    check((1.0, 4), ("#eaf2fb", "#111111"));
+    check((4.0, 4), ("#1d4e89", "#ffffff"));
+    check((0.0, 4), ("#eaf2fb", "#111111"));
+    check((1.0, 1), ("#eaf2fb", "#111111"));
+}
+
+fn area(id: &str, stage: u8, score: f64) -> AreaResult {
+    AreaResult {
+        id: AreaId::parse(id).expect("a valid id"),
+        stage: StageLevel::new(stage).expect("a valid stage"),
+        score,
+        fulfilment: StageFulfilment::default(),
+        consensus: None,
+        gap: None,
+    }
+}
+
+fn areas_with_scores(model: &Model, scores: &[f64]) -> Vec<AreaResult> {
+    model
+        .areas()
+        .iter()
+        .zip(scores)
+        .map(|(model_area, score)| {
+            // The whole part of a score is its stage.
+            area(model_area.id.as_str(), score.floor() as u8, *score)
+        })
+        .collect()
+}
+
+/// The value of `attribute` in the first element that has `marker`.
+fn attribute_of(svg: &str, marker: &str, attribute: &str) -> String {
+    let element = svg
+        .lines()
+        .find(|line| line.contains(marker))
+        .unwrap_or_else(|| panic!("no element with {marker:?} in\n{svg}"));
+    let start = element
+        .find(&format!(" {attribute}=\""))
+        .expect("the attribute is present")
+        + attribute.len()
+        + 3;
+    let length = element[start..].find('"').expect("a closing quote");
+    element[start..start + length].to_owned()
+}
+
+/// Checks that tags nest and close, and that every `&` starts one of
+/// the entities [`escape`] writes.
+pub(crate) fn assert_well_formed(svg: &str) {
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("every tag closes") + start;
+        let tag = &rest[start + 1..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop(), Some(name), "mismatched </{name}>");
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().expect("a tag name");
+            open.push(name);
+        }
+        rest = &rest[end + 1..];
+    }
+    assert!(open.is_empty(), "unclosed tags: {open:?}");
+    for (index, _) in svg.match_indices('&') {
+        let entity = &svg[index..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|known| entity.starts_with(known)),
+            "a bare & at {:?}",
+            &entity[..entity.len().min(12)]
+        );
+    }
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains(" role=\"img\" aria-label=\""));
+    assert_eq!(svg.matches("<title>").count(), 1);
+    assert_eq!(svg.matches("<desc>").count(), 1);
+}
+
+#[test]
+fn radar_points() {
+    let model = builtin_model();
+    // Four areas: axes point up, right, down and left; ring k of 4 lies
+    // at k / 4 of the 150-pixel radius around (280, 220).
+    let check = |scores: &[f64], expected: &str| {
+        let svg = radar(&model, &areas_with_scores(&model, scores));
+        assert_well_formed(&svg);
+        let points = attribute_of(&svg, "class=\"scores\"", "points");
+        assert_eq!(
+            points.split(' ').count(),
+            scores.len(),
+            "one vertex per area"
+        );
+        assert_eq!(points, expected);
+    };
+    check(
+        &[1.0, 2.0, 3.0, 4.0],
+        "280.00,182.50 355.00,220.00 280.00,332.50 130.00,220.00",
+    );
+    check(
+        &[2.5, 2.5, 2.5, 2.5],
+        "280.00,126.25 373.75,220.00 280.00,313.75 186.25,220.00",
+    );
+    check(
+        &[1.0, 1.0, 1.0, 1.0],
+        "280.00,182.50 317.50,220.00 280.00,257.50 242.50,220.00",
+    );
+}
+
+#[test]
+fn radar_score_one_lies_on_the_innermost_ring() {
+    let model = builtin_model();
+    let svg = radar(&model, &areas_with_scores(&model, &[1.0; 4]));
+    assert_eq!(
+        attribute_of(&svg, "class=\"scores\"", "points"),
+        attribute_of(&svg, "class=\"ring\"", "points")
+    );
+    assert_eq!(
+        svg.matches("class=\"ring\"").count(),
+        4,
+        "one ring per stage"
+    );
+    assert_eq!(svg.matches("<line ").count(), 4, "one axis per area");
+}
+
+#[test]
+fn radar_with_few_areas_uses_circles() {
+    let model = builtin_model();
+    let svg = radar(&model, &areas_with_scores(&model, &[2.0, 3.0]));
+    assert_well_formed(&svg);
+    assert_eq!(svg.matches("<circle class=\"ring\"").count(), 4);
+    check(
+        attribute_of(&svg, "class=\"scores\"", "points"),
+        "280.00,145.00 280.00,332.50",
+    );
+    let empty = radar(&model, &[]);
+    assert_well_formed(&empty);
+    assert!(!empty.contains("class=\"scores\""));
+}
+
+#[test]
+fn radar_is_deterministic() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[1.3, 2.7, 3.1, 4.0]);
+    assert_eq!(radar(&model, &areas), radar(&model, &areas));
+}
+
+#[test]
+fn stage_ladder_places_scores_on_the_steps() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[1.0, 2.5, 3.0, 4.0]);
+    let overall = OverallResult {
+        stage: StageLevel::new(1).expect("a stage"),
+        score: 1.0,
+    };
+    let svg = stage_ladder(&model, &areas, &overall);
+    assert_well_formed(&svg);
+    // Steps are 127.5 wide from x = 190: score s sits at
+    // 190 + (s − 1) × 127.5.
+    let markers: Vec<String> = svg
+        .lines()
+        .filter(|line| line.contains("class=\"area-marker\""))
+        .map(|line| attribute_of(line, "area-marker", "cx"))
+        .collect();
+    assert_eq!(markers, ["190.00", "381.25", "445.00", "572.50"]);
+    check(attribute_of(&svg, "overall-marker", "x1"), "190.00");
+    for name in [
+        "1 Ad hoc",
+        "2 Functional",
+        "3 Cross-functional",
+        "4 Pervasive",
+    ] {
+        assert!(
+            svg.contains(&format!(">{name}</tspan>")),
+            "no step {name:?}"
+        );
+    }
+    assert!(svg.contains("Overall 1.00 (stage 1, Ad hoc)"));
+}
+
+#[test]
+fn heat_map_hides_suppressed_groups() {
+    let model = builtin_model();
+    let role = simm_core::AttributeId::parse("role").expect("an id");
+    let shown = GroupResult {
+        attribute: role.clone(),
+        value: Some("executive".to_owned()),
+        respondents: 7,
+        suppressed: false,
+        hidden_because: None,
+        overall: Some(OverallResult {
+            stage: StageLevel::new(2).expect("a stage"),
+            score: 2.25,
+        }),
+        common_language: Some(0.8),
+        areas: Some(areas_with_scores(&model, &[2.25, 3.5, 2.75, 4.0])),
+    };
+    let hidden = GroupResult {
+        attribute: role,
+        value: None,
+        respondents: 3,
+        suppressed: true,
+        hidden_because: Some(simm_core::HiddenBecause::TooFew),
+        overall: None,
+        common_language: None,
+        areas: None,
+    };
+    let svg = heat_map(&model, &[shown, hidden], 5);
+    assert_well_formed(&svg);
+    for text in [
+        "2.25",
+        "3.50",
+        "2.75",
+        "4.00",
+        "executive (n = 7)",
+        "(not given) (n = 3)",
+    ] {
+        assert!(svg.contains(&format!(">{text}</tspan>")), "no {text:?}");
+    }
+    assert_eq!(svg.matches("class=\"hidden-group\"").count(), 1);
+    assert!(
+        svg.contains(
+            "(not given): n = 3 — hidden (fewer than 5 respondents, to protect anonymity)"
+        )
+    );
+    // Five score cells for the shown row, four legend swatches, one
+    // hidden band: nothing else is filled with a score colour.
+    assert_eq!(svg.matches("<rect ").count(), 5 + 4 + 1);
+}
