@@ -98,6 +98,20 @@ fn marked(html: &str, mark: &str) -> Vec<String> {
         .collect()
 }
 
+/// Per element marked `container`, the texts of its elements marked with
+/// each of `fields`, field by field.
+fn records(html: &str, container: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    elements(html, |_, tag| has_mark(tag, container))
+        .into_iter()
+        .map(|record| {
+            fields
+                .iter()
+                .flat_map(|mark| marked(record, mark))
+                .collect()
+        })
+        .collect()
+}
+
 /// Every area (name, stage, stage name, score, reason), every roadmap
 /// step (heading, situation, practice ids) and every group row (the texts
 /// of its cells), as one document shows them.
@@ -124,30 +138,22 @@ fn read(html: &str) -> Shown {
     .iter()
     .flat_map(|mark| marked(html, mark))
     .collect();
-    let areas = elements(html, |_, tag| has_mark(tag, "data-area"))
-        .into_iter()
-        .map(|area| {
-            [
-                "data-area-name",
-                "data-area-stage",
-                "data-area-stage-name",
-                "data-area-score",
-                "data-area-reason",
-            ]
-            .iter()
-            .flat_map(|mark| marked(area, mark))
-            .collect()
-        })
-        .collect();
-    let steps = elements(html, |_, tag| has_mark(tag, "data-step"))
-        .into_iter()
-        .map(|step| {
-            ["data-step-heading", "data-step-situation", "data-practice"]
-                .iter()
-                .flat_map(|mark| marked(step, mark))
-                .collect()
-        })
-        .collect();
+    let areas = records(
+        html,
+        "data-area",
+        &[
+            "data-area-name",
+            "data-area-stage",
+            "data-area-stage-name",
+            "data-area-score",
+            "data-area-reason",
+        ],
+    );
+    let steps = records(
+        html,
+        "data-step",
+        &["data-step-heading", "data-step-situation", "data-practice"],
+    );
     let group_rows = elements(html, |_, tag| has_mark(tag, "data-group"))
         .into_iter()
         .map(|row| {
