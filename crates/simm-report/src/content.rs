@@ -1,15 +1,18 @@
 //! What a report says, independent of its format.
 //!
-//! Both the Markdown and the HTML report are laid out from one [`Report`],
-//! so they cannot drift apart in content: every sentence, number and list
-//! is decided here, and the renderers only choose the markup.
+//! The Markdown report, the HTML report and the web's results page are all
+//! laid out from one [`ResultsView`], so they cannot drift apart in
+//! content: every sentence, number and list is decided here, and the
+//! renderers only choose the markup. What a group may show was decided by
+//! the privacy policy before the results arrive here.
 
 use simm_core::{AreaResult, ItemResult, Model, Results};
 
 use crate::format;
 use crate::svg;
 
-pub(crate) struct Report {
+/// Everything a results report shows, as text ready to lay out.
+pub struct ResultsView {
     pub title: String,
     pub respondents: u64,
     pub threshold: String,
@@ -32,7 +35,7 @@ pub(crate) struct Report {
     pub items: Vec<ItemRow>,
 }
 
-pub(crate) struct OverallView {
+pub struct OverallView {
     pub stage: u8,
     pub stage_name: String,
     pub score: String,
@@ -40,7 +43,7 @@ pub(crate) struct OverallView {
     pub set_by: String,
 }
 
-pub(crate) struct AreaView {
+pub struct AreaView {
     pub name: String,
     pub stage: u8,
     pub stage_name: String,
@@ -50,7 +53,7 @@ pub(crate) struct AreaView {
 }
 
 /// F(area, s) for one stage above the first.
-pub(crate) struct StageRow {
+pub struct StageRow {
     pub level: u8,
     pub name: String,
     pub in_place: String,
@@ -59,7 +62,7 @@ pub(crate) struct StageRow {
     pub status: &'static str,
 }
 
-pub(crate) struct RoadmapStep {
+pub struct RoadmapStep {
     pub heading: String,
     pub situation: String,
     pub recommended_intro: String,
@@ -68,33 +71,40 @@ pub(crate) struct RoadmapStep {
     pub further: Vec<Practice>,
 }
 
-pub(crate) struct Practice {
+pub struct Practice {
     pub id: String,
     pub statement: String,
     pub practice: String,
     pub in_place: String,
 }
 
-pub(crate) struct AreaConsensus {
+pub struct AreaConsensus {
+    /// The area's id, which ties it to its [`WeakItem`]s.
+    pub id: String,
     pub name: String,
     pub consensus: String,
+    /// Whether the area's consensus is below [`crate::WEAK_CONSENSUS`].
+    pub weak: bool,
 }
 
-pub(crate) struct WeakItem {
+pub struct WeakItem {
     pub id: String,
+    pub area_id: String,
     pub area: String,
     pub statement: String,
     pub rwg: String,
 }
 
-pub(crate) struct GroupsView {
+pub struct GroupsView {
+    /// The name of the attribute the groups are of.
+    pub attribute: String,
     pub heading: String,
     pub note: String,
     pub columns: Vec<String>,
     pub rows: Vec<GroupRow>,
 }
 
-pub(crate) struct GroupRow {
+pub struct GroupRow {
     pub label: String,
     pub respondents: u64,
     /// For a suppressed group, the whole text shown in place of its scores.
@@ -102,13 +112,13 @@ pub(crate) struct GroupRow {
     pub cells: Vec<ScoreCell>,
 }
 
-pub(crate) struct ScoreCell {
+pub struct ScoreCell {
     pub score: String,
     pub background: String,
     pub foreground: String,
 }
 
-pub(crate) struct ItemRow {
+pub struct ItemRow {
     pub id: String,
     pub area: String,
     pub stage: u8,
@@ -119,18 +129,24 @@ pub(crate) struct ItemRow {
     pub weak: bool,
 }
 
+impl ResultsView {
+    /// The statements with weak consensus of one area, in model order.
+    pub fn weak_items_of(&self, area: &AreaConsensus) -> Vec<&WeakItem> {
+        self.weak_items
+            .iter()
+            .filter(|item| item.area_id == area.id)
+            .collect()
+    }
+}
+
+fn weak(agreement: Option<f64>) -> bool {
+    agreement.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS)
+}
+
 fn area_name(model: &Model, area: &simm_core::AreaId) -> String {
     model
         .area(area)
         .map_or_else(|| area.to_string(), |found| found.name.clone())
-}
-
-fn stage_name(model: &Model, level: u8) -> String {
-    model
-        .stages()
-        .iter()
-        .find(|stage| stage.level.get() == level)
-        .map_or_else(String::new, |stage| stage.name.clone())
 }
 
 fn item_result<'a>(results: &'a Results, id: &str) -> Option<&'a ItemResult> {
@@ -146,7 +162,7 @@ fn join_names(names: &[String]) -> String {
     }
 }
 
-pub(crate) fn build(model: &Model, results: &Results) -> Report {
+pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
     let threshold = results.threshold;
     let threshold_text = format!("{} %", format::threshold_percent(threshold));
     let top = model.top_stage();
@@ -191,16 +207,19 @@ pub(crate) fn build(model: &Model, results: &Results) -> Report {
         .areas
         .iter()
         .map(|area| AreaConsensus {
+            id: area.id.to_string(),
             name: area_name(model, &area.id),
             consensus: format::percent_or_undefined(area.consensus),
+            weak: weak(area.consensus),
         })
         .collect();
     let weak_items = results
         .items
         .iter()
-        .filter(|item| item.rwg.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS))
+        .filter(|item| weak(item.rwg))
         .map(|item| WeakItem {
             id: item.id.to_string(),
+            area_id: item.area.to_string(),
             area: area_name(model, &item.area),
             statement: statement(model, item.id.as_str()),
             rwg: format::agreement(item.rwg),
@@ -218,11 +237,11 @@ pub(crate) fn build(model: &Model, results: &Results) -> Report {
             answered: item.answered,
             fulfilment: format::percent_or_undefined(item.fulfilment),
             rwg: format::agreement(item.rwg),
-            weak: item.rwg.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS),
+            weak: weak(item.rwg),
         })
         .collect();
 
-    Report {
+    ResultsView {
         title: format!("{} {}", model.title(), model.version()),
         respondents: results.respondents,
         threshold: threshold_text.clone(),
@@ -232,7 +251,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> Report {
         ),
         overall: OverallView {
             stage: results.overall.stage.get(),
-            stage_name: stage_name(model, results.overall.stage.get()),
+            stage_name: model.stage(results.overall.stage).name.clone(),
             score: format::score(results.overall.score),
             set_by,
         },
@@ -269,7 +288,7 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
         .iter()
         .map(|(level, fulfilment)| StageRow {
             level: level.get(),
-            name: stage_name(model, level.get()),
+            name: model.stage(*level).name.clone(),
             in_place: format::percent_or_undefined(*fulfilment),
             bar_percent: fulfilment.map_or(0, |f| format::whole_percent(f).min(100)),
             status: match fulfilment {
@@ -283,7 +302,7 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
     AreaView {
         name: area_name(model, &area.id),
         stage: area.stage.get(),
-        stage_name: stage_name(model, area.stage.get()),
+        stage_name: model.stage(area.stage).name.clone(),
         score: format::score(area.score),
         reason: crate::area_reason(model, area, threshold),
         fulfilment,
@@ -361,7 +380,7 @@ fn roadmap_step(
         heading: format!(
             "{name}: from stage {} to stage {next}, {}",
             area.stage,
-            stage_name(model, next.get())
+            model.stage(next).name
         ),
         situation,
         recommended_intro,
@@ -384,26 +403,15 @@ fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
     let rows = groups
         .iter()
         .map(|group| {
-            let shown = match (group.suppressed, &group.areas, &group.overall) {
-                (false, Some(areas), Some(overall)) => Some((areas, overall)),
-                _ => None,
-            };
-            let cells = shown.map_or_else(Vec::new, |(areas, overall)| {
-                model
-                    .areas()
+            let scores = crate::group_scores(model, group);
+            let cells = scores.as_ref().map_or_else(Vec::new, |scores| {
+                scores
                     .iter()
-                    .map(|area| {
-                        areas
-                            .iter()
-                            .find(|result| result.id == area.id)
-                            .map(|result| result.score)
-                    })
-                    .chain([Some(overall.score)])
                     .map(|score| match score {
                         Some(score) => {
-                            let (background, foreground) = svg::score_colours(score, top);
+                            let (background, foreground) = svg::score_colours(*score, top);
                             ScoreCell {
-                                score: format::score(score),
+                                score: format::score(*score),
                                 background,
                                 foreground,
                             }
@@ -419,7 +427,7 @@ fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
             GroupRow {
                 label: crate::group_label(group).to_owned(),
                 respondents: group.respondents,
-                hidden: shown
+                hidden: scores
                     .is_none()
                     .then(|| crate::hidden_group_text(group, anonymity_min)),
                 cells,
@@ -431,6 +439,7 @@ fn groups_view(model: &Model, results: &Results) -> Option<GroupsView> {
         note: format!(
             "Scores are coloured from light (stage 1) to dark (stage {top}). A group with fewer than {anonymity_min} respondents is hidden to protect anonymity, and a larger group may be hidden too, so that a small group cannot be worked out by subtracting the shown groups from the total."
         ),
+        attribute,
         columns,
         rows,
     })

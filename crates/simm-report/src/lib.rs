@@ -1,6 +1,8 @@
-//! Presentation of simm results: a Markdown report for the terminal, a
-//! self-contained HTML report with hand-drawn SVG charts, the one-sentence
-//! reason for each area's stage, and the Markdown description of a model.
+//! Presentation of simm results: the results view that every results
+//! report is laid out from (a Markdown report for the terminal, a
+//! self-contained HTML report with hand-drawn SVG charts, and the web's
+//! results page), the one-sentence reason for each area's stage, and the
+//! Markdown description of a model.
 //!
 //! Nothing here decides a score. The renderers only show what
 //! `simm_core::score` computed, and suppressed groups arrive without scores,
@@ -20,12 +22,23 @@ pub use calibration::{
     CALIBRATION_CSS, ProposalSummary, calibration_html, calibration_html_fragment,
     calibration_markdown, wright_map,
 };
+pub use content::{
+    AreaConsensus, AreaView, GroupRow, GroupsView, ItemRow, OverallView, Practice, ResultsView,
+    RoadmapStep, ScoreCell, StageRow, WeakItem,
+};
+pub use html::Charts;
 pub use model_markdown::model_markdown;
 
 /// The r_wg below which respondents disagree about whether a practice is
 /// in place. 0.5 is the customary cut-off below which agreement is too weak
 /// to treat the mean answer as a shared view.
 pub const WEAK_CONSENSUS: f64 = 0.5;
+
+/// What a results report shows, for a renderer outside this crate (the
+/// web's results page) to lay out as the reports here do.
+pub fn results_view(model: &Model, results: &Results) -> ResultsView {
+    content::build(model, results)
+}
 
 /// The report as Markdown, meant to be read in a terminal.
 pub fn markdown(model: &Model, results: &Results) -> String {
@@ -35,7 +48,10 @@ pub fn markdown(model: &Model, results: &Results) -> String {
 /// The report as one self-contained HTML page: inline CSS and SVG, no
 /// scripts and no external resources, so it opens offline and prints.
 pub fn html(model: &Model, results: &Results) -> String {
-    html::render(model, results, &content::build(model, results))
+    html::render(
+        &content::build(model, results),
+        &Charts::draw(model, results),
+    )
 }
 
 /// The one-sentence reason for an area's stage, e.g. "Management stays at
@@ -68,6 +84,30 @@ pub fn area_reason(model: &Model, area: &AreaResult, threshold: f64) -> String {
 /// respondents who gave none.
 pub(crate) fn group_label(group: &GroupResult) -> &str {
     group.value.as_deref().unwrap_or("(not given)")
+}
+
+/// The scores a group shows, one per area in model order and then the
+/// overall score, or `None` for a group the privacy policy suppressed (or
+/// that arrived without scores). An area the group's results lack shows as
+/// `None` in its place.
+pub(crate) fn group_scores(model: &Model, group: &GroupResult) -> Option<Vec<Option<f64>>> {
+    let (false, Some(areas), Some(overall)) = (group.suppressed, &group.areas, &group.overall)
+    else {
+        return None;
+    };
+    Some(
+        model
+            .areas()
+            .iter()
+            .map(|area| {
+                areas
+                    .iter()
+                    .find(|result| result.id == area.id)
+                    .map(|result| result.score)
+            })
+            .chain([Some(overall.score)])
+            .collect(),
+    )
 }
 
 /// Why a suppressed group is hidden, in the words of the reason the

@@ -1,9 +1,9 @@
-//! Lays a [`Report`] out as Markdown for a terminal: plain tables, text
+//! Lays a [`ResultsView`] out as Markdown for a terminal: plain tables, text
 //! bars, and every model text on one line with `|` escaped in tables.
 
 use std::fmt::Write as _;
 
-use crate::content::{Practice, Report};
+use crate::content::{Practice, ResultsView};
 use crate::format::{markdown_cell as cell, one_line};
 
 /// Bar length in characters; one character per 10 %.
@@ -18,7 +18,7 @@ fn bar(percent: u32) -> String {
     )
 }
 
-pub(crate) fn render(report: &Report) -> String {
+pub(crate) fn render(report: &ResultsView) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail, so the results are ignored.
     let _ = writeln!(out, "# {}\n", one_line(&report.title));
@@ -113,7 +113,13 @@ pub(crate) fn render(report: &Report) -> String {
     let _ = writeln!(out, "{}\n", report.consensus_intro);
     out.push_str("| Area | Consensus |\n|---|---:|\n");
     for area in &report.consensus {
-        let _ = writeln!(out, "| {} | {} |", cell(&area.name), area.consensus);
+        let _ = writeln!(
+            out,
+            "| {} | {}{} |",
+            cell(&area.name),
+            area.consensus,
+            if area.weak { " (weak)" } else { "" }
+        );
     }
     out.push('\n');
     let _ = writeln!(out, "{}\n", report.weak_consensus_sentence);

@@ -209,7 +209,7 @@ fn html_carries_the_same_content_and_stays_self_contained() {
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         "Management stays at stage 2: its stage-3 practices are 56 % in place, 75 % is needed.",
         "Information Technology reaches stage 4, the top stage.",
-        "<strong>MG-3-01</strong> In our organisation, senior management sets aside a budget for innovation projects.",
+        "<strong data-practice>MG-3-01</strong> In our organisation, senior management sets aside a budget for innovation projects.",
         "<span class=\"practice\">Have senior management allocate a dedicated yearly budget for innovation projects.</span>",
         "respondents disagree about whether this is in place",
         "<th scope=\"col\">",
@@ -366,10 +366,10 @@ fn suppressed_groups_show_no_scores() {
         assert!(page.contains(expected), "no HTML row {expected:?}");
     };
     check_html_row(
-        "<tr><th scope=\"row\">partner</th><td class=\"hidden-group\" colspan=\"6\">n = 3 — hidden (fewer than 5 respondents, to protect anonymity)</td></tr>",
+        "<tr data-group><th scope=\"row\">partner</th><td class=\"hidden-group\" colspan=\"6\">n = 3 — hidden (fewer than 5 respondents, to protect anonymity)</td></tr>",
     );
     check_html_row(
-        "<tr><th scope=\"row\">manager</th><td class=\"hidden-group\" colspan=\"6\">n = 6 — hidden (so that a smaller group cannot be worked out by subtraction)</td></tr>",
+        "<tr data-group><th scope=\"row\">manager</th><td class=\"hidden-group\" colspan=\"6\">n = 6 — hidden (so that a smaller group cannot be worked out by subtraction)</td></tr>",
     );
     assert!(page.contains("cannot be worked out by subtracting the shown groups from the total"));
 

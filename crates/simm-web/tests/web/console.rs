@@ -918,7 +918,7 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
     let (status, page) = get(&client, &app, &format!("{results}?group_by=role")).await;
     assert_eq!(status, 200);
     assert!(page.contains("<option value=\"role\" selected>Role</option>"));
-    assert!(page.contains("Scores by Role"));
+    assert!(page.contains("<caption>Results by Role</caption>"));
     assert!(
         page.contains("<th scope=\"row\">(not given)</th><td class=\"number\">5</td>"),
         "{page}"

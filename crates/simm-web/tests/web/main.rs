@@ -9,6 +9,7 @@ mod console;
 mod disk_full;
 mod privacy;
 mod respond;
+mod results_view;
 mod steward;
 mod throttle;
 
