@@ -143,12 +143,6 @@ fn weak(agreement: Option<f64>) -> bool {
     agreement.is_some_and(|rwg| rwg < crate::WEAK_CONSENSUS)
 }
 
-fn area_name(model: &Model, area: &simm_core::AreaId) -> String {
-    model
-        .area(area)
-        .map_or_else(|| area.to_string(), |found| found.name.clone())
-}
-
 fn item_result<'a>(results: &'a Results, id: &str) -> Option<&'a ItemResult> {
     results.items.iter().find(|item| item.id.as_str() == id)
 }
@@ -171,7 +165,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         .areas
         .iter()
         .filter(|area| area.score == results.overall.score)
-        .map(|area| area_name(model, &area.id))
+        .map(|area| crate::area_name(model, &area.id).to_owned())
         .collect();
     let set_by = match weakest.as_slice() {
         [] => String::new(),
@@ -200,7 +194,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         .areas
         .iter()
         .filter(|area| area.stage >= top)
-        .map(|area| area_name(model, &area.id))
+        .map(|area| crate::area_name(model, &area.id).to_owned())
         .collect();
 
     let consensus = results
@@ -208,7 +202,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         .iter()
         .map(|area| AreaConsensus {
             id: area.id.to_string(),
-            name: area_name(model, &area.id),
+            name: crate::area_name(model, &area.id).to_owned(),
             consensus: format::percent_or_undefined(area.consensus),
             weak: weak(area.consensus),
         })
@@ -220,7 +214,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         .map(|item| WeakItem {
             id: item.id.to_string(),
             area_id: item.area.to_string(),
-            area: area_name(model, &item.area),
+            area: crate::area_name(model, &item.area).to_owned(),
             statement: statement(model, item.id.as_str()),
             rwg: format::agreement(item.rwg),
         })
@@ -231,7 +225,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         .iter()
         .map(|item| ItemRow {
             id: item.id.to_string(),
-            area: area_name(model, &item.area),
+            area: crate::area_name(model, &item.area).to_owned(),
             stage: item.stage.get(),
             statement: statement(model, item.id.as_str()),
             answered: item.answered,
@@ -300,7 +294,7 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
         })
         .collect();
     AreaView {
-        name: area_name(model, &area.id),
+        name: crate::area_name(model, &area.id).to_owned(),
         stage: area.stage.get(),
         stage_name: model.stage(area.stage).name.clone(),
         score: format::score(area.score),
@@ -316,7 +310,7 @@ fn roadmap_step(
     threshold_text: &str,
 ) -> Option<RoadmapStep> {
     let gap = area.gap.as_ref()?;
-    let name = area_name(model, &area.id);
+    let name = crate::area_name(model, &area.id).to_owned();
     let next = gap.next_stage;
     let practice = |index: usize| {
         let item = &model.items()[index];

@@ -54,15 +54,21 @@ pub fn html(model: &Model, results: &Results) -> String {
     )
 }
 
+/// An area's name, or its id for an area the model does not have (results
+/// of another version of the model).
+pub(crate) fn area_name<'a>(model: &'a Model, area: &'a simm_core::AreaId) -> &'a str {
+    model
+        .area(area)
+        .map_or(area.as_str(), |found| found.name.as_str())
+}
+
 /// The one-sentence reason for an area's stage, e.g. "Management stays at
 /// stage 2: its stage-3 practices are 58 % in place, 75 % is needed."
 ///
 /// The fulfilment is rounded down, so that 74.9 % never reads as the 75 %
 /// that is needed; the threshold is rounded to the nearest percent.
 pub fn area_reason(model: &Model, area: &AreaResult, threshold: f64) -> String {
-    let name = model
-        .area(&area.id)
-        .map_or(area.id.as_str(), |found| found.name.as_str());
+    let name = area_name(model, &area.id);
     let stage = area.stage;
     if stage >= model.top_stage() {
         return format!("{name} reaches stage {stage}, the top stage.");

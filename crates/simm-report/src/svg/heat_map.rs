@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use simm_core::{GroupResult, Model};
 
 use super::ink::{HIDDEN_FILL, MUTED_TEXT, PAPER, TEXT, score_colours};
-use super::text::{FONT_SIZE, LINE_HEIGHT, area_name, chars_in, text_lines, wrap_words};
+use super::text::{FONT_SIZE, LINE_HEIGHT, chars_in, text_lines, wrap_words};
 use super::{Frame, open_svg};
 use crate::format::{self, decimal};
 
@@ -78,7 +78,7 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
                             .iter()
                             .map(|area| format!(
                                 "{} {}",
-                                area_name(model, area),
+                                crate::area_name(model, &area.id),
                                 format::score(area.score)
                             ))
                             .collect::<Vec<_>>()
@@ -132,19 +132,9 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
             "",
             &row.label,
         );
-        match (&row.hidden, &group.areas, &group.overall) {
-            (None, Some(areas), Some(overall)) => {
-                let scores = model
-                    .areas()
-                    .iter()
-                    .map(|area| {
-                        areas
-                            .iter()
-                            .find(|result| result.id == area.id)
-                            .map(|result| result.score)
-                    })
-                    .chain([Some(overall.score)]);
-                for (index, score) in scores.enumerate() {
+        match (&row.hidden, crate::group_scores(model, group)) {
+            (None, Some(scores)) => {
+                for (index, score) in scores.into_iter().enumerate() {
                     let x = HEAT_LABEL_WIDTH + HEAT_CELL_WIDTH * index as f64;
                     let (fill, ink) = match score {
                         Some(score) => score_colours(score, top),
@@ -170,7 +160,7 @@ pub fn heat_map(model: &Model, groups: &[GroupResult], anonymity_min: u32) -> St
             }
             // A suppressed group, or one the core left without scores,
             // shows no number but its size.
-            (hidden, _, _) => {
+            (hidden, _) => {
                 let lines = hidden
                     .clone()
                     .unwrap_or_else(|| vec![crate::hidden_reason(group, anonymity_min)]);

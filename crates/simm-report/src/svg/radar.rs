@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use simm_core::{AreaResult, Model};
 
 use super::ink::{GRID, INK, MUTED_TEXT};
-use super::text::{FONT_SIZE, LINE_HEIGHT, area_name, stage_name, text_lines, wrap_words};
+use super::text::{FONT_SIZE, LINE_HEIGHT, text_lines, wrap_words};
 use super::{Frame, open_svg};
 use crate::format::{self, decimal};
 
@@ -52,10 +52,10 @@ pub fn radar(model: &Model, areas: &[AreaResult]) -> String {
             .iter()
             .map(|area| format!(
                 "{}: {} (stage {}, {})",
-                area_name(model, area),
+                crate::area_name(model, &area.id),
                 format::score(area.score),
                 area.stage,
-                stage_name(model, area.stage.get())
+                model.stage(area.stage).name
             ))
             .collect::<Vec<_>>()
             .join("; ")
@@ -144,7 +144,7 @@ pub fn radar(model: &Model, areas: &[AreaResult]) -> String {
         } else {
             "middle"
         };
-        let mut lines = wrap_words(area_name(model, area), 18);
+        let mut lines = wrap_words(crate::area_name(model, &area.id), 18);
         lines.push(format::score(area.score));
         let height = LINE_HEIGHT * (lines.len() - 1) as f64;
         // Labels above the centre grow upwards, those below downwards, and

@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 use simm_core::{AreaResult, Model, OverallResult};
 
 use super::ink::{GRID, INK, OVERALL_INK, PAPER, score_colours};
-use super::text::{
-    FONT_SIZE, LINE_HEIGHT, area_name, chars_in, stage_name, text_lines, wrap_words,
-};
+use super::text::{FONT_SIZE, LINE_HEIGHT, chars_in, text_lines, wrap_words};
 use super::{Frame, open_svg};
 use crate::format::{self, decimal};
 
@@ -44,12 +42,16 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
             .join(", "),
         areas
             .iter()
-            .map(|area| format!("{} {}", area_name(model, area), format::score(area.score)))
+            .map(|area| format!(
+                "{} {}",
+                crate::area_name(model, &area.id),
+                format::score(area.score)
+            ))
             .collect::<Vec<_>>()
             .join(", "),
         format::score(overall.score),
         overall.stage,
-        stage_name(model, overall.stage.get()),
+        model.stage(overall.stage).name,
     );
     let mut out = String::new();
     open_svg(
@@ -106,7 +108,10 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
 
     for (index, area) in areas.iter().enumerate() {
         let middle = lanes_top + LADDER_LANE_HEIGHT * (index as f64 + 0.5);
-        let lines = wrap_words(area_name(model, area), chars_in(LADDER_LABEL_WIDTH - 16.0));
+        let lines = wrap_words(
+            crate::area_name(model, &area.id),
+            chars_in(LADDER_LABEL_WIDTH - 16.0),
+        );
         let first_baseline = middle + 4.0 - LINE_HEIGHT * (lines.len() - 1) as f64 / 2.0;
         text_lines(
             &mut out,
@@ -157,7 +162,7 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
         "Overall {} (stage {}, {})",
         format::score(overall.score),
         overall.stage,
-        stage_name(model, overall.stage.get())
+        model.stage(overall.stage).name
     );
     let middle_of_steps = (x_of(1.0) + x_of(steps)) / 2.0;
     let (label_x, anchor) = if overall_x <= middle_of_steps {

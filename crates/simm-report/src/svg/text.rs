@@ -69,17 +69,3 @@ pub(super) fn text_lines(
     }
     out.push_str("</text>\n");
 }
-
-pub(super) fn area_name<'a>(model: &'a Model, area: &'a AreaResult) -> &'a str {
-    model
-        .area(&area.id)
-        .map_or(area.id.as_str(), |found| found.name.as_str())
-}
-
-pub(super) fn stage_name(model: &Model, level: u8) -> &str {
-    model
-        .stages()
-        .iter()
-        .find(|stage| stage.level.get() == level)
-        .map_or("", |stage| stage.name.as_str())
-}
