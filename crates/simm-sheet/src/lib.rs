@@ -3,7 +3,9 @@
 //!
 //! Reading streams: each row is parsed into domain values and handed to a
 //! callback, so memory holds one row at a time (plus a 16-byte fingerprint
-//! per respondent id, to refuse duplicates).
+//! per respondent id, to refuse duplicates). Invitation sheets, which
+//! preset the attributes of invitation links, are read in `invitations`
+//! with the same kind of problems.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,6 +15,10 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use simm_core::{Answer, Model, did_you_mean, quote_value};
+
+mod invitations;
+
+pub use invitations::{Presets, read_invitations};
 
 /// The column that names the respondent.
 pub const RESPONDENT_COLUMN: &str = "respondent";
@@ -51,25 +57,37 @@ pub enum SheetError {
 impl SheetError {
     /// Renders the error with the file's name in front of each location.
     pub fn render(&self, file: &str) -> String {
+        self.render_lines(file).join("\n")
+    }
+
+    /// [`render`](SheetError::render), one line per problem, for a page
+    /// that lists them.
+    pub fn render_lines(&self, file: &str) -> Vec<String> {
         match self {
             SheetError::Invalid {
                 problems,
                 stopped_early,
-            } => render_problems(file, problems, *stopped_early),
-            SheetError::Open(error) => format!("{file}: cannot open the response sheet: {error}"),
-            SheetError::Io(error) => format!("{file}: reading failed: {error}"),
+            } => problem_lines(file, problems, *stopped_early),
+            SheetError::Open(error) => {
+                vec![format!("{file}: cannot open the response sheet: {error}")]
+            }
+            SheetError::Io(error) => vec![format!("{file}: reading failed: {error}")],
         }
     }
 }
 
 fn render_problems(file: &str, problems: &[Problem], stopped_early: bool) -> String {
+    problem_lines(file, problems, stopped_early).join("\n")
+}
+
+fn problem_lines(file: &str, problems: &[Problem], stopped_early: bool) -> Vec<String> {
     let mut lines: Vec<String> = problems.iter().map(|p| format!("{file}:{p}")).collect();
     if stopped_early {
         lines.push(format!(
             "{file}: stopped after {MAX_PROBLEMS} problems; fix these and check again"
         ));
     }
-    lines.join("\n")
+    lines
 }
 
 impl fmt::Display for Problem {
@@ -440,20 +458,9 @@ fn read_rows<R: Read>(
                         continue;
                     }
                     let attribute = &model.attributes()[*index];
-                    match attribute.canonical_value(text) {
-                        Some(value) => attribute_cells[*index] = Some(value),
-                        None => {
-                            let values = attribute.values.as_deref().unwrap_or_default();
-                            let hint = did_you_mean(text, values.iter().map(String::as_str))
-                                .map(|v| format!("; did you mean {v:?}?"))
-                                .unwrap_or_default();
-                            problems.push(cell_problem(format!(
-                                "{} is not a value of {:?}; expected one of {}{hint}",
-                                quote_value(text),
-                                attribute.id.as_str(),
-                                values.join(", ")
-                            )));
-                        }
+                    match attribute.value(text) {
+                        Ok(value) => attribute_cells[*index] = Some(value),
+                        Err(error) => problems.push(cell_problem(error.to_string())),
                     }
                 }
             }
