@@ -2,11 +2,11 @@
 //! from many concurrent respondents, is killed with SIGKILL in mid-stream,
 //! restarts, and still has every answer it acknowledged with a 2xx.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
+use simm_store::{Role, Store, new_id, new_token};
 use tokio::sync::{Mutex, Notify};
 
 #[path = "support/server.rs"]
@@ -35,43 +35,11 @@ async fn acknowledged_answers_survive_sigkill() {
     let tokens: Vec<String> = (0..RESPONDENTS).map(|_| new_token()).collect();
     {
         let store = Store::connect(&database).await.unwrap();
-        let model = simm_core::builtin_model();
-        let version = store
-            .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
-            .await
-            .unwrap();
         let user = store
             .create_user("c@example.com", "unused", Role::Consultant)
             .await
             .unwrap();
-        let organization = store
-            .create_organization(
-                &NewOrganization {
-                    name: "Acme".into(),
-                    industry: None,
-                    size: None,
-                    country: None,
-                },
-                &user.id,
-            )
-            .await
-            .unwrap();
-        let assessment = store
-            .create_assessment(&organization.id, "Durability", &version.id)
-            .await
-            .unwrap();
-        let invitations: Vec<NewInvitation> = tokens
-            .iter()
-            .map(|token| NewInvitation {
-                token_hash: hash_token(token),
-                attributes: BTreeMap::new(),
-            })
-            .collect();
-        store
-            .create_invitations(&assessment.id, &invitations)
-            .await
-            .unwrap();
-        store.open_assessment(&assessment.id, 5).await.unwrap();
+        server::open_assessment(&store, &user, "Durability", &tokens).await;
         store.close().await;
     }
 

@@ -12,11 +12,11 @@
 //! `SIMM_TEST_POSTGRES_URL` (set by `./scripts/test`) and dropped at the
 //! end; without that variable the test fails.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
+use simm_store::{Role, Store, new_id, new_token};
 use tokio::sync::{Mutex, Notify};
 
 #[path = "support/server.rs"]
@@ -138,39 +138,7 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
             .await
             .unwrap();
         let user = store.user_by_email(email).await.unwrap().unwrap();
-        let model = simm_core::builtin_model();
-        let version = store
-            .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
-            .await
-            .unwrap();
-        let organization = store
-            .create_organization(
-                &NewOrganization {
-                    name: "Acme".into(),
-                    industry: None,
-                    size: None,
-                    country: None,
-                },
-                &user.id,
-            )
-            .await
-            .unwrap();
-        let assessment = store
-            .create_assessment(&organization.id, "Two instances", &version.id)
-            .await
-            .unwrap();
-        let invitations: Vec<NewInvitation> = tokens
-            .iter()
-            .map(|token| NewInvitation {
-                token_hash: hash_token(token),
-                attributes: BTreeMap::new(),
-            })
-            .collect();
-        store
-            .create_invitations(&assessment.id, &invitations)
-            .await
-            .unwrap();
-        store.open_assessment(&assessment.id, 5).await.unwrap();
+        server::open_assessment(&store, &user, "Two instances", &tokens).await;
         store.close().await;
     }
 

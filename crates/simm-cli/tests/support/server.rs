@@ -1,9 +1,13 @@
 //! A real `simm serve` process for the tests that kill one: started on
 //! port 0, ready once it prints the address it serves on, killed with
-//! SIGKILL on demand or when dropped.
+//! SIGKILL on demand or when dropped; and the open assessment such a test
+//! answers.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+
+use simm_store::{NewInvitation, NewOrganization, Store, User, hash_token};
 
 pub struct Server {
     child: Child,
@@ -53,4 +57,42 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Stores the built-in model and makes the user an organisation with an
+/// open assessment of it titled `title`, with one invitation per token.
+pub async fn open_assessment(store: &Store, user: &User, title: &str, tokens: &[String]) {
+    let model = simm_core::builtin_model();
+    let version = store
+        .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
+        .await
+        .unwrap();
+    let organization = store
+        .create_organization(
+            &NewOrganization {
+                name: "Acme".into(),
+                industry: None,
+                size: None,
+                country: None,
+            },
+            &user.id,
+        )
+        .await
+        .unwrap();
+    let assessment = store
+        .create_assessment(&organization.id, title, &version.id)
+        .await
+        .unwrap();
+    let invitations: Vec<NewInvitation> = tokens
+        .iter()
+        .map(|token| NewInvitation {
+            token_hash: hash_token(token),
+            attributes: BTreeMap::new(),
+        })
+        .collect();
+    store
+        .create_invitations(&assessment.id, &invitations)
+        .await
+        .unwrap();
+    store.open_assessment(&assessment.id, 5).await.unwrap();
 }
