@@ -3,11 +3,14 @@
 //! nothing). The console takes them pasted; their problems are told as a
 //! response sheet's are, by line, row, column and value.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use simm_core::{Attribute, Model, attribute_value, did_you_mean};
 
-use crate::{MAX_PROBLEMS, Problem, SheetError, detect_delimiter, read_next};
+use crate::{
+    MAX_PROBLEMS, Problem, SheetError, detect_delimiter, for_each_column, header_problem,
+    ragged_row, read_next,
+};
 
 /// The attributes one invitation presets, by attribute id, in the declared
 /// spelling.
@@ -78,16 +81,7 @@ pub fn read_invitations(model: &Model, text: &str) -> Result<Vec<Presets>, Sheet
         let line = record.position().map_or(0, csv::Position::line);
         let row = rows.len() as u64 + 1;
         if record.len() != columns.len() {
-            problems.push(Problem {
-                line,
-                row: Some(row),
-                column: None,
-                message: format!(
-                    "the row has {} cells but the header has {} columns",
-                    record.len(),
-                    columns.len()
-                ),
-            });
+            problems.push(ragged_row(line, row, record.len(), columns.len()));
             rows.push(Presets::new());
             continue;
         }
@@ -131,27 +125,14 @@ fn parse_header<'m>(
     problems: &mut Vec<Problem>,
 ) -> Vec<&'m Attribute> {
     let mut columns = Vec::with_capacity(header.len());
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (position, name) in header.iter().enumerate() {
-        let name = name.trim();
-        let problem = |message: String| Problem {
-            line: 1,
-            row: None,
-            column: Some((name.to_owned(), position + 1)),
-            message,
-        };
+    for_each_column(header, problems, |position, name, problems| {
+        let problem = |message: String| header_problem(name, position, message);
         if name.is_empty() {
             problems.push(problem(format!(
                 "the column has no name; name it after an attribute ({})",
                 known()
             )));
-            continue;
-        }
-        if let Some(first) = seen.insert(name, position + 1) {
-            problems.push(problem(format!(
-                "the column appears twice (first as column {first})"
-            )));
-            continue;
+            return;
         }
         match model.attribute(name) {
             Some(attribute) => columns.push(attribute),
@@ -167,7 +148,7 @@ fn parse_header<'m>(
                 )));
             }
         }
-    }
+    });
     columns
 }
 

@@ -383,16 +383,7 @@ fn read_rows<R: Read>(
         rows += 1;
         let row = rows;
         if records.len() != columns.len() {
-            problems.push(Problem {
-                line,
-                row: Some(row),
-                column: None,
-                message: format!(
-                    "the row has {} cells but the header has {} columns",
-                    records.len(),
-                    columns.len()
-                ),
-            });
+            problems.push(ragged_row(line, row, records.len(), columns.len()));
             continue;
         }
         answers.fill(None);
@@ -744,28 +735,56 @@ fn read_next<R: Read>(
     }
 }
 
+/// A row whose cells do not match the header's columns.
+fn ragged_row(line: u64, row: u64, cells: usize, columns: usize) -> Problem {
+    Problem {
+        line,
+        row: Some(row),
+        column: None,
+        message: format!("the row has {cells} cells but the header has {columns} columns"),
+    }
+}
+
+/// A problem with the header's column at the 0-based `position`.
+fn header_problem(name: &str, position: usize, message: String) -> Problem {
+    Problem {
+        line: 1,
+        row: None,
+        column: Some((name.to_owned(), position + 1)),
+        message,
+    }
+}
+
+/// Calls `each` with the header's names, trimmed, and their 0-based
+/// positions, in order; a name that appears again is a problem instead.
+fn for_each_column<'r>(
+    record: &'r csv::StringRecord,
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(usize, &'r str, &mut Vec<Problem>),
+) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (position, name) in record.iter().enumerate() {
+        let name = name.trim();
+        match seen.insert(name, position + 1) {
+            Some(first) => problems.push(header_problem(
+                name,
+                position,
+                format!("the column appears twice (first as column {first})"),
+            )),
+            None => each(position, name, problems),
+        }
+    }
+}
+
 fn parse_header(
     record: &csv::StringRecord,
     model: &Model,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Column>> {
     let mut columns = Vec::with_capacity(record.len());
-    let mut seen: HashMap<&str, usize> = HashMap::new();
     let before = problems.len();
-    for (position, name) in record.iter().enumerate() {
-        let name = name.trim();
-        let problem = |message: String| Problem {
-            line: 1,
-            row: None,
-            column: Some((name.to_owned(), position + 1)),
-            message,
-        };
-        if let Some(first) = seen.insert(name, position + 1) {
-            problems.push(problem(format!(
-                "the column appears twice (first as column {first})"
-            )));
-            continue;
-        }
+    for_each_column(record, problems, |position, name, problems| {
+        let problem = |message: String| header_problem(name, position, message);
         if name == RESPONDENT_COLUMN {
             columns.push(Column::Respondent);
         } else if let Some(index) = model.item_index(name) {
@@ -792,8 +811,8 @@ fn parse_header(
                 model.version()
             )));
         }
-    }
-    if !seen.contains_key(RESPONDENT_COLUMN) {
+    });
+    if !columns.iter().any(|c| matches!(c, Column::Respondent)) {
         problems.push(Problem {
             line: 1,
             row: None,
