@@ -1,6 +1,6 @@
 //! Route tables. Each feature module lists its routes as rows of a table
 //! and builds its router from it; the crate joins the tables
-//! ([`crate::routes`]), and the tests check the OpenAPI document and the
+//! ([`crate::routes()`]), and the tests check the OpenAPI document and the
 //! access matrix against the join, so no route is served that neither
 //! lists. A new module adds its table there.
 
@@ -12,7 +12,7 @@ use crate::AppState;
 
 /// One route: its method, its path template (axum's and OpenAPI's
 /// `{param}` syntax are the same) and its handler. Rows are written with
-/// [`route!`].
+/// `route!`.
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
