@@ -2,14 +2,17 @@
 //! from many concurrent respondents, is killed with SIGKILL in mid-stream,
 //! restarts, and still has every answer it acknowledged with a 2xx.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
-use tokio::sync::Mutex;
+use simm_store::{Role, Store, new_id, new_token};
+use tokio::sync::{Mutex, Notify};
+
+#[path = "support/server.rs"]
+mod server;
+
+use server::Server;
 
 const RESPONDENTS: usize = 64;
 
@@ -18,28 +21,6 @@ type Acknowledged = HashMap<(String, String), (u8, u8)>;
 /// Kill the server once this many answers have been acknowledged, while
 /// the clients are still sending.
 const KILL_AFTER: usize = 1500;
-
-/// Starts `simm serve` on port 0 and returns the child and its address,
-/// read from the line it prints once it is serving.
-fn start_server(database: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simm"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simm starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines.next().expect("simm prints its address").unwrap();
-        if let Some(rest) = line.strip_prefix("simm is serving on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_answers_survive_sigkill() {
@@ -54,47 +35,16 @@ async fn acknowledged_answers_survive_sigkill() {
     let tokens: Vec<String> = (0..RESPONDENTS).map(|_| new_token()).collect();
     {
         let store = Store::connect(&database).await.unwrap();
-        let model = simm_core::builtin_model();
-        let version = store
-            .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
-            .await
-            .unwrap();
         let user = store
             .create_user("c@example.com", "unused", Role::Consultant)
             .await
             .unwrap();
-        let organization = store
-            .create_organization(
-                &NewOrganization {
-                    name: "Acme".into(),
-                    industry: None,
-                    size: None,
-                    country: None,
-                },
-                &user.id,
-            )
-            .await
-            .unwrap();
-        let assessment = store
-            .create_assessment(&organization.id, "Durability", &version.id)
-            .await
-            .unwrap();
-        let invitations: Vec<NewInvitation> = tokens
-            .iter()
-            .map(|token| NewInvitation {
-                token_hash: hash_token(token),
-                attributes: BTreeMap::new(),
-            })
-            .collect();
-        store
-            .create_invitations(&assessment.id, &invitations)
-            .await
-            .unwrap();
-        store.open_assessment(&assessment.id, 5).await.unwrap();
+        server::open_assessment(&store, &user, "Durability", &tokens).await;
         store.close().await;
     }
 
-    let (mut server, address) = start_server(&database);
+    let mut server = Server::start(&database);
+    let address = server.address.clone();
     let items: Vec<String> = simm_core::builtin_model()
         .items()
         .iter()
@@ -102,6 +52,8 @@ async fn acknowledged_answers_survive_sigkill() {
         .collect();
     let acknowledged: Arc<Mutex<Acknowledged>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
+    // Told once KILL_AFTER answers have been acknowledged.
+    let enough = Arc::new(Notify::new());
     let client = reqwest::Client::new();
     let mut clients = tokio::task::JoinSet::new();
     for (respondent, token) in tokens.iter().enumerate() {
@@ -111,7 +63,7 @@ async fn acknowledged_answers_survive_sigkill() {
             token.clone(),
             items.clone(),
         );
-        let (acknowledged, count) = (acknowledged.clone(), count.clone());
+        let (acknowledged, count, enough) = (acknowledged.clone(), count.clone(), enough.clone());
         clients.spawn(async move {
             // Each respondent answers every item, twice over with changed
             // values, so the stream outlasts the kill.
@@ -130,7 +82,11 @@ async fn acknowledged_answers_survive_sigkill() {
                                 .lock()
                                 .await
                                 .insert((token.clone(), item.clone()), (value, round));
-                            count.fetch_add(1, Ordering::SeqCst);
+                            if count.fetch_add(1, Ordering::SeqCst) + 1 == KILL_AFTER {
+                                // Kept as a permit if the test is not
+                                // waiting yet.
+                                enough.notify_one();
+                            }
                         }
                         Ok(response) => {
                             panic!("the server refused an answer: {}", response.status())
@@ -143,20 +99,15 @@ async fn acknowledged_answers_survive_sigkill() {
         });
     }
     // Wait for enough acknowledgements, then kill without warning.
-    loop {
-        if count.load(Ordering::SeqCst) >= KILL_AFTER {
-            server.kill().unwrap();
-            server.wait().unwrap();
-            break;
-        }
-        tokio::task::yield_now().await;
-        if clients.is_empty() {
-            panic!("the clients finished before the kill; raise the work per client");
-        }
-        if let Some(finished) = clients.try_join_next() {
-            finished.unwrap();
-        }
+    tokio::select! {
+        () = enough.notified() => {}
+        () = async {
+            while let Some(finished) = clients.join_next().await {
+                finished.unwrap();
+            }
+        } => panic!("the clients finished before the kill; raise the work per client"),
     }
+    server.kill();
     while let Some(finished) = clients.join_next().await {
         finished.unwrap();
     }
@@ -169,11 +120,11 @@ async fn acknowledged_answers_survive_sigkill() {
 
     // Restart on the same file and read every answer back through the
     // respondent API.
-    let (mut server, address) = start_server(&database);
+    let mut server = Server::start(&database);
     let mut missing = Vec::new();
     for token in &tokens {
         let body: serde_json::Value = client
-            .get(format!("{address}/api/v1/r/{token}"))
+            .get(server.url(&format!("/api/v1/r/{token}")))
             .send()
             .await
             .unwrap()
@@ -197,8 +148,7 @@ async fn acknowledged_answers_survive_sigkill() {
             }
         }
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert!(
         missing.is_empty(),
         "{} acknowledged answers were lost: {:?}",

@@ -12,14 +12,17 @@
 //! `SIMM_TEST_POSTGRES_URL` (set by `./scripts/test`) and dropped at the
 //! end; without that variable the test fails.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
+use simm_store::{Role, Store, new_id, new_token};
 use tokio::sync::{Mutex, Notify};
+
+#[path = "support/server.rs"]
+mod server;
+
+use server::Server;
 
 const RESPONDENTS: usize = 16;
 /// Kill the first instance once this many answers have been acknowledged,
@@ -80,55 +83,6 @@ impl Drop for TestDatabase {
     }
 }
 
-/// A running `simm serve`, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    /// Starts `simm serve` on port 0 and waits for the line it prints once
-    /// it is serving.
-    fn start(database: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_simm"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("simm starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("simm prints its address before it exits")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("simm is serving on ") {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, address }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Waits until the server answers its health check, a bounded number of
 /// tries.
 async fn healthy(client: &reqwest::Client, server: &Server) {
@@ -184,39 +138,7 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
             .await
             .unwrap();
         let user = store.user_by_email(email).await.unwrap().unwrap();
-        let model = simm_core::builtin_model();
-        let version = store
-            .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
-            .await
-            .unwrap();
-        let organization = store
-            .create_organization(
-                &NewOrganization {
-                    name: "Acme".into(),
-                    industry: None,
-                    size: None,
-                    country: None,
-                },
-                &user.id,
-            )
-            .await
-            .unwrap();
-        let assessment = store
-            .create_assessment(&organization.id, "Two instances", &version.id)
-            .await
-            .unwrap();
-        let invitations: Vec<NewInvitation> = tokens
-            .iter()
-            .map(|token| NewInvitation {
-                token_hash: hash_token(token),
-                attributes: BTreeMap::new(),
-            })
-            .collect();
-        store
-            .create_invitations(&assessment.id, &invitations)
-            .await
-            .unwrap();
-        store.open_assessment(&assessment.id, 5).await.unwrap();
+        server::open_assessment(&store, &user, "Two instances", &tokens).await;
         store.close().await;
     }
 

@@ -20,6 +20,7 @@ mod rasch;
 mod results;
 mod scoring;
 mod suggest;
+mod text;
 
 pub use calibration::{
     AlphaIfDeleted, AreaCalibration, Calibration, CalibrationError, CalibrationOptions, DIF_LOGITS,
@@ -35,7 +36,7 @@ pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
 };
-pub use model::{Area, Attribute, Item, Model, Scale, Scoring, Stage};
+pub use model::{Area, Attribute, Item, Model, NotAValue, Scale, Scoring, Stage};
 pub use model_diff::{
     AreaChange, AreaDelta, AttributeChange, AttributeDelta, Change, ItemChange, ItemDelta,
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
@@ -58,6 +59,7 @@ pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
 pub use suggest::{did_you_mean, quote_value};
+pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.
 pub const BUILTIN_MODEL_SOURCE: &str = include_str!("../models/smartsourcing.toml");

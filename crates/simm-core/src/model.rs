@@ -6,6 +6,7 @@ use crate::domain::{
     Aggregate, AnonymityMin, AreaId, AttributeId, ItemId, ModelId, Overall, StageLevel, Threshold,
     Weight,
 };
+use crate::suggest::{did_you_mean, quote_value};
 
 /// A validated maturity model.
 ///
@@ -159,5 +160,68 @@ impl Attribute {
                 .find(|value| value.eq_ignore_ascii_case(text))
                 .map(String::as_str),
         }
+    }
+
+    /// The value that `text` gives this attribute: its declared spelling
+    /// (see [`canonical_value`](Attribute::canonical_value)), or why it is
+    /// none of the declared values, naming them and the nearest one. Sheets,
+    /// the API and the console's forms all check values here, so they say
+    /// it in the same words.
+    pub fn value<'a>(&'a self, text: &'a str) -> Result<&'a str, NotAValue> {
+        if let Some(value) = self.canonical_value(text) {
+            return Ok(value);
+        }
+        let values = self.values.as_deref().unwrap_or_default();
+        let hint = did_you_mean(text, values.iter().map(String::as_str))
+            .map(|value| format!("; did you mean {value:?}?"))
+            .unwrap_or_default();
+        Err(NotAValue(format!(
+            "{} is not a value of {:?}; expected one of {}{hint}",
+            quote_value(text),
+            self.id.as_str(),
+            values.join(", ")
+        )))
+    }
+}
+
+/// A text that is none of an attribute's declared values; the message
+/// says what the values are, for the caller to prefix with where the text
+/// came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotAValue(String);
+
+#[cfg(test)]
+mod tests {
+    fn check(attribute: &str, text: &str, expected: Result<&str, &str>) {
+        let model = crate::builtin_model();
+        let attribute = model.attribute(attribute).expect("the built-in attribute");
+        assert_eq!(
+            attribute.value(text).map_err(|error| error.to_string()),
+            expected.map_err(str::to_owned),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_value_is_taken_in_its_declared_spelling_or_refused_with_the_nearest() {
+        check("role", "Partner", Ok("partner"));
+        check("role", "manager", Ok("manager"));
+        check(
+            "role",
+            "parnter",
+            Err(
+                "\"parnter\" is not a value of \"role\"; expected one of executive, manager, employee, partner; did you mean \"partner\"?",
+            ),
+        );
+        check(
+            "role",
+            "boss",
+            Err(
+                "\"boss\" is not a value of \"role\"; expected one of executive, manager, employee, partner",
+            ),
+        );
+        // A free-text attribute takes any text as it is.
+        check("unit", "Back Office", Ok("Back Office"));
     }
 }

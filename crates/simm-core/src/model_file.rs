@@ -638,64 +638,9 @@ fn build_items(
 mod tests {
     use super::*;
 
-    /// A small valid model: 3 stages, 2 areas, 2 items per area and stage.
-    pub(crate) const SMALL: &str = r#"
-id = "small"
-version = "1.0.0"
-title = "Small model"
-[scale]
-points = 5
-labels = ["1", "2", "3", "4", "5"]
-[scoring]
-threshold = 0.75
-aggregate = "mean"
-overall = "min"
-anonymity_min = 3
-[[stages]]
-level = 1
-name = "Start"
-[[stages]]
-level = 2
-name = "Middle"
-[[stages]]
-level = 3
-name = "Top"
-[[areas]]
-id = "a"
-name = "Area A"
-[[areas]]
-id = "b"
-name = "Area B"
-[[attributes]]
-id = "role"
-name = "Role"
-values = ["employee", "partner"]
-[[items]]
-id = "A-2-1"
-area = "a"
-stage = 2
-text = "t"
-practice = "p"
-[[items]]
-id = "A-3-1"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-[[items]]
-id = "B-2-1"
-area = "b"
-stage = 2
-text = "t"
-practice = "p"
-weight = 2.0
-[[items]]
-id = "B-3-1"
-area = "b"
-stage = 3
-text = "t"
-practice = "p"
-"#;
+    /// A small valid model: 3 stages, 2 areas, 2 items per area and stage,
+    /// shared with tests/model_diff.rs.
+    pub(crate) const SMALL: &str = include_str!("../tests/fixtures/small.toml");
 
     /// Replaces the first occurrence of `from` in the small model, parses
     /// it, and compares the diagnostics as `line:column: message` lines.
@@ -724,8 +669,8 @@ practice = "p"
     fn the_small_model_is_valid() {
         check("", "", &[]);
         let model = Model::parse(SMALL).unwrap();
-        assert_eq!(model.items().len(), 4);
-        assert_eq!(model.items()[2].weight.get(), 2.0);
+        assert_eq!(model.items().len(), 8);
+        assert_eq!(model.items()[4].weight.get(), 2.0);
         assert_eq!(model.items()[0].weight.get(), 1.0);
     }
 
@@ -752,34 +697,39 @@ practice = "p"
                 ("area = \"b\"\nstage = 3", "area = \"btea\"\nstage = 3"),
             ],
             &[
-                "25:1: area \"beta\" has no items at stage 2; every area needs items at every stage above 1",
-                "25:1: area \"beta\" has no items at stage 3; every area needs items at every stage above 1",
-                "46:8: item \"B-2-1\" names the area \"b\", which the model does not declare",
-                "53:8: item \"B-3-1\" names the area \"btea\", which the model does not declare; did you mean \"beta\"?",
+                "33:1: area \"beta\" has no items at stage 2; every area needs items at every stage above 1",
+                "33:1: area \"beta\" has no items at stage 3; every area needs items at every stage above 1",
+                "74:8: item \"B-2-1\" names the area \"b\", which the model does not declare",
+                "81:8: item \"B-2-2\" names the area \"b\", which the model does not declare",
+                "88:8: item \"B-3-1\" names the area \"btea\", which the model does not declare; did you mean \"beta\"?",
+                "95:8: item \"B-3-2\" names the area \"b\", which the model does not declare",
             ],
         );
-        check(
-            "stage = 3\ntext",
-            "stage = 5\ntext",
+        check_all(
             &[
-                "22:1: area \"a\" has no items at stage 3; every area needs items at every stage above 1",
-                "41:9: item \"A-3-1\" is at stage 5, which the model does not declare (stages run from 1 to 3)",
+                ("stage\t=\t3", "stage = 2"),
+                ("stage = 3\ntext", "stage = 5\ntext"),
+            ],
+            &[
+                "29:1: area \"a\" has no items at stage 3; every area needs items at every stage above 1",
+                "67:9: item \"A-3-2\" is at stage 5, which the model does not declare (stages run from 1 to 3)",
             ],
         );
         check(
             "id = \"A-3-1\"",
             "id = \"A-2-1\"",
-            &["39:6: the item id \"A-2-1\" is declared twice (first on line 33)"],
+            &["58:6: the item id \"A-2-1\" is declared twice (first on line 44)"],
         );
     }
 
     #[test]
     fn areas_need_items_at_every_stage_above_one() {
-        check(
-            "area = \"b\"\nstage = 3",
-            "area = \"a\"\nstage = 3",
+        // Both of area b's items at stage 3 move to area a.
+        let moved = ("area = \"b\"\nstage = 3", "area = \"a\"\nstage = 3");
+        check_all(
+            &[moved, moved],
             &[
-                "25:1: area \"b\" has no items at stage 3; every area needs items at every stage above 1",
+                "33:1: area \"b\" has no items at stage 3; every area needs items at every stage above 1",
             ],
         );
     }
@@ -790,7 +740,7 @@ practice = "p"
             "level = 2",
             "level = 4",
             &[
-                "17:9: stages must be numbered 1, 2, 3, … in order without holes; expected level 2 here, found 4",
+                "21:9: stages must be numbered 1, 2, 3, … in order without holes; expected level 2 here, found 4",
             ],
         );
     }
@@ -800,43 +750,43 @@ practice = "p"
         check(
             "threshold = 0.75",
             "threshold = 0",
-            &["9:13: the threshold must be above 0 and at most 1; found 0"],
+            &["11:13: the threshold must be above 0 and at most 1; found 0"],
         );
         check(
             "threshold = 0.75",
             "threshold = 1.5",
-            &["9:13: the threshold must be above 0 and at most 1; found 1.5"],
+            &["11:13: the threshold must be above 0 and at most 1; found 1.5"],
         );
         check(
             "weight = 2.0",
             "weight = 0.0",
-            &["50:10: item \"B-2-1\" has weight 0; weights must be above 0"],
+            &["77:10: item \"B-2-1\" has weight 0; weights must be above 0"],
         );
         check(
             "weight = 2.0",
             "weight = -1.0",
-            &["50:10: item \"B-2-1\" has weight -1; weights must be above 0"],
+            &["77:10: item \"B-2-1\" has weight -1; weights must be above 0"],
         );
         check(
             "points = 5",
             "points = 12",
-            &["6:10: scale points must be a whole number from 2 to 11; found 12"],
+            &["7:10: scale points must be a whole number from 2 to 11; found 12"],
         );
         check(
             "points = 5",
             "points = 4",
-            &["7:10: the scale has 4 points but 5 labels; give one label per point"],
+            &["8:10: the scale has 4 points but 5 labels; give one label per point"],
         );
         check(
             "anonymity_min = 3",
             "anonymity_min = 2",
-            &["12:17: anonymity_min must be a whole number of at least 3; found 2"],
+            &["14:17: anonymity_min must be a whole number of at least 3; found 2"],
         );
         check(
             "aggregate = \"mean\"",
             "aggregate = \"medain\"",
             &[
-                "10:13: aggregate must be \"mean\" or \"median\"; found \"medain\"; did you mean \"median\"?",
+                "12:13: aggregate must be \"mean\" or \"median\"; found \"medain\"; did you mean \"median\"?",
             ],
         );
     }
@@ -847,7 +797,7 @@ practice = "p"
             "values = [\"employee\", \"partner\"]",
             "values = [\"employee\", \"Employee\"]",
             &[
-                "31:23: the value \"Employee\" of attribute \"role\" is given twice (first on line 31); values are compared without regard to case",
+                "40:23: the value \"Employee\" of attribute \"role\" is given twice (first on line 40); values are compared without regard to case",
             ],
         );
     }
@@ -855,16 +805,16 @@ practice = "p"
     #[test]
     fn unknown_keys_and_types_are_reported_by_the_parser() {
         check(
-            "practice = \"p\"\n[[items]]\nid = \"A-3-1\"",
-            "practise = \"p\"\n[[items]]\nid = \"A-3-1\"",
+            "practice = \"Do A two two.\"",
+            "practise = \"Do A two two.\"",
             &[
-                "37:1: unknown field `practise`, expected one of `id`, `area`, `stage`, `text`, `practice`, `weight`",
+                "55:1: unknown field `practise`, expected one of `id`, `area`, `stage`, `text`, `practice`, `weight`",
             ],
         );
         check(
             "points = 5",
             "points = \"five\"",
-            &["6:10: invalid type: string \"five\", expected i64"],
+            &["7:10: invalid type: string \"five\", expected i64"],
         );
         check(
             "title = \"Small model\"",
@@ -879,9 +829,11 @@ practice = "p"
             "id = \"a\"",
             "id = \"a a\"",
             &[
-                "23:6: the area id \"a a\" is invalid: an identifier may only hold letters, digits, '-', '_' and '.'; ' ' is not allowed",
-                "34:8: item \"A-2-1\" names the area \"a\", which the model does not declare",
-                "40:8: item \"A-3-1\" names the area \"a\", which the model does not declare",
+                "30:6: the area id \"a a\" is invalid: an identifier may only hold letters, digits, '-', '_' and '.'; ' ' is not allowed",
+                "45:8: item \"A-2-1\" names the area \"a\", which the model does not declare",
+                "52:8: item \"A-2-2\" names the area \"a\", which the model does not declare",
+                "59:8: item \"A-3-1\" names the area \"a\", which the model does not declare",
+                "66:8: item \"A-3-2\" names the area \"a\", which the model does not declare",
             ],
         );
     }

@@ -18,98 +18,13 @@ use simm_core::{
 /// Slack for comparisons with values recomputed here in floating point.
 const SLACK: f64 = 1e-9;
 
-/// Same model as in tests/scoring.rs: 3 stages, 2 areas, unequal weights.
+/// The tiny model of tests/scoring.rs: 3 stages, 2 areas, unequal weights.
+const TINY_SOURCE: &str = include_str!("fixtures/tiny.toml");
+
 fn tiny_source(aggregate: &str) -> String {
-    format!(
-        r#"
-id = "tiny"
-version = "0.1.0"
-title = "Tiny test model"
-[scale]
-points = 5
-labels = ["1", "2", "3", "4", "5"]
-[scoring]
-threshold = 0.75
-aggregate = "{aggregate}"
-overall = "min"
-anonymity_min = 3
-[[stages]]
-level = 1
-name = "Start"
-[[stages]]
-level = 2
-name = "Middle"
-[[stages]]
-level = 3
-name = "Top"
-[[areas]]
-id = "a"
-name = "Area A"
-[[areas]]
-id = "b"
-name = "Area B"
-[[attributes]]
-id = "role"
-name = "Role"
-values = ["partner", "executive"]
-[[items]]
-id = "A-2-1"
-area = "a"
-stage = 2
-text = "t"
-practice = "p"
-weight = 1.0
-[[items]]
-id = "A-2-2"
-area = "a"
-stage = 2
-text = "t"
-practice = "p"
-weight = 3.0
-[[items]]
-id = "A-3-2"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-[[items]]
-id = "A-3-1"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-[[items]]
-id = "A-3-3"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 2.0
-[[items]]
-id = "B-2-1"
-area = "b"
-stage = 2
-text = "t"
-practice = "p"
-weight = 2.0
-[[items]]
-id = "B-2-2"
-area = "b"
-stage = 2
-text = "t"
-practice = "p"
-weight = 1.0
-[[items]]
-id = "B-3-1"
-area = "b"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-"#
-    )
+    let mean = "aggregate = \"mean\"";
+    assert_eq!(TINY_SOURCE.matches(mean).count(), 1);
+    TINY_SOURCE.replace(mean, &format!("aggregate = \"{aggregate}\""))
 }
 
 static TINY: LazyLock<Model> =

@@ -35,120 +35,30 @@ const TOLERANCE: f64 = 1e-12;
 /// longest list.
 type Columns<'a> = &'a [(&'a str, &'a [u8])];
 
+/// The tiny model, shared with tests/properties.rs.
+const TINY_SOURCE: &str = include_str!("fixtures/tiny.toml");
+
+/// Replaces `from`, which must occur once, in the tiny model.
+fn replaced(source: &str, from: &str, to: &str) -> String {
+    assert_eq!(source.matches(from).count(), 1, "{from:?}");
+    source.replace(from, to)
+}
+
+/// The tiny model on a scale of `points` with the `aggregate`.
 fn tiny_source(points: u8, aggregate: &str) -> String {
     let labels = (1..=points)
         .map(|p| format!("\"{p}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        r#"
-id = "tiny"
-version = "0.1.0"
-title = "Tiny test model"
-
-[scale]
-points = {points}
-labels = [{labels}]
-
-[scoring]
-threshold = 0.75
-aggregate = "{aggregate}"
-overall = "min"
-anonymity_min = 3
-
-[[stages]]
-level = 1
-name = "Start"
-
-[[stages]]
-level = 2
-name = "Middle"
-
-[[stages]]
-level = 3
-name = "Top"
-
-[[areas]]
-id = "a"
-name = "Area A"
-
-[[areas]]
-id = "b"
-name = "Area B"
-
-[[attributes]]
-id = "role"
-name = "Role"
-values = ["partner", "executive"]
-
-[[attributes]]
-id = "unit"
-name = "Unit"
-
-[[items]]
-id = "A-2-1"
-area = "a"
-stage = 2
-text = "t"
-practice = "p"
-weight = 1.0
-
-[[items]]
-id = "A-2-2"
-area = "a"
-stage = 2
-text = "t"
-practice = "p"
-weight = 3.0
-
-[[items]]
-id = "A-3-2"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-
-[[items]]
-id = "A-3-1"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-
-[[items]]
-id = "A-3-3"
-area = "a"
-stage = 3
-text = "t"
-practice = "p"
-weight = 2.0
-
-[[items]]
-id = "B-2-1"
-area = "b"
-stage = 2
-text = "t"
-practice = "p"
-weight = 2.0
-
-[[items]]
-id = "B-2-2"
-area = "b"
-stage = 2
-text = "t"
-practice = "p"
-weight = 1.0
-
-[[items]]
-id = "B-3-1"
-area = "b"
-stage = 3
-text = "t"
-practice = "p"
-weight = 1.0
-"#
+    let source = replaced(
+        TINY_SOURCE,
+        "points = 5\nlabels = [\"1\", \"2\", \"3\", \"4\", \"5\"]",
+        &format!("points = {points}\nlabels = [{labels}]"),
+    );
+    replaced(
+        &source,
+        "aggregate = \"mean\"",
+        &format!("aggregate = \"{aggregate}\""),
     )
 }
 

@@ -3,7 +3,9 @@
 //!
 //! Reading streams: each row is parsed into domain values and handed to a
 //! callback, so memory holds one row at a time (plus a 16-byte fingerprint
-//! per respondent id, to refuse duplicates).
+//! per respondent id, to refuse duplicates). Invitation sheets, which
+//! preset the attributes of invitation links, are read in `invitations`
+//! with the same kind of problems.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,6 +15,10 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use simm_core::{Answer, Model, did_you_mean, quote_value};
+
+mod invitations;
+
+pub use invitations::{Presets, read_invitations};
 
 /// The column that names the respondent.
 pub const RESPONDENT_COLUMN: &str = "respondent";
@@ -51,25 +57,37 @@ pub enum SheetError {
 impl SheetError {
     /// Renders the error with the file's name in front of each location.
     pub fn render(&self, file: &str) -> String {
+        self.render_lines(file).join("\n")
+    }
+
+    /// [`render`](SheetError::render), one line per problem, for a page
+    /// that lists them.
+    pub fn render_lines(&self, file: &str) -> Vec<String> {
         match self {
             SheetError::Invalid {
                 problems,
                 stopped_early,
-            } => render_problems(file, problems, *stopped_early),
-            SheetError::Open(error) => format!("{file}: cannot open the response sheet: {error}"),
-            SheetError::Io(error) => format!("{file}: reading failed: {error}"),
+            } => problem_lines(file, problems, *stopped_early),
+            SheetError::Open(error) => {
+                vec![format!("{file}: cannot open the response sheet: {error}")]
+            }
+            SheetError::Io(error) => vec![format!("{file}: reading failed: {error}")],
         }
     }
 }
 
 fn render_problems(file: &str, problems: &[Problem], stopped_early: bool) -> String {
+    problem_lines(file, problems, stopped_early).join("\n")
+}
+
+fn problem_lines(file: &str, problems: &[Problem], stopped_early: bool) -> Vec<String> {
     let mut lines: Vec<String> = problems.iter().map(|p| format!("{file}:{p}")).collect();
     if stopped_early {
         lines.push(format!(
             "{file}: stopped after {MAX_PROBLEMS} problems; fix these and check again"
         ));
     }
-    lines.join("\n")
+    lines
 }
 
 impl fmt::Display for Problem {
@@ -427,16 +445,7 @@ fn read_rows<R: Read>(
         rows += 1;
         let row = rows;
         if records.len() != columns.len() {
-            problems.push(Problem {
-                line,
-                row: Some(row),
-                column: None,
-                message: format!(
-                    "the row has {} cells but the header has {} columns",
-                    records.len(),
-                    columns.len()
-                ),
-            });
+            problems.push(ragged_row(line, row, records.len(), columns.len()));
             continue;
         }
         answers.fill(None);
@@ -502,20 +511,9 @@ fn read_rows<R: Read>(
                         continue;
                     }
                     let attribute = &model.attributes()[*index];
-                    match attribute.canonical_value(text) {
-                        Some(value) => attribute_cells[*index] = Some(value),
-                        None => {
-                            let values = attribute.values.as_deref().unwrap_or_default();
-                            let hint = did_you_mean(text, values.iter().map(String::as_str))
-                                .map(|v| format!("; did you mean {v:?}?"))
-                                .unwrap_or_default();
-                            problems.push(cell_problem(format!(
-                                "{} is not a value of {:?}; expected one of {}{hint}",
-                                quote_value(text),
-                                attribute.id.as_str(),
-                                values.join(", ")
-                            )));
-                        }
+                    match attribute.value(text) {
+                        Ok(value) => attribute_cells[*index] = Some(value),
+                        Err(error) => problems.push(cell_problem(error.to_string())),
                     }
                 }
             }
@@ -876,28 +874,56 @@ fn read_next<R: Read>(
     }
 }
 
+/// A row whose cells do not match the header's columns.
+fn ragged_row(line: u64, row: u64, cells: usize, columns: usize) -> Problem {
+    Problem {
+        line,
+        row: Some(row),
+        column: None,
+        message: format!("the row has {cells} cells but the header has {columns} columns"),
+    }
+}
+
+/// A problem with the header's column at the 0-based `position`.
+fn header_problem(name: &str, position: usize, message: String) -> Problem {
+    Problem {
+        line: 1,
+        row: None,
+        column: Some((name.to_owned(), position + 1)),
+        message,
+    }
+}
+
+/// Calls `each` with the header's names, trimmed, and their 0-based
+/// positions, in order; a name that appears again is a problem instead.
+fn for_each_column<'r>(
+    record: &'r csv::StringRecord,
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(usize, &'r str, &mut Vec<Problem>),
+) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (position, name) in record.iter().enumerate() {
+        let name = name.trim();
+        match seen.insert(name, position + 1) {
+            Some(first) => problems.push(header_problem(
+                name,
+                position,
+                format!("the column appears twice (first as column {first})"),
+            )),
+            None => each(position, name, problems),
+        }
+    }
+}
+
 fn parse_header(
     record: &csv::StringRecord,
     model: &Model,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Column>> {
     let mut columns = Vec::with_capacity(record.len());
-    let mut seen: HashMap<&str, usize> = HashMap::new();
     let before = problems.len();
-    for (position, name) in record.iter().enumerate() {
-        let name = name.trim();
-        let problem = |message: String| Problem {
-            line: 1,
-            row: None,
-            column: Some((name.to_owned(), position + 1)),
-            message,
-        };
-        if let Some(first) = seen.insert(name, position + 1) {
-            problems.push(problem(format!(
-                "the column appears twice (first as column {first})"
-            )));
-            continue;
-        }
+    for_each_column(record, problems, |position, name, problems| {
+        let problem = |message: String| header_problem(name, position, message);
         if name == RESPONDENT_COLUMN {
             columns.push(Column::Respondent);
         } else if let Some(index) = model.item_index(name) {
@@ -924,8 +950,8 @@ fn parse_header(
                 model.version()
             )));
         }
-    }
-    if !seen.contains_key(RESPONDENT_COLUMN) {
+    });
+    if !columns.iter().any(|c| matches!(c, Column::Respondent)) {
         problems.push(Problem {
             line: 1,
             row: None,

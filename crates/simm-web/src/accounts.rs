@@ -3,6 +3,8 @@
 
 use simm_store::{Role, Store, StoreError, User, hash_token, new_token};
 
+use crate::passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, hash_password};
+
 /// Why an account could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -25,10 +27,6 @@ pub enum AccountError {
     Hashing(#[from] anyhow::Error),
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// The longest password accepted: far more than any passphrase, and
-/// refused before it reaches the password hash.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// The longest email address, as RFC 5321 bounds a path.
 pub const MAX_EMAIL_BYTES: usize = 254;
 
@@ -37,7 +35,7 @@ pub fn parse_email(text: &str) -> Result<String, AccountError> {
     let email = text.trim().to_lowercase();
     let valid = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
-        && crate::text::refused_character(&email).is_none()
+        && simm_core::refused_character(&email).is_none()
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         });
@@ -68,7 +66,7 @@ pub async fn add_user(
 ) -> Result<User, AccountError> {
     let email = parse_email(email)?;
     check_new_password(password)?;
-    let hash = crate::auth::hash_password(password)?;
+    let hash = hash_password(password)?;
     Ok(store.create_user(&email, &hash, role).await?)
 }
 

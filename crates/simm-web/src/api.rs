@@ -1,12 +1,12 @@
 //! The JSON API under /api/v1, for consultants and viewers, by API token
 //! (`Authorization: Bearer …`) or session cookie.
 //!
-//! Every route is a row of [`ROUTES`]: the router is built from the table,
-//! and a test checks the table against the OpenAPI document
-//! (`openapi.json`, served at /api/v1/openapi.json), so the document cannot
-//! drift from what the server answers. The respondent routes under
-//! /api/v1/r/{token} are served by the `respond` module and only listed
-//! here for the document.
+//! Every route is a row of [`ROUTES`], from which the router is built. The
+//! steward's API routes are in `steward::api` and the respondent's under
+//! /api/v1/r/{token} in `respond::api`; a test checks the /api/v1 routes of
+//! every module's table against the OpenAPI document (`openapi.json`,
+//! served at /api/v1/openapi.json), so the document cannot drift from what
+//! the server answers.
 //!
 //! Access rules: anyone signed in may read the organisations they were
 //! granted (admins: all) and their assessments, participation and results;
@@ -19,249 +19,59 @@
 //! Another tenant's object answers 404, exactly like a missing one.
 
 mod dto;
-pub(crate) mod fields;
 mod handlers;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::{MethodFilter, MethodRouter, on};
-use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 
-use crate::{AppError, AppState};
+use crate::AppState;
+use crate::routes::{Route, route};
 
 /// The OpenAPI 3.1 document of every /api/v1 route.
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
 
-/// Who serves a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    /// This module.
-    Api(Operation),
-    /// The respondent module (`respond.rs`).
-    Respond,
-}
-
-/// The operations this module serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    ListOrganizations,
-    CreateOrganization,
-    GetOrganization,
-    ListAssessments,
-    CreateAssessment,
-    GetAssessment,
-    OpenAssessment,
-    CloseAssessment,
-    Snapshot,
-    CreateInvitations,
-    Participation,
-    Comments,
-    Results,
-    ResponsesCsv,
-    ListAccess,
-    GrantAccess,
-    ListModels,
-    /// The steward's routes, served by `steward::api`.
-    ModelVersions,
-    Calibration,
-    Proposal,
-    Rescore,
-    ListUsers,
-    CreateUser,
-    ChangePassword,
-    OpenApi,
-}
-
-/// One route: method (lower case, as in OpenAPI), path template (axum's
-/// and OpenAPI's `{param}` syntax are the same) and who serves it.
-#[derive(Debug, Clone, Copy)]
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub owner: Owner,
-}
-
-const fn api(method: &'static str, path: &'static str, operation: Operation) -> Route {
-    Route {
-        method,
-        path,
-        owner: Owner::Api(operation),
-    }
-}
-
-const fn respond(method: &'static str, path: &'static str) -> Route {
-    Route {
-        method,
-        path,
-        owner: Owner::Respond,
-    }
-}
-
-/// Every route under /api/v1.
-pub const ROUTES: &[Route] = &[
-    api("get", "/api/v1/organizations", Operation::ListOrganizations),
-    api(
-        "post",
-        "/api/v1/organizations",
-        Operation::CreateOrganization,
-    ),
-    api(
-        "get",
-        "/api/v1/organizations/{org}",
-        Operation::GetOrganization,
-    ),
-    api(
-        "get",
-        "/api/v1/organizations/{org}/assessments",
-        Operation::ListAssessments,
-    ),
-    api(
-        "post",
-        "/api/v1/organizations/{org}/assessments",
-        Operation::CreateAssessment,
-    ),
-    api("get", "/api/v1/assessments/{id}", Operation::GetAssessment),
-    api(
-        "post",
-        "/api/v1/assessments/{id}/open",
-        Operation::OpenAssessment,
-    ),
-    api(
-        "post",
-        "/api/v1/assessments/{id}/close",
-        Operation::CloseAssessment,
-    ),
-    api(
-        "post",
-        "/api/v1/assessments/{id}/snapshot",
-        Operation::Snapshot,
-    ),
-    api(
-        "post",
-        "/api/v1/assessments/{id}/invitations",
-        Operation::CreateInvitations,
-    ),
-    api(
-        "get",
-        "/api/v1/assessments/{id}/participation",
-        Operation::Participation,
-    ),
-    api(
-        "get",
-        "/api/v1/assessments/{id}/comments",
-        Operation::Comments,
-    ),
-    api(
-        "get",
-        "/api/v1/assessments/{id}/results",
-        Operation::Results,
-    ),
-    api(
-        "get",
-        "/api/v1/assessments/{id}/responses.csv",
-        Operation::ResponsesCsv,
-    ),
-    api(
-        "get",
-        "/api/v1/organizations/{org}/access",
-        Operation::ListAccess,
-    ),
-    api(
-        "post",
-        "/api/v1/organizations/{org}/access",
-        Operation::GrantAccess,
-    ),
-    api("get", "/api/v1/models", Operation::ListModels),
-    api(
-        "get",
-        "/api/v1/models/{model_id}/versions",
-        Operation::ModelVersions,
-    ),
-    api(
-        "get",
-        "/api/v1/models/{model_id}/versions/{version}/calibration",
-        Operation::Calibration,
-    ),
-    api(
-        "get",
-        "/api/v1/models/{model_id}/versions/{version}/proposal.toml",
-        Operation::Proposal,
-    ),
-    api(
-        "get",
-        "/api/v1/assessments/{id}/rescore",
-        Operation::Rescore,
-    ),
-    api("get", "/api/v1/users", Operation::ListUsers),
-    api("post", "/api/v1/users", Operation::CreateUser),
-    api(
-        "post",
-        "/api/v1/account/password",
-        Operation::ChangePassword,
-    ),
-    api("get", "/api/v1/openapi.json", Operation::OpenApi),
-    respond("get", "/api/v1/r/{token}"),
-    respond("put", "/api/v1/r/{token}/answers/{item}"),
-    respond("post", "/api/v1/r/{token}/submit"),
-];
-
-fn method_filter(method: &str) -> MethodFilter {
-    match method {
-        "get" => MethodFilter::GET,
-        "post" => MethodFilter::POST,
-        "put" => MethodFilter::PUT,
-        "patch" => MethodFilter::PATCH,
-        "delete" => MethodFilter::DELETE,
-        other => unreachable!("the route table has no method {other:?}"),
-    }
-}
-
-fn endpoint(filter: MethodFilter, operation: Operation) -> MethodRouter<AppState> {
+/// The routes of this module.
+pub const ROUTES: &[Route] = {
     use handlers::*;
-    match operation {
-        Operation::ListOrganizations => on(filter, list_organizations),
-        Operation::CreateOrganization => on(filter, create_organization),
-        Operation::GetOrganization => on(filter, get_organization),
-        Operation::ListAssessments => on(filter, list_assessments),
-        Operation::CreateAssessment => on(filter, create_assessment),
-        Operation::GetAssessment => on(filter, get_assessment),
-        Operation::OpenAssessment => on(filter, open_assessment),
-        Operation::CloseAssessment => on(filter, close_assessment),
-        Operation::Snapshot => on(filter, snapshot),
-        Operation::CreateInvitations => on(filter, create_invitations),
-        Operation::Participation => on(filter, participation),
-        Operation::Comments => on(filter, comments),
-        Operation::Results => on(filter, results),
-        Operation::ResponsesCsv => on(filter, responses_csv),
-        Operation::ListAccess => on(filter, list_access),
-        Operation::GrantAccess => on(filter, grant_access),
-        Operation::ListModels => on(filter, list_models),
-        Operation::ModelVersions => on(filter, crate::steward::api::model_versions),
-        Operation::Calibration => on(filter, crate::steward::api::calibration),
-        Operation::Proposal => on(filter, crate::steward::api::proposal_toml),
-        Operation::Rescore => on(filter, crate::steward::api::assessment_rescore),
-        Operation::ListUsers => on(filter, list_users),
-        Operation::CreateUser => on(filter, create_user),
-        Operation::ChangePassword => on(filter, change_password),
-        Operation::OpenApi => on(filter, openapi),
-    }
-}
+    &[
+        route!(GET "/api/v1/organizations" => list_organizations),
+        route!(POST "/api/v1/organizations" => create_organization),
+        route!(GET "/api/v1/organizations/{org}" => get_organization),
+        route!(GET "/api/v1/organizations/{org}/assessments" => list_assessments),
+        route!(POST "/api/v1/organizations/{org}/assessments" => create_assessment),
+        route!(GET "/api/v1/assessments/{id}" => get_assessment),
+        route!(POST "/api/v1/assessments/{id}/open" => open_assessment),
+        route!(POST "/api/v1/assessments/{id}/close" => close_assessment),
+        route!(POST "/api/v1/assessments/{id}/snapshot" => snapshot),
+        route!(POST "/api/v1/assessments/{id}/invitations" => create_invitations),
+        route!(GET "/api/v1/assessments/{id}/participation" => participation),
+        route!(GET "/api/v1/assessments/{id}/comments" => comments),
+        route!(GET "/api/v1/assessments/{id}/results" => results),
+        route!(GET "/api/v1/assessments/{id}/responses.csv" => responses_csv),
+        route!(GET "/api/v1/organizations/{org}/access" => list_access),
+        route!(POST "/api/v1/organizations/{org}/access" => grant_access),
+        route!(GET "/api/v1/models" => list_models),
+        route!(GET "/api/v1/users" => list_users),
+        route!(POST "/api/v1/users" => create_user),
+        route!(POST "/api/v1/account/password" => change_password),
+        route!(GET "/api/v1/openapi.json" => openapi),
+    ]
+};
 
 pub fn router() -> Router<AppState> {
-    ROUTES
-        .iter()
-        .filter_map(|route| match route.owner {
-            Owner::Api(operation) => Some((route, operation)),
-            Owner::Respond => None,
-        })
-        .fold(Router::new(), |router, (route, operation)| {
-            // Routes of one path with several methods merge.
-            router.route(route.path, endpoint(method_filter(route.method), operation))
-        })
+    crate::routes::router(ROUTES)
+}
+
+/// The layers of the API for signed-in callers, around this module's
+/// routes and the steward's: API writes by session cookie need the CSRF
+/// header, and a 401 names the bearer scheme.
+pub fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::api_session_writes_need_csrf,
+        ))
         .layer(axum::middleware::map_response(challenge_on_unauthorized))
 }
 
@@ -274,54 +84,6 @@ async fn challenge_on_unauthorized(mut response: Response) -> Response {
         );
     }
     response
-}
-
-/// A JSON request body whose every rejection (missing or wrong content
-/// type, malformed JSON, a field of the wrong type, an unknown field) is a
-/// 400 with the parser's message, which names the field and position; a
-/// body above the limit is a 413.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection, state)),
-        }
-    }
-}
-
-/// The API's answer to a JSON body axum could not take.
-pub fn json_rejection(rejection: JsonRejection, state: &AppState) -> AppError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        crate::error::too_large(state.config.body_limit)
-    } else {
-        AppError::BadRequest(rejection.body_text())
-    }
-}
-
-/// A query string, refused with a 400 naming the problem. Query DTOs
-/// refuse unknown parameters (`deny_unknown_fields`), so that a misspelt
-/// one is not silently ignored; routes that take none extract
-/// `ApiQuery<NoQuery>`.
-pub struct ApiQuery<T>(pub T);
-
-/// The query of a route that takes no parameter: any is refused.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoQuery {}
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -338,10 +100,10 @@ mod tests {
         serde_json::from_str(OPENAPI_DOCUMENT).expect("openapi.json is JSON")
     }
 
-    /// The router is built from `ROUTES`, so the table standing for the
-    /// router is exact for this module's routes.
+    /// Every router is built from its module's table, so the tables stand
+    /// exactly for the routes the server answers.
     #[test]
-    fn the_document_describes_exactly_the_routes_of_the_table() {
+    fn the_document_describes_exactly_the_api_routes_of_every_table() {
         let document = document();
         assert_eq!(document["openapi"], "3.1.0");
         let mut documented = BTreeSet::new();
@@ -352,11 +114,13 @@ mod tests {
                 }
             }
         }
-        let routed: BTreeSet<(String, String)> = ROUTES
-            .iter()
-            .map(|route| (route.method.to_owned(), route.path.to_owned()))
+        let api_routes: Vec<_> = crate::routes()
+            .filter(|route| route.path.starts_with("/api/"))
+            .map(|route| (route.method.as_str().to_lowercase(), route.path.to_owned()))
             .collect();
-        assert_eq!(routed.len(), ROUTES.len(), "the table repeats a route");
+        let routed: BTreeSet<(String, String)> = api_routes.iter().cloned().collect();
+        assert_eq!(routed.len(), api_routes.len(), "a table repeats a route");
+        assert!(routed.len() > ROUTES.len(), "the other modules' API routes");
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
         assert!(

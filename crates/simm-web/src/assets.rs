@@ -4,8 +4,8 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
 /// (name, content type, bytes) of every asset.
@@ -22,8 +22,10 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+pub const ROUTES: &[Route] = &[route!(GET "/assets/{name}" => asset)];
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{name}", get(asset))
+    crate::routes::router(ROUTES)
 }
 
 async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {

@@ -1,4 +1,5 @@
-//! Who is asking: sessions, API tokens, passwords, CSRF and throttling.
+//! Who is asking: sessions, API tokens, sign-in and password changes, CSRF
+//! and throttling.
 //!
 //! Handlers state what they need through extractors: [`CurrentUser`] for
 //! anyone signed in, [`Consultant`] for consultants and admins, [`Steward`]
@@ -6,9 +7,7 @@
 //! for every state-changing form.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::OnceLock;
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -17,31 +16,9 @@ use serde::de::DeserializeOwned;
 use simm_store::{Role, User, hash_token, new_token};
 use subtle::ConstantTimeEq;
 
-use crate::accounts::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
+use crate::accounts::MAX_EMAIL_BYTES;
+use crate::passwords::{MAX_PASSWORD_BYTES, decoy_hash, hash_password, verify_password};
 use crate::{AppError, AppState};
-
-/// Hashes a password with Argon2id and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))?;
-    Ok(hash.to_string())
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
-}
-
-/// A hash of no one's password: checked against when the account does not
-/// exist, so an unknown email and a wrong password take the same time.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password(&new_token()).expect("hashing a random password works"))
-}
 
 /// The cookie that carries the session token.
 pub fn session_cookie_name(state: &AppState) -> &'static str {
@@ -430,10 +407,10 @@ pub async fn check_password(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordRefusal {
     /// The new password is shorter than
-    /// [`MIN_PASSWORD_CHARS`](crate::accounts::MIN_PASSWORD_CHARS).
+    /// [`MIN_PASSWORD_CHARS`](crate::passwords::MIN_PASSWORD_CHARS).
     TooShort,
     /// The new password is longer than
-    /// [`MAX_PASSWORD_BYTES`](crate::accounts::MAX_PASSWORD_BYTES).
+    /// [`MAX_PASSWORD_BYTES`](crate::passwords::MAX_PASSWORD_BYTES).
     TooLong,
     /// The current password given is not the user's.
     WrongCurrent,

@@ -16,78 +16,43 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use simm_store::Role;
 
 use crate::auth::{CsrfForm, CurrentUser, client_ip, log_in, log_out};
+use crate::layout::{Nav, attachment, render};
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
+pub const ROUTES: &[Route] = &[
+    route!(GET "/login" => login_page),
+    route!(POST "/login" => login),
+    route!(POST "/logout" => logout),
+    route!(GET "/" => organizations::dashboard),
+    route!(POST "/organizations" => organizations::create),
+    route!(GET "/organizations/{id}" => organizations::page),
+    route!(POST "/organizations/{id}/assessments" => organizations::create_assessment),
+    route!(POST "/organizations/{id}/access" => organizations::grant_access),
+    route!(GET "/assessments/{id}" => assessments::page),
+    route!(POST "/assessments/{id}/open" => assessments::open),
+    route!(POST "/assessments/{id}/close" => assessments::close),
+    route!(POST "/assessments/{id}/snapshot" => assessments::snapshot),
+    route!(POST "/assessments/{id}/invitations" => assessments::create_links),
+    route!(POST "/assessments/{id}/invitations/csv" => assessments::create_links_from_csv),
+    route!(GET "/assessments/{id}/results" => reports::page),
+    route!(GET "/assessments/{id}/results.json" => reports::json),
+    route!(GET "/assessments/{id}/report.html" => reports::html_report),
+    route!(GET "/assessments/{id}/responses.csv" => reports::responses_csv),
+    route!(GET "/users" => users::list),
+    route!(POST "/users" => users::add),
+    route!(GET "/account/password" => users::password_page),
+    route!(POST "/account/password" => users::change_password),
+];
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/", get(organizations::dashboard))
-        .route("/organizations", post(organizations::create))
-        .route("/organizations/{id}", get(organizations::page))
-        .route(
-            "/organizations/{id}/assessments",
-            post(organizations::create_assessment),
-        )
-        .route(
-            "/organizations/{id}/access",
-            post(organizations::grant_access),
-        )
-        .route("/assessments/{id}", get(assessments::page))
-        .route("/assessments/{id}/open", post(assessments::open))
-        .route("/assessments/{id}/close", post(assessments::close))
-        .route("/assessments/{id}/snapshot", post(assessments::snapshot))
-        .route(
-            "/assessments/{id}/invitations",
-            post(assessments::create_links),
-        )
-        .route(
-            "/assessments/{id}/invitations/csv",
-            post(assessments::create_links_from_csv),
-        )
-        .route("/assessments/{id}/results", get(reports::page))
-        .route("/assessments/{id}/results.json", get(reports::json))
-        .route("/assessments/{id}/report.html", get(reports::html_report))
-        .route(
-            "/assessments/{id}/responses.csv",
-            get(reports::responses_csv),
-        )
-        .route("/users", get(users::list).post(users::add))
-        .route(
-            "/account/password",
-            get(users::password_page).post(users::change_password),
-        )
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    title: &'a str,
-    message: &'a str,
-    not_found: bool,
-}
-
-/// The HTML page for an error response of a page route.
-pub fn error_page(status: StatusCode, message: &str) -> String {
-    let title = status.canonical_reason().unwrap_or("Error");
-    ErrorPage {
-        title,
-        message,
-        not_found: status == StatusCode::NOT_FOUND,
-    }
-    .render()
-    .unwrap_or_else(|_| message.to_owned())
-}
-
-pub(crate) fn render(template: &impl Template) -> Result<Html<String>, AppError> {
-    template.render().map(Html).map_err(AppError::internal)
+    crate::routes::router(ROUTES)
 }
 
 /// A page that shows a form again with what was wrong in it.
@@ -99,47 +64,6 @@ fn invalid(template: &impl Template) -> Result<Response, AppError> {
 /// does not send the form again.
 fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()
-}
-
-/// A file download: never cached, always saved rather than shown.
-pub(crate) fn attachment(
-    content_type: &'static str,
-    filename: &str,
-    body: impl Into<String>,
-) -> Response {
-    let mut response = body.into().into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // The names are built from ids and fixed words, so they are plain ASCII.
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// What the page header shows about the signed-in user, and the token the
-/// sign-out form (and every other form on the page) carries.
-pub(crate) struct Nav {
-    pub(crate) email: String,
-    pub(crate) role: &'static str,
-    pub(crate) is_admin: bool,
-    /// May see the model steward's pages: stewards and admins.
-    pub(crate) is_steward: bool,
-    pub(crate) csrf: String,
-}
-
-impl Nav {
-    pub(crate) fn of(current: &CurrentUser) -> Nav {
-        Nav {
-            email: current.user.email.clone(),
-            role: current.user.role.as_str(),
-            is_admin: current.user.role == Role::Admin,
-            is_steward: matches!(current.user.role, Role::Steward | Role::Admin),
-            csrf: current.csrf_token.clone().unwrap_or_default(),
-        }
-    }
 }
 
 /// May create and change organisations, assessments and invitations.

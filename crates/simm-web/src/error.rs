@@ -6,6 +6,7 @@
 //! the extractors' own refusals the same shape under `/api/`, and on pages
 //! turns errors into an HTML page with the same message.
 
+use askama::Template;
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
@@ -208,6 +209,26 @@ fn html_error_page(response: Response) -> Response {
     if status == StatusCode::UNAUTHORIZED {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     }
-    let page = crate::console::error_page(status, &message);
+    let page = error_page(status, &message);
     (status, Html(page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    not_found: bool,
+}
+
+/// The HTML page for an error response of a page route.
+fn error_page(status: StatusCode, message: &str) -> String {
+    let title = status.canonical_reason().unwrap_or("Error");
+    ErrorPage {
+        title,
+        message,
+        not_found: status == StatusCode::NOT_FOUND,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_owned())
 }

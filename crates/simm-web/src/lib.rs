@@ -13,11 +13,14 @@ mod auth;
 mod console;
 pub mod demo;
 mod error;
+mod extract;
+mod layout;
+mod passwords;
 mod respond;
 mod results;
+mod routes;
 mod security;
 mod steward;
-mod text;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -31,6 +34,7 @@ use tokio::net::TcpListener;
 
 pub use error::AppError;
 pub use results::release_assessment;
+pub use routes::Route;
 
 /// Settings the server runs with.
 #[derive(Debug, Clone)]
@@ -128,6 +132,22 @@ impl AppState {
     }
 }
 
+/// Every route of every feature module's table: the routers are built
+/// from the tables, and the tests check the OpenAPI document and the
+/// access matrix against this list. A new feature module adds its tables.
+pub fn routes() -> impl Iterator<Item = &'static Route> {
+    const TABLES: &[&[Route]] = &[
+        console::ROUTES,
+        respond::PAGE_ROUTES,
+        respond::API_ROUTES,
+        steward::PAGE_ROUTES,
+        steward::API_ROUTES,
+        api::ROUTES,
+        assets::ROUTES,
+    ];
+    TABLES.iter().copied().flatten()
+}
+
 /// All routes with their layers.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
@@ -135,12 +155,10 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router())
         .merge(respond::router())
         .merge(steward::router())
-        .merge(
-            api::router().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                auth::api_session_writes_need_csrf,
-            )),
-        )
+        .merge(api::with_layers(
+            api::router().merge(steward::api_router()),
+            &state,
+        ))
         .merge(assets::router())
         // For load balancers and the benchmark's trivial-endpoint baseline.
         .route("/healthz", axum::routing::get(|| async { "ok" }))

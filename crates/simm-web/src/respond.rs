@@ -32,10 +32,17 @@ use simm_store::{
 };
 
 use crate::auth::count_token_failure;
+use crate::routes::Route;
 use crate::{AppError, AppState};
 
+/// The respondent's pages.
+pub const PAGE_ROUTES: &[Route] = pages::ROUTES;
+/// The respondent's API, which the link authorises: none of the layers of
+/// the signed-in callers' API apply.
+pub const API_ROUTES: &[Route] = api::ROUTES;
+
 pub fn router() -> Router<AppState> {
-    pages::router().merge(api::router())
+    crate::routes::router(PAGE_ROUTES).merge(crate::routes::router(API_ROUTES))
 }
 
 /// The longest area comment, in characters.

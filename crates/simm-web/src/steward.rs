@@ -17,10 +17,10 @@
 //! the next-smallest when it alone would be; a re-score shows nothing
 //! below the assessment's frozen threshold, exactly like its results.
 //!
-//! The console pages are in `pages`, the API handlers (routed from the
-//! table in `api.rs`) in `api`, and their bodies in `dto`.
+//! The console pages are in `pages`, the API handlers in `api`, and their
+//! bodies in `dto`.
 
-pub(crate) mod api;
+mod api;
 mod dto;
 mod pages;
 
@@ -36,10 +36,20 @@ use simm_store::{Assessment, ModelVersion};
 use tokio::sync::Semaphore;
 
 use crate::results::answers_of;
+use crate::routes::Route;
 use crate::{AppError, AppState};
 
+/// The steward's console pages.
+pub const PAGE_ROUTES: &[Route] = pages::ROUTES;
+/// The steward's API, inside the consultant API's layers.
+pub const API_ROUTES: &[Route] = api::ROUTES;
+
 pub fn router() -> Router<AppState> {
-    pages::router()
+    crate::routes::router(PAGE_ROUTES)
+}
+
+pub fn api_router() -> Router<AppState> {
+    crate::routes::router(API_ROUTES)
 }
 
 /// Threads one calibration uses: enough to halve a long wait, few enough

@@ -13,8 +13,8 @@ use simm_store::{
     ParticipationRow, Role, User,
 };
 
-use super::fields::{Whole, present};
 use crate::AppError;
+use crate::extract::fields::{Whole, present};
 
 /// The most invitations one request may create.
 pub const MAX_INVITATIONS: u32 = 5000;
@@ -26,16 +26,16 @@ fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
 }
 
 /// A required text: trimmed, 1 to
-/// [`MAX_TEXT_CHARS`](crate::text::MAX_TEXT_CHARS) characters.
+/// [`MAX_TEXT_CHARS`](simm_core::MAX_TEXT_CHARS) characters.
 fn required_text(field: &str, text: &str) -> Result<String, AppError> {
     optional_text(field, Some(text))?.ok_or_else(|| invalid(field, "must not be empty"))
 }
 
 /// An optional text: trimmed; empty counts as absent. The rules are
-/// [`crate::text::check_text`]'s, which the console shares.
+/// [`simm_core::check_text`]'s, which the console shares.
 fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, AppError> {
     let Some(text) = text else { return Ok(None) };
-    crate::text::check_text(text)
+    simm_core::check_text(text)
         .map(|text| text.map(str::to_owned))
         .map_err(|problem| invalid(field, problem))
 }
@@ -334,7 +334,7 @@ impl NewInvitationsBody {
 
 /// Checks that every key is an attribute of the model and every value one
 /// of its declared values (in the declared spelling), by the rules the
-/// console's forms share ([`crate::text::attribute_value`]); empty values
+/// console's forms share ([`simm_core::attribute_value`]); empty values
 /// are left out.
 fn check_attributes(
     model: &Model,
@@ -355,10 +355,10 @@ fn check_attributes(
                 format!("the model has no attribute {}{hint}", quote_value(&key)),
             ));
         };
-        if let Some(value) = crate::text::attribute_value(attribute, &value)
+        if let Some(value) = simm_core::attribute_value(attribute, &value)
             .map_err(|problem| invalid(&path, problem))?
         {
-            attributes.insert(attribute.id.as_str().to_owned(), value);
+            attributes.insert(attribute.id.as_str().to_owned(), value.to_owned());
         }
     }
     Ok(attributes)
@@ -492,7 +492,7 @@ mod tests {
         );
         assert_eq!(
             invitations(r#"{"rows": [{"role": "manager"}, {"role": "manger"}]}"#).unwrap_err(),
-            "rows[1].role: \"manger\" is not a value of role; did you mean \"manager\"? use one of executive, manager, employee, partner"
+            "rows[1].role: \"manger\" is not a value of \"role\"; expected one of executive, manager, employee, partner; did you mean \"manager\"?"
         );
         assert_eq!(
             invitations(r#"{"count": 0}"#).unwrap_err(),

@@ -9,18 +9,20 @@ use axum::response::{IntoResponse, Response};
 use simm_core::{did_you_mean, quote_value};
 use simm_store::{Assessment, NewInvitation, hash_token, new_token};
 
+use super::OPENAPI_DOCUMENT;
 use super::dto::{
     AccessDto, AssessmentDto, CreatedInvitationDto, CreatedInvitationsDto, ModelVersionDto,
     NewAccessBody, NewAssessmentBody, NewInvitationsBody, NewOrganizationBody, NewUserBody,
     OrganizationDto, ParticipationDto, PasswordChangeBody, ResultsQuery, SnapshotDto,
     SuppressedResultsDto, UserDto,
 };
-use super::{ApiJson, ApiQuery, NoQuery, OPENAPI_DOCUMENT};
-use crate::accounts::{AccountError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::accounts::AccountError;
 use crate::auth::{
     Admin, Consultant, CurrentUser, PasswordRefusal, visible_assessment as assessment,
     visible_organization as organization,
 };
+use crate::extract::{ApiJson, ApiQuery, NoQuery};
+use crate::passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::results::{AssessmentResults, assessment_results};
 use crate::{AppError, AppState};
 

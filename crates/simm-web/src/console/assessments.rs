@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use simm_core::{Model, did_you_mean, quote_value};
+use simm_core::{Model, attribute_value};
 use simm_store::{
     Assessment, AssessmentState, Attributes, NewInvitation, Organization, ParticipationRow,
     hash_token, new_token,
@@ -17,14 +17,11 @@ use simm_store::{
 use super::organizations::{version_label, visible_organization};
 use super::{Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, render, see_other};
 use crate::auth::{Consultant, CsrfForm, CurrentUser};
-use crate::text::attribute_value;
 use crate::{AppError, AppState};
 
 /// The most links one request makes: enough for a large organisation,
 /// small enough that the page and the transaction stay quick.
 pub(super) const MAX_LINKS: usize = 5000;
-/// Problems listed for a pasted CSV before giving up.
-const MAX_PROBLEMS: usize = 20;
 /// The prefix of the form fields that preset an attribute, e.g. `attr:role`.
 const ATTRIBUTE_FIELD: &str = "attr:";
 
@@ -457,10 +454,10 @@ pub(super) async fn create_links(
         }
         match attribute_value(attribute, text) {
             Ok(Some(value)) => {
-                attributes.insert(attribute.id.to_string(), value);
+                attributes.insert(attribute.id.to_string(), value.to_owned());
             }
             Ok(None) => {}
-            Err(problem) => errors.push(format!("{}: {problem}.", attribute.name)),
+            Err(problem) => errors.push(format!("{}: {problem}", attribute.name)),
         }
     }
     if !errors.is_empty() {
@@ -530,125 +527,12 @@ pub(super) async fn create_links_from_csv(
     }
 }
 
-/// Reads a pasted CSV of invitation attributes: a header of attribute ids,
-/// then one row per invitation, whose cells preset the attributes (an empty
-/// cell presets nothing). All or nothing: any problem refuses the whole
-/// sheet, with every problem (up to a limit) named by line, row and column.
-pub(super) fn parse_invitation_csv(
-    model: &Model,
-    text: &str,
-) -> Result<Vec<Attributes>, Vec<String>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(vec![
-            "Paste a CSV: a header line of attribute ids, then one line per invitation.".to_owned(),
-        ]);
-    }
-    let first_line = text.lines().next().unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(simm_sheet::detect_delimiter(first_line.as_bytes()))
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(header)) => header,
-        Some(Err(error)) => return Err(vec![format!("The header line cannot be read: {error}.")]),
-        None => return Err(vec!["The CSV has no header line.".to_owned()]),
-    };
-    let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
-    let mut problems = Vec::new();
-    let mut columns = Vec::new();
-    for (index, name) in header.iter().enumerate() {
-        let name = name.trim();
-        let position = index + 1;
-        if name.is_empty() {
-            problems.push(format!("Line 1, column {position}: the column has no name; name it after an attribute ({}).", known.join(", ")));
-            continue;
-        }
-        match model.attribute(name) {
-            Some(attribute)
-                if columns
-                    .iter()
-                    .any(|c: &&simm_core::Attribute| c.id == attribute.id) =>
-            {
-                problems.push(format!(
-                    "Line 1, column {position} {}: the column appears twice.",
-                    quote_value(name)
-                ));
-            }
-            Some(attribute) => columns.push(attribute),
-            None => {
-                let hint = did_you_mean(name, known.iter().copied())
-                    .map(|a| format!(" Did you mean {a:?}?"))
-                    .unwrap_or_default();
-                problems.push(format!(
-                    "Line 1, column {position} {}: the model has no such attribute; its attributes are {}.{hint}",
-                    quote_value(name),
-                    known.join(", ")
-                ));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut rows = Vec::new();
-    let mut row_number = 0usize;
-    for record in records {
-        if problems.len() >= MAX_PROBLEMS {
-            problems.push(format!(
-                "Stopped after {MAX_PROBLEMS} problems; fix these and try again."
-            ));
-            return Err(problems);
-        }
-        row_number += 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                problems.push(format!(
-                    "Row {row_number}: the line cannot be read: {error}."
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != columns.len() {
-            problems.push(format!(
-                "Line {line} (row {row_number}): it has {} cells, the header has {}.",
-                record.len(),
-                columns.len()
-            ));
-            continue;
-        }
-        let mut attributes = Attributes::new();
-        for (index, (cell, attribute)) in record.iter().zip(&columns).enumerate() {
-            let cell = cell.trim();
-            if cell.is_empty() {
-                continue;
-            }
-            match attribute_value(attribute, cell) {
-                Ok(Some(value)) => {
-                    attributes.insert(attribute.id.to_string(), value);
-                }
-                Ok(None) => {}
-                Err(problem) => problems.push(format!(
-                    "Line {line} (row {row_number}), column {} {:?}: {problem}.",
-                    index + 1,
-                    attribute.id.as_str()
-                )),
-            }
-        }
-        rows.push(attributes);
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    if rows.is_empty() {
-        return Err(vec![
-            "The CSV has a header but no rows; add one row per invitation.".to_owned(),
-        ]);
-    }
+/// Reads a pasted invitation sheet ([`simm_sheet::read_invitations`]),
+/// refused whole, with every problem named, when any row is wrong or it
+/// asks for more than [`MAX_LINKS`] links.
+fn parse_invitation_csv(model: &Model, text: &str) -> Result<Vec<Attributes>, Vec<String>> {
+    let rows =
+        simm_sheet::read_invitations(model, text).map_err(|error| error.render_lines("CSV"))?;
     if rows.len() > MAX_LINKS {
         return Err(vec![format!(
             "At most {MAX_LINKS} links can be made at once; the CSV has {} rows. Split it into several batches.",

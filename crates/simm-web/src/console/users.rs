@@ -9,8 +9,9 @@ use serde::Deserialize;
 use simm_store::Role;
 
 use super::{Nav, NoticeQuery, invalid, render, see_other};
-use crate::accounts::{AccountError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, add_user};
+use crate::accounts::{AccountError, add_user};
 use crate::auth::{self, Admin, CsrfForm, CurrentUser, PasswordRefusal, log_out};
+use crate::passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::{AppError, AppState};
 
 pub(super) struct UserRow {

@@ -14,28 +14,27 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use simm_store::StoreError;
 
 use super::{Failure, INVALID_LINK, Invited, invited};
-use crate::api::fields::Whole;
-use crate::api::{ApiQuery, NoQuery};
 use crate::auth::client_ip;
+use crate::extract::fields::Whole;
+use crate::extract::{ApiQuery, NoQuery, json_rejection};
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/r/{token}", get(questionnaire))
-        .route("/api/v1/r/{token}/answers/{item}", put(save_answer))
-        .route("/api/v1/r/{token}/submit", post(submit))
-}
+pub const ROUTES: &[Route] = &[
+    route!(GET "/api/v1/r/{token}" => questionnaire),
+    route!(PUT "/api/v1/r/{token}/answers/{item}" => save_answer),
+    route!(POST "/api/v1/r/{token}/submit" => submit),
+];
 
 /// A failure as JSON.
 pub(crate) struct ApiError(Failure);
@@ -213,7 +212,7 @@ async fn save_answer(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<serde_json::Value> {
     let invited = invited_by(&state, &parts, &token).await?;
-    let Json(body) = body.map_err(|rejection| crate::api::json_rejection(rejection, &state))?;
+    let Json(body) = body.map_err(|rejection| json_rejection(rejection, &state))?;
     invited.item(&item)?;
     let value = answer_value(&body, invited.model.scale().points)?;
     invited.check_writable()?;

@@ -10,8 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use serde::Deserialize;
 use simm_store::{AssessmentState, StoreError};
 
@@ -21,17 +20,18 @@ use super::{
 };
 use crate::auth::client_ip;
 use crate::error::ErrorMessage;
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/r/{token}", get(start))
-        .route("/r/{token}/area/{area}", get(area).post(save_area))
-        .route("/r/{token}/answer", post(save_one_answer))
-        .route("/r/{token}/comment", post(save_one_comment))
-        .route("/r/{token}/review", get(review))
-        .route("/r/{token}/submit", post(submit))
-}
+pub const ROUTES: &[Route] = &[
+    route!(GET "/r/{token}" => start),
+    route!(GET "/r/{token}/area/{area}" => area),
+    route!(POST "/r/{token}/area/{area}" => save_area),
+    route!(POST "/r/{token}/answer" => save_one_answer),
+    route!(POST "/r/{token}/comment" => save_one_comment),
+    route!(GET "/r/{token}/review" => review),
+    route!(POST "/r/{token}/submit" => submit),
+];
 
 /// A failure shown as a respondent's page: the console's error page would
 /// point to the sign-in page, which means nothing to a respondent.

@@ -1,7 +1,7 @@
-//! The steward's API handlers, routed from the table in `api.rs`: stored
-//! versions with their use, a pooled calibration as the JSON that
-//! `simm calibrate --format json` prints, the proposed model file, and the
-//! re-score of an assessment.
+//! The steward's API: stored versions with their use, a pooled
+//! calibration as the JSON that `simm calibrate --format json` prints, the
+//! proposed model file, and the re-score of an assessment. The layers of
+//! the consultant API (`api.rs`) wrap these routes too.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,9 +9,17 @@ use axum::response::{IntoResponse, Response};
 
 use super::dto::{CalibrationQuery, ModelVersionUsageDto, RescoreDto, RescoreQuery, SuppressedDto};
 use super::{Rescore, calibrate_version, proposal, proposal_file_name, rescore, stored_version};
-use crate::api::{ApiQuery, NoQuery};
 use crate::auth::{Consultant, Steward, visible_assessment};
+use crate::extract::{ApiQuery, NoQuery};
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
+
+pub const ROUTES: &[Route] = &[
+    route!(GET "/api/v1/models/{model_id}/versions" => model_versions),
+    route!(GET "/api/v1/models/{model_id}/versions/{version}/calibration" => calibration),
+    route!(GET "/api/v1/models/{model_id}/versions/{version}/proposal.toml" => proposal_toml),
+    route!(GET "/api/v1/assessments/{id}/rescore" => assessment_rescore),
+];
 
 /// The stored versions of one model with their use; 404 for a model that
 /// has none.
@@ -58,7 +66,7 @@ pub async fn proposal_toml(
     let version = stored_version(&state, &model_id, &version).await?;
     let pooled = calibrate_version(&state, &version, None).await?;
     let proposal = proposal(&state, &version, &pooled).await?;
-    Ok(crate::console::attachment(
+    Ok(crate::layout::attachment(
         "application/toml; charset=utf-8",
         &proposal_file_name(&version.model_id, &proposal.version),
         proposal.text,

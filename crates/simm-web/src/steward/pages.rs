@@ -3,11 +3,9 @@
 //! assessment.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use simm_core::{Calibration, Model};
 use simm_store::{Assessment, Organization};
@@ -16,24 +14,18 @@ use super::{
     Rescore, calibrate_version, pool_refusal, proposal, proposal_file_name, rescore, stored_version,
 };
 use crate::auth::{Consultant, Steward, visible_assessment, visible_organization};
-use crate::console::{Nav, attachment, render};
+use crate::layout::{Nav, attachment, render};
+use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/models", get(models))
-        .route("/models/calibration.css", get(calibration_css))
-        .route("/models/{model_id}/versions/{version}", get(version_page))
-        .route(
-            "/models/{model_id}/versions/{version}/calibration",
-            get(calibration_page),
-        )
-        .route(
-            "/models/{model_id}/versions/{version}/proposal.toml",
-            get(proposal_download),
-        )
-        .route("/assessments/{id}/rescore", get(rescore_page))
-}
+pub const ROUTES: &[Route] = &[
+    route!(GET "/models" => models),
+    route!(GET "/models/calibration.css" => calibration_css),
+    route!(GET "/models/{model_id}/versions/{version}" => version_page),
+    route!(GET "/models/{model_id}/versions/{version}/calibration" => calibration_page),
+    route!(GET "/models/{model_id}/versions/{version}/proposal.toml" => proposal_download),
+    route!(GET "/assessments/{id}/rescore" => rescore_page),
+];
 
 /// The link to a version's page. Model ids are identifiers; versions are
 /// free text, so they are percent-encoded as a path segment.

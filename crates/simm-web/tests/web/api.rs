@@ -584,7 +584,7 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         (
             &invitations,
             "{\"count\": 1, \"attributes\": {\"role\": \"boss\"}}",
-            "attributes.role: \"boss\" is not a value of role; use one of executive, manager, employee, partner",
+            "attributes.role: \"boss\" is not a value of \"role\"; expected one of executive, manager, employee, partner",
         ),
         (
             &invitations,
@@ -594,7 +594,7 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         (
             &invitations,
             "{\"rows\": [{\"role\": \"manager\"}, {}, {}, {\"role\": \"mangaer\"}, {\"role\": \"nobody\"}]}",
-            "rows[3].role: \"mangaer\" is not a value of role; did you mean \"manager\"?",
+            "rows[3].role: \"mangaer\" is not a value of \"role\"; expected one of executive, manager, employee, partner; did you mean \"manager\"?",
         ),
         (
             &invitations,

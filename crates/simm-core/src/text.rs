@@ -1,8 +1,8 @@
-//! What a name, a title or an attribute value typed in may hold. The API
-//! and the console both check their texts here, so that neither stores
-//! what the other refuses.
+//! What a name, a title or an attribute value typed in may hold. The web's
+//! API and console and the invitation sheets all check their texts here, so
+//! that none stores what another refuses.
 
-use simm_core::{Attribute, did_you_mean};
+use crate::model::Attribute;
 
 /// The longest name, title or free-text value accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -59,27 +59,21 @@ fn is_bidi_format(c: char) -> bool {
 }
 
 /// One attribute value of an invitation, from the API's JSON, the
-/// console's form or a pasted CSV alike: checked as [`check_text`], then
-/// against the attribute's declared values, and returned in the declared
-/// spelling. `None` for an empty value, which presets nothing.
-pub fn attribute_value(attribute: &Attribute, text: &str) -> Result<Option<String>, String> {
+/// console's form or a pasted sheet alike: checked as [`check_text`], then
+/// against the attribute's declared values ([`Attribute::value`]), and
+/// returned in the declared spelling. `None` for an empty value, which
+/// presets nothing.
+pub fn attribute_value<'a>(
+    attribute: &'a Attribute,
+    text: &'a str,
+) -> Result<Option<&'a str>, String> {
     let Some(value) = check_text(text)? else {
         return Ok(None);
     };
-    if let Some(canonical) = attribute.canonical_value(value) {
-        return Ok(Some(canonical.to_owned()));
-    }
-    let values = attribute.values.iter().flatten().map(String::as_str);
-    let hint = match did_you_mean(value, values.clone()) {
-        Some(suggestion) => format!("did you mean {suggestion:?}? "),
-        None => String::new(),
-    };
-    Err(format!(
-        "{} is not a value of {}; {hint}use one of {}",
-        simm_core::quote_value(value),
-        attribute.id.as_str(),
-        values.collect::<Vec<_>>().join(", ")
-    ))
+    attribute
+        .value(value)
+        .map(Some)
+        .map_err(|error| error.to_string())
 }
 
 #[cfg(test)]
