@@ -354,9 +354,15 @@ mod tests {
         }
         let routed: BTreeSet<(String, String)> = ROUTES
             .iter()
-            .map(|route| (route.method.to_owned(), route.path.to_owned()))
+            .map(|route| (route.method, route.path))
+            .chain(crate::ops::ROUTES.iter().copied())
+            .map(|(method, path)| (method.to_owned(), path.to_owned()))
             .collect();
-        assert_eq!(routed.len(), ROUTES.len(), "the table repeats a route");
+        assert_eq!(
+            routed.len(),
+            ROUTES.len() + crate::ops::ROUTES.len(),
+            "the table repeats a route"
+        );
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
         assert!(
