@@ -126,15 +126,20 @@ async fn a_whole_session_logs_json_lines_with_request_ids_and_no_secret() {
     let organization = created.headers()["location"]
         .to_str()
         .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
         .rsplit('/')
         .next()
         .unwrap()
         .to_owned();
 
     // The assessment and its invitations through the API.
+    // Without the console's cookie: API writes by session need CSRF.
+    let plain = Client::new();
     let api = |request: reqwest::RequestBuilder| request.bearer_auth(&api_token);
     let assessment: serde_json::Value = session
-        .send(api(client
+        .send(api(plain
             .post(url(&format!(
                 "/api/v1/organizations/{organization}/assessments"
             )))
@@ -143,9 +148,12 @@ async fn a_whole_session_logs_json_lines_with_request_ids_and_no_secret() {
         .json()
         .await
         .unwrap();
-    let assessment = assessment["id"].as_str().unwrap().to_owned();
+    let assessment = assessment["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no assessment for {organization}: {assessment}"))
+        .to_owned();
     let invitations: serde_json::Value = session
-        .send(api(client
+        .send(api(plain
             .post(url(&format!(
                 "/api/v1/assessments/{assessment}/invitations"
             )))
@@ -164,7 +172,7 @@ async fn a_whole_session_logs_json_lines_with_request_ids_and_no_secret() {
     secrets.extend(tokens.iter().cloned());
     let opened = session
         .send(api(
-            client.post(url(&format!("/api/v1/assessments/{assessment}/open")))
+            plain.post(url(&format!("/api/v1/assessments/{assessment}/open")))
         ))
         .await;
     assert_eq!(opened.status(), 200);
