@@ -131,7 +131,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn scrape(State(state): State<AppState>, parts: Parts) -> Response {
-    if let Err(refused) = allowed(&state, &parts) {
+    if let Some(refused) = refusal(&state, &parts) {
         return refused;
     }
     let pool = state.store.pool_use();
@@ -149,10 +149,10 @@ async fn scrape(State(state): State<AppState>, parts: Parts) -> Response {
         .into_response()
 }
 
-/// Whether the caller may read the metrics; the refusal if not. Written
+/// The answer to a caller that may not read the metrics, if it may not. Written
 /// as JSON here rather than as an AppError: outside /api/ the error layer
 /// would turn that into an HTML page or a redirect to the sign-in page.
-fn allowed(state: &AppState, parts: &Parts) -> Result<(), Response> {
+fn refusal(state: &AppState, parts: &Parts) -> Option<Response> {
     let refuse = |status: StatusCode, message: &str| {
         let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
@@ -171,8 +171,8 @@ fn allowed(state: &AppState, parts: &Parts) -> Result<(), Response> {
                 .and_then(|value| value.to_str().ok())
                 .and_then(|value| value.strip_prefix("Bearer "));
             match offered {
-                Some(offered) if token.matches(offered) => Ok(()),
-                _ => Err(refuse(
+                Some(offered) if token.matches(offered) => None,
+                _ => Some(refuse(
                     StatusCode::UNAUTHORIZED,
                     "/metrics needs the metrics token as Authorization: Bearer <token>",
                 )),
@@ -185,9 +185,9 @@ fn allowed(state: &AppState, parts: &Parts) -> Result<(), Response> {
                 || parts.headers.contains_key(header::FORWARDED);
             let ip = crate::auth::client_ip(parts, state.config.trust_forwarded_for);
             if !forwarded && ip.is_some_and(|ip| ip.to_canonical().is_loopback()) {
-                Ok(())
+                None
             } else {
-                Err(refuse(
+                Some(refuse(
                     StatusCode::FORBIDDEN,
                     "/metrics answers only loopback callers; set a metrics token (--metrics-token) to scrape it from elsewhere",
                 ))
