@@ -7,52 +7,15 @@
 //! CLI's session test (crates/simm-cli/tests/logs.rs) checks exact counts
 //! on a server of its own.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use simm_store::{NewInvitation, NewOrganization, Role, hash_token, new_token};
+use simm_store::Role;
 use simm_web::MetricsToken;
 use tower::ServiceExt;
 
 use crate::{Backend, TestApp, spawn_app, spawn_app_on, spawn_app_with};
-
-/// An open assessment of the built-in model with one invitation; its token.
-async fn invitation(app: &TestApp) -> String {
-    let store = &app.store;
-    let (email, _) = app.add_user(Role::Consultant).await;
-    let user = store.user_by_email(&email).await.unwrap().unwrap();
-    let organization = store
-        .create_organization(
-            &NewOrganization {
-                name: "Ops".into(),
-                industry: None,
-                size: None,
-                country: None,
-            },
-            &user.id,
-        )
-        .await
-        .unwrap();
-    let assessment = store
-        .create_assessment(&organization.id, "Ops", &app.builtin_model_version)
-        .await
-        .unwrap();
-    let token = new_token();
-    store
-        .create_invitations(
-            &assessment.id,
-            &[NewInvitation {
-                token_hash: hash_token(&token),
-                attributes: BTreeMap::new(),
-            }],
-        )
-        .await
-        .unwrap();
-    store.open_assessment(&assessment.id, 5).await.unwrap();
-    token
-}
 
 /// The sum of the series of `name` that carry every one of `labels`.
 fn series(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
@@ -84,7 +47,7 @@ async fn scrape(app: &TestApp) -> String {
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_the_answers_saved() {
     let app = spawn_app().await;
-    let token = invitation(&app).await;
+    let (_, token) = crate::respond::invitation(&app, true).await;
     let item = simm_core::builtin_model().items()[0].id.to_string();
     let route = "/api/v1/r/{token}/answers/{item}";
     let before = scrape(&app).await;
