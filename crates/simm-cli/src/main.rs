@@ -1,6 +1,7 @@
 //! The `simm` command line. Parsing of arguments lives here; each command is
-//! a plain function in `commands`.
+//! a plain function in `commands`, `server`, `calibrate` or `backup`.
 
+mod backup;
 mod calibrate;
 mod commands;
 mod output;
@@ -41,6 +42,21 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy the SQLite database to FILE while the server runs: a
+    /// consistent copy of one moment, checked, never over an existing
+    /// file. For PostgreSQL, use pg_dump.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        database: server::DatabaseArgs,
+    },
+    /// Put a backup made by `simm backup` in place of the SQLite database,
+    /// whole or not at all. Refused while a simm server uses the database.
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        database: server::DatabaseArgs,
+    },
     /// Score a response sheet: stages per area and overall, gaps, consensus.
     Score {
         /// The response sheet (CSV; comma, semicolon or tab), or - for standard input.
@@ -204,6 +220,8 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create { email, database }) => {
             server::token_create(&email, &database)
         }
+        Command::Backup { file, database } => backup::backup(&file, &database),
+        Command::Restore { file, database } => backup::restore(&file, &database),
         Command::Score {
             responses,
             model,

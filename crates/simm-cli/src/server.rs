@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
+use simm_store::backup::DatabaseLock;
 use simm_store::{Role, Store};
 use simm_web::{AppState, Config};
 
@@ -23,8 +24,9 @@ pub struct DatabaseArgs {
     /// Database URL: sqlite://FILE (the default, simm.db) or postgres://…
     #[arg(long, env = "SIMM_DATABASE")]
     pub database: Option<String>,
-    /// A TOML file with `bind`, `database`, `public_url` and
-    /// `trust_forwarded_for`; flags and SIMM_* variables take precedence.
+    /// A TOML file with `bind`, `database`, `public_url`,
+    /// `trust_forwarded_for` and `metrics_token`; flags and SIMM_*
+    /// variables take precedence.
     #[arg(long, env = "SIMM_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -45,8 +47,23 @@ pub struct ServeArgs {
     /// Create demo data (a consultant and a synthetic organisation) when absent.
     #[arg(long)]
     demo: bool,
+    /// How log lines are written to standard error: text for people, json
+    /// (one object a line, with the request id) for a log collector.
+    #[arg(long, env = "SIMM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// A bearer token that /metrics then asks of every caller; without
+    /// one, /metrics answers only loopback callers. At least 16
+    /// characters; better kept in the config file than on the command line.
+    #[arg(long, env = "SIMM_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -77,6 +94,7 @@ struct ConfigFile {
     database: Option<String>,
     public_url: Option<String>,
     trust_forwarded_for: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 fn read_config(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
@@ -115,17 +133,28 @@ fn database_url(args: &DatabaseArgs, file: &ConfigFile) -> String {
         .unwrap_or_else(|| DEFAULT_DATABASE.to_owned())
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
 }
 
-async fn connect(url: &str) -> anyhow::Result<Store> {
-    Store::connect(url)
+/// The database URL the flags, the environment and the config file give.
+pub(crate) fn configured_database(args: &DatabaseArgs) -> anyhow::Result<String> {
+    let file = read_config(args.config.as_deref())?;
+    Ok(database_url(args, &file))
+}
+
+/// Opens the store, holding the database's lock for as long as the
+/// returned lock lives, so that `simm restore` cannot replace it meanwhile.
+async fn connect(url: &str) -> anyhow::Result<(Store, Option<DatabaseLock>)> {
+    let lock =
+        simm_store::backup::hold_database(url).map_err(|error| BadInput(error.to_string()))?;
+    let store = Store::connect(url)
         .await
-        .with_context(|| format!("opening the database {}", redact(url)))
+        .with_context(|| format!("opening the database {}", redact(url)))?;
+    Ok((store, lock))
 }
 
 /// A database URL without its password, for messages and logs.
@@ -142,11 +171,13 @@ fn redact(url: &str) -> String {
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    tracing_subscriber::fmt()
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(args.log_format);
     let file = read_config(args.database.config.as_deref())?;
+    let metrics_token = args
+        .metrics_token
+        .or(file.metrics_token.clone())
+        .map(|token| simm_web::MetricsToken::parse(&token).map_err(BadInput))
+        .transpose()?;
     let bind = args
         .bind
         .or(file.bind.clone())
@@ -161,10 +192,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
         let local = listener.local_addr()?;
         let public_url = args.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{local}"));
-        let store = connect(&url).await?;
+        let (store, _lock) = connect(&url).await?;
         let builtin = simm_web::import_builtin_model(&store).await.map_err(|e| anyhow::anyhow!(e.message()))?;
         let mut config = Config::new(public_url.clone());
         config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
+        config.metrics_token = metrics_token;
         let state = AppState::new(store, config);
         if args.demo {
             let demo = simm_web::demo::ensure_demo(&state, &builtin.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
@@ -180,6 +212,23 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("simm is serving on {public_url} (ready in {} ms)", started.elapsed().as_millis());
         simm_web::serve(listener, state, shutdown_signal()).await
     })
+}
+
+/// Log lines go to standard error, as text or as JSON lines whose span
+/// holds the request id, the method and the route template.
+fn init_logs(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so requests in flight can finish.
@@ -223,7 +272,7 @@ pub fn user_add(email: &str, role: RoleArg, database: &DatabaseArgs) -> anyhow::
         password
     };
     runtime()?.block_on(async {
-        let store = connect(&url).await?;
+        let (store, _lock) = connect(&url).await?;
         let user = simm_web::accounts::add_user(&store, email, role.into(), &password)
             .await
             .map_err(account_error)?;
@@ -239,7 +288,7 @@ pub fn token_create(email: &str, database: &DatabaseArgs) -> anyhow::Result<()> 
     let file = read_config(database.config.as_deref())?;
     let url = database_url(database, &file);
     runtime()?.block_on(async {
-        let store = connect(&url).await?;
+        let (store, _lock) = connect(&url).await?;
         let token = simm_web::accounts::create_token(&store, email)
             .await
             .map_err(account_error)?;
@@ -265,7 +314,7 @@ pub fn model_import(path: &Path, database: &DatabaseArgs) -> anyhow::Result<()> 
     let file = read_config(database.config.as_deref())?;
     let url = database_url(database, &file);
     runtime()?.block_on(async {
-        let store = connect(&url).await?;
+        let (store, _lock) = connect(&url).await?;
         let version =
             store
                 .store_model_version(&model, &source)

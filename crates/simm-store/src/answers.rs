@@ -247,7 +247,9 @@ async fn write_batch(pool: &Pool, groups: &[&[SaveAnswer]]) -> Result<Vec<SaveOu
             }
             outcomes.push(outcome);
         }
+        let committing = std::time::Instant::now();
         tx.commit().await?;
+        crate::telemetry::batch_committed(groups, &outcomes, committing.elapsed());
         Ok(outcomes)
     })
 }

@@ -9,8 +9,11 @@
 //! [`records`].
 
 mod answers;
+pub mod backup;
+mod health;
 mod records;
 mod releases;
+pub mod telemetry;
 mod util;
 
 use std::str::FromStr;
@@ -25,6 +28,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row};
 
 pub use answers::{SaveAnswer, SaveOutcome};
+pub use health::PoolUse;
 pub use records::*;
 pub use releases::{PendingCounts, PendingResponse, ReleaseOutcome, ReleasePlan, ReleaseRecord};
 pub use util::{hash_token, new_id, new_token, today};

@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 mod extract;
 mod layout;
+mod ops;
 mod passwords;
 mod respond;
 mod results;
@@ -33,6 +34,7 @@ use simm_store::Store;
 use tokio::net::TcpListener;
 
 pub use error::AppError;
+pub use ops::MetricsToken;
 pub use results::release_assessment;
 pub use routes::Route;
 
@@ -66,6 +68,10 @@ pub struct Config {
     /// a load balancer without it, every client would share the balancer's
     /// address for throttling.
     pub trust_forwarded_for: bool,
+    /// Who may read `/metrics`: with `None`, loopback callers only.
+    pub metrics_token: Option<MetricsToken>,
+    /// How long `/readyz` waits for its test write before it answers 503.
+    pub readiness_timeout: Duration,
 }
 
 impl Config {
@@ -80,6 +86,8 @@ impl Config {
             login_attempts_per_address: 500,
             throttle_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
+            metrics_token: None,
+            readiness_timeout: Duration::from_secs(2),
         }
     }
 
@@ -144,6 +152,7 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         steward::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
+        ops::ROUTES,
     ];
     TABLES.iter().copied().flatten()
 }
@@ -160,8 +169,7 @@ pub fn router(state: AppState) -> Router {
             &state,
         ))
         .merge(assets::router())
-        // For load balancers and the benchmark's trivial-endpoint baseline.
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .merge(ops::router())
         // Inside the error layer, so that its 413 gets an error body too.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -172,10 +180,9 @@ pub fn router(state: AppState) -> Router {
             security::refuse_cross_site_writes,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(security::span_without_secrets),
-        )
+        .layer(axum::middleware::from_fn(ops::metrics::count_requests))
+        .layer(ops::request_log::trace_layer())
+        .layer(axum::middleware::from_fn(ops::request_log::request_id))
         .with_state(state)
 }
 

@@ -70,15 +70,3 @@ pub async fn refuse_cross_site_writes(request: Request, next: Next) -> Response 
     }
     next.run(request).await
 }
-
-/// A tracing span per request that leaves out the path when it could hold
-/// an invitation token, so tokens never reach the logs.
-pub fn span_without_secrets(request: &Request) -> tracing::Span {
-    let path = request.uri().path();
-    let shown = if path.starts_with("/r/") || path.starts_with("/api/v1/r/") {
-        "/r/…"
-    } else {
-        path
-    };
-    tracing::info_span!("request", method = %request.method(), path = %shown)
-}

@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-use simm_core::{AreaResult, Model};
 
 use super::escape;
 use crate::format::decimal;

@@ -250,6 +250,12 @@ const MATRIX: &[Row] = &[
     ),
     row("POST", "/api/v1/r/{token}/submit", None, API_PUBLIC),
     row("GET", "/api/v1/r/missing", None, [404; 7]),
+    // ----- operations (ops.rs): the probes are public; /metrics answers
+    // every loopback caller while no metrics token is set (ops.rs tests
+    // the refusals)
+    row("GET", "/healthz", None, API_PUBLIC),
+    row("GET", "/readyz", None, API_PUBLIC),
+    row("GET", "/metrics", None, API_PUBLIC),
     // ----- pages (console.rs and respond/pages.rs)
     row(
         "POST",

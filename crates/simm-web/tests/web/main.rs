@@ -7,6 +7,7 @@ mod api;
 mod browser;
 mod console;
 mod disk_full;
+mod ops;
 mod privacy;
 mod respond;
 mod results_view;

@@ -13,7 +13,7 @@ use crate::{Backend, TestApp, spawn_app, spawn_app_on};
 /// An assessment of the built-in model with one invitation for a partner;
 /// open (anonymity threshold 5) unless `open` is false. Returns the
 /// assessment id and the invitation's token.
-async fn invitation(app: &TestApp, open: bool) -> (String, String) {
+pub async fn invitation(app: &TestApp, open: bool) -> (String, String) {
     let user = app
         .store
         .create_user(
