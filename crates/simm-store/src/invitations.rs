@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::records::parse_attributes;
 use crate::util::{new_id, now};
 use crate::{
     Assessment, AssessmentState, Invitation, InvitationState, NewInvitation, ParticipationRow,
@@ -53,11 +54,12 @@ impl Store {
             .fetch_optional(pool)
             .await?;
             let Some(row) = row else { return Ok(None) };
+            let id: String = row.try_get("id")?;
             let attributes: String = row.try_get("attributes")?;
             let invitation = Invitation {
-                id: row.try_get("id")?,
+                attributes: parse_attributes(&attributes, format_args!("invitations row {id}"))?,
+                id,
                 assessment_id: row.try_get("assessment_id")?,
-                attributes: serde_json::from_str(&attributes).unwrap_or_default(),
                 state: InvitationState::parse(&row.try_get::<String, _>("invitation_state")?),
             };
             let anonymity_min: Option<i64> = row.try_get("anonymity_min")?;
@@ -98,7 +100,10 @@ impl Store {
                 .map(|row| {
                     let attributes: String = row.try_get("attributes")?;
                     Ok(ParticipationRow {
-                        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+                        attributes: parse_attributes(
+                            &attributes,
+                            format_args!("invitations of assessment {assessment_id}"),
+                        )?,
                         state: InvitationState::parse(&row.try_get::<String, _>("state")?),
                         invitations: row.try_get("invitations")?,
                     })
@@ -115,10 +120,11 @@ where
 {
     let attributes: String = row.try_get("attributes")?;
     let state: String = row.try_get("state")?;
+    let id: String = row.try_get("id")?;
     Ok(Invitation {
-        id: row.try_get("id")?,
+        attributes: parse_attributes(&attributes, format_args!("invitations row {id}"))?,
+        id,
         assessment_id: row.try_get("assessment_id")?,
-        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
         state: InvitationState::parse(&state),
     })
 }

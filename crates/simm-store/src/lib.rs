@@ -183,6 +183,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
+        model_versions::fill_in_titles(&pool).await?;
         let answers = answers::AnswerWriter::start(pool.clone());
         Ok(Store {
             pool,

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use crate::util::{hex, new_id, now, sha256};
-use crate::{ModelVersion, ModelVersionUsage, Result, Store, StoreError, on_pool};
+use crate::{ModelVersion, ModelVersionUsage, Pool, Result, Store, StoreError, on_pool};
 
 impl Store {
     /// Stores a model version. Storing the same content again returns the
@@ -38,13 +38,14 @@ impl Store {
         };
         let inserted = on_pool!(&self.pool, |pool| {
             sqlx::query(
-                "INSERT INTO model_versions (id, model_id, version, content_hash, source, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (model_id, version) DO NOTHING",
+                "INSERT INTO model_versions (id, model_id, version, content_hash, title, source, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (model_id, version) DO NOTHING",
             )
             .bind(&version.id)
             .bind(&version.model_id)
             .bind(&version.version)
             .bind(&version.content_hash)
+            .bind(&version.title)
             .bind(source)
             .bind(now())
             .execute(pool)
@@ -66,7 +67,7 @@ impl Store {
     ) -> Result<Option<ModelVersion>> {
         on_pool!(&self.pool, |pool| {
             let row = sqlx::query(
-                "SELECT id, model_id, version, content_hash, source FROM model_versions
+                "SELECT id, model_id, version, content_hash, title FROM model_versions
                  WHERE model_id = $1 AND version = $2",
             )
             .bind(model_id)
@@ -80,7 +81,7 @@ impl Store {
     pub async fn model_versions(&self) -> Result<Vec<ModelVersion>> {
         on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(
-                "SELECT id, model_id, version, content_hash, source FROM model_versions ORDER BY model_id, created_at",
+                "SELECT id, model_id, version, content_hash, title FROM model_versions ORDER BY model_id, created_at",
             )
             .fetch_all(pool)
             .await?;
@@ -92,7 +93,7 @@ impl Store {
     pub async fn latest_model_version(&self, model_id: &str) -> Result<Option<ModelVersion>> {
         on_pool!(&self.pool, |pool| {
             let row = sqlx::query(
-                "SELECT id, model_id, version, content_hash, source FROM model_versions
+                "SELECT id, model_id, version, content_hash, title FROM model_versions
                  WHERE model_id = $1 ORDER BY created_at DESC, version DESC LIMIT 1",
             )
             .bind(model_id)
@@ -136,7 +137,7 @@ impl Store {
     pub async fn model_version_usage(&self) -> Result<Vec<ModelVersionUsage>> {
         on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(
-                "SELECT v.id, v.model_id, v.version, v.content_hash, v.source,
+                "SELECT v.id, v.model_id, v.version, v.content_hash, v.title,
                    (SELECT COUNT(*) FROM assessments a WHERE a.model_version_id = v.id) AS assessments,
                    (SELECT COUNT(*) FROM responses r JOIN assessments a ON a.id = r.assessment_id
                      WHERE a.model_version_id = v.id) AS submitted_responses
@@ -160,17 +161,56 @@ impl Store {
 fn model_version_from_row<R: Row>(row: &R) -> Result<ModelVersion>
 where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> &'r str: sqlx::ColumnIndex<R>,
 {
-    let source: String = row.try_get("source")?;
-    let title = simm_core::Model::parse(&source)
-        .map(|m| m.title().to_owned())
-        .unwrap_or_default();
+    let id: String = row.try_get("id")?;
+    // NULL only for a version stored by an older simm after this one
+    // migrated the database: the next start fills it in.
+    let title = row.try_get::<Option<String>, _>("title")?.ok_or_else(|| {
+        StoreError::CorruptModel(format!(
+            "model_versions row {id} has no title; restart simm to fill it in from the model file"
+        ))
+    })?;
     Ok(ModelVersion {
-        id: row.try_get("id")?,
+        id,
         model_id: row.try_get("model_id")?,
         version: row.try_get("version")?,
         content_hash: row.try_get("content_hash")?,
         title,
     })
+}
+
+/// Gives the versions stored before migration 0006 their title, from their
+/// model file; a migration cannot parse one. Runs at every start and finds
+/// nothing to do after the first: every version stored since has its title.
+/// Several instances starting at once write the same titles, as each only
+/// fills a title that is still NULL. A model file that no longer parses is
+/// an error that names the version: the store would fail on it later
+/// anyway, when an assessment of it is scored.
+pub(crate) async fn fill_in_titles(pool: &Pool) -> Result<()> {
+    on_pool!(pool, |pool| {
+        let rows = sqlx::query(
+            "SELECT id, model_id, version, source FROM model_versions WHERE title IS NULL",
+        )
+        .fetch_all(pool)
+        .await?;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let model_id: String = row.try_get("model_id")?;
+            let version: String = row.try_get("version")?;
+            let source: String = row.try_get("source")?;
+            let model = simm_core::Model::parse(&source).map_err(|errors| {
+                StoreError::CorruptModel(format!(
+                    "model_versions row {id} ({model_id} version {version}): {errors}"
+                ))
+            })?;
+            sqlx::query("UPDATE model_versions SET title = $1 WHERE id = $2 AND title IS NULL")
+                .bind(model.title())
+                .bind(&id)
+                .execute(pool)
+                .await?;
+        }
+    });
+    Ok(())
 }

@@ -5,7 +5,8 @@
 
 use sqlx::Row;
 
-use crate::{Attributes, PooledAnswers, Result, Store, StoreError, on_pool};
+use crate::records::parse_attributes;
+use crate::{PooledAnswers, Result, Store, on_pool};
 
 /// Responses read per query while pooling, so that memory while reading
 /// stays bounded by the matrix being built rather than by the rows in
@@ -103,7 +104,7 @@ impl Store {
             let Some((last, ..)) = page.last() else { break };
             after = last.clone();
             let full = page.len() as i64 == POOL_PAGE;
-            for (_, assessment_id, attributes, answers) in page {
+            for (id, assessment_id, attributes, answers) in page {
                 if !members.contains(assessment_id.as_str()) {
                     continue;
                 }
@@ -116,10 +117,8 @@ impl Store {
                 }
                 matrix.push(&row_cells);
                 if let Some(attribute) = attribute {
-                    let mut values: Attributes =
-                        serde_json::from_str(&attributes).map_err(|error| {
-                            StoreError::Corrupt(format!("response attributes: {error}"))
-                        })?;
+                    let mut values =
+                        parse_attributes(&attributes, format_args!("responses row {id}"))?;
                     attribute_values.push(values.remove(attribute));
                 }
                 assessments.insert(assessment_id);

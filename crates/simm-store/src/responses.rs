@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use crate::answers::{self, SaveOutcome};
+use crate::records::parse_attributes;
 use crate::util::new_id;
 use crate::{Backend, NewResponse, Result, Store, StoredResponse, begin_write, on_pool};
 
@@ -112,10 +113,14 @@ impl Store {
             .await?;
             rows.iter()
                 .map(|row| {
+                    let id: String = row.try_get("id")?;
                     let attributes: String = row.try_get("attributes")?;
                     Ok(StoredResponse {
-                        id: row.try_get("id")?,
-                        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+                        attributes: parse_attributes(
+                            &attributes,
+                            format_args!("responses row {id}"),
+                        )?,
+                        id,
                         submitted_on: row.try_get("submitted_on")?,
                         answers: row.try_get("answers")?,
                     })

@@ -88,10 +88,18 @@ where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> &'r str: sqlx::ColumnIndex<R>,
 {
+    let id: String = row.try_get("id")?;
     let role: String = row.try_get("role")?;
+    // Not a viewer by default: the table's CHECK allows only the four, so
+    // any other value is damage, and a role decides what a user may see.
+    let role = Role::parse(&role).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "users row {id}, column role: unknown role {role:?}"
+        ))
+    })?;
     Ok(User {
-        id: row.try_get("id")?,
+        id,
         email: row.try_get("email")?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        role,
     })
 }
