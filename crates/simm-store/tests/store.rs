@@ -48,6 +48,24 @@ async fn execute_raw(url: &str, statements: &[&str]) {
     }
 }
 
+/// The migrations of one back-end that come before `version`: a database
+/// as an older simm left it.
+fn migrations_before(version: i64, postgres: bool) -> sqlx::migrate::Migrator {
+    let mut migrator = if postgres {
+        sqlx::migrate!("migrations/postgres")
+    } else {
+        sqlx::migrate!("migrations/sqlite")
+    };
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    migrator
+}
+
 /// Checks that `result` is the store's error for corrupt data, with a
 /// message that contains `place`.
 #[track_caller]
@@ -1287,15 +1305,7 @@ async fn the_steward_migration_keeps_every_user_and_what_hangs_off_them() {
         .connect_with(options)
         .await
         .unwrap();
-    let mut before = sqlx::migrate!("migrations/sqlite");
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|migration| migration.version < 3)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before.run(&pool).await.unwrap();
+    migrations_before(3, false).run(&pool).await.unwrap();
     for statement in [
         "INSERT INTO users VALUES ('u1', 'ana@example.com', 'h', 'consultant', 1, 1), ('u2', 'vera@example.com', 'h', 'viewer', 1, 1)",
         "INSERT INTO api_tokens VALUES (x'01', 'u1', 1)",
@@ -1467,18 +1477,7 @@ async fn corrupt_stored_data_is_an_error_that_names_the_row(url: &str) {
 /// does not parse stops the start with an error that names its row.
 async fn versions_stored_before_migration_6_get_their_title_at_start(url: &str) {
     let postgres = !url.starts_with("sqlite:");
-    let mut migrator = if postgres {
-        sqlx::migrate!("migrations/postgres")
-    } else {
-        sqlx::migrate!("migrations/sqlite")
-    };
-    migrator.migrations = migrator
-        .migrations
-        .iter()
-        .filter(|migration| migration.version < 6)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
+    let migrator = migrations_before(6, postgres);
     let insert = |id: &str, model_id: &str, source: &str| {
         format!(
             "INSERT INTO model_versions (id, model_id, version, content_hash, source, created_at)
@@ -1539,6 +1538,16 @@ async fn versions_stored_before_migration_6_get_their_title_at_start(url: &str) 
     assert_eq!(titles, [builtin_model().title(); 2]);
 }
 
+/// An invitation's saved answers by item.
+async fn drafts_of(store: &Store, invitation: &str) -> BTreeMap<String, Option<u8>> {
+    store
+        .draft_answers(invitation)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
 /// Requests that reach the writer together, and so share a batch, each get
 /// their own outcome: a refused one does not fail its neighbours, and a
 /// form that names an item twice keeps its last answer.
@@ -1583,12 +1592,7 @@ async fn a_batch_of_answers_gives_each_request_its_own_outcome(store: Store) {
     for (outcome, expected) in tasks.join_all().await {
         assert_eq!(outcome, expected);
     }
-    let drafts: BTreeMap<String, Option<u8>> = store
-        .draft_answers(&open)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let drafts = drafts_of(&store, &open).await;
     assert_eq!(drafts.len(), item_ids.len());
     for (round, item) in item_ids.iter().enumerate() {
         match *item {
@@ -1615,11 +1619,6 @@ async fn a_batch_of_answers_gives_each_request_its_own_outcome(store: Store) {
         save(&open, "VS-2-03", Some(5)),
     ];
     assert_eq!(store.save_answers(form).await.unwrap(), SaveOutcome::Saved);
-    let drafts: BTreeMap<String, Option<u8>> = store
-        .draft_answers(&open)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let drafts = drafts_of(&store, &open).await;
     assert_eq!(drafts["VS-2-03"], Some(5));
 }
