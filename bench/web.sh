@@ -80,6 +80,9 @@ for backend in sqlite postgres; do
     ratio=$(python3 -c "print(f'{$save_rps / $health_rps:.2f}')")
     echo "| $backend | $save_rps | $save_p50 | $save_p99 | $save_errors | $health_rps | $ratio | ${idle} MB | ${peak} MB | ${ready_ms} ms |"
     stop
+    if [ "$backend" = postgres ]; then
+        psql "$SIMM_TEST_POSTGRES_URL" -qc "DROP DATABASE $name" >/dev/null
+    fi
 done
 
 echo

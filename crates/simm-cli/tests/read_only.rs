@@ -13,6 +13,10 @@ use std::process::{Command, Stdio};
 
 use simm_store::{Store, new_id};
 
+#[path = "../../simm-store/tests/support/postgres_database.rs"]
+mod postgres_database;
+use postgres_database::TestDatabase;
+
 /// What became of `simm serve` on a database.
 #[derive(Debug)]
 enum Start {
@@ -89,41 +93,24 @@ async fn read_only_sqlite_is_refused_at_start_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_postgres_is_refused_at_start_up() {
-    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
-        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    let (writable, read_only) = (
-        format!("simm_test_{}", new_id()),
-        format!("simm_test_{}", new_id()),
-    );
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    for name in [&writable, &read_only] {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .unwrap();
-        Store::connect(&format!("{base}/{name}"))
-            .await
-            .unwrap()
-            .close()
-            .await;
+    let writable = TestDatabase::create().await;
+    let read_only = TestDatabase::create().await;
+    for database in [&writable, &read_only] {
+        Store::connect(database.url()).await.unwrap().close().await;
     }
+    let admin = sqlx::PgPool::connect(writable.url()).await.unwrap();
     sqlx::query(&format!(
-        "ALTER DATABASE {read_only} SET default_transaction_read_only = on"
+        "ALTER DATABASE {} SET default_transaction_read_only = on",
+        read_only.name()
     ))
     .execute(&admin)
     .await
     .unwrap();
+    admin.close().await;
     check(
-        &format!("{base}/{writable}"),
-        &format!("{base}/{read_only}"),
-        &read_only,
+        writable.url(),
+        read_only.url(),
+        read_only.name(),
         "its sessions are read-only (default_transaction_read_only is on)",
     );
-    for name in [&writable, &read_only] {
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&admin)
-            .await
-            .unwrap();
-    }
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use simm_store::{Role, Store, new_id, new_token};
+use simm_store::{Role, Store, new_token};
 use tokio::sync::{Mutex, Notify};
 
 #[path = "support/server.rs"]
@@ -29,59 +29,9 @@ const RESPONDENTS: usize = 16;
 /// while the respondents are still answering.
 const KILL_AFTER: usize = 200;
 
-/// A database of its own for the test, dropped when the test ends, on
-/// failure too.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create() -> TestDatabase {
-        let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL").expect(
-            "SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL",
-        );
-        let name = format!("simm_test_{}", new_id());
-        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .unwrap();
-        admin.close().await;
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-        TestDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // A runtime of its own: the test's may be shutting down.
-        let dropped = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let admin = sqlx::PgPool::connect(&admin_url).await?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&admin)
-                        .await?;
-                    admin.close().await;
-                    Ok::<_, sqlx::Error>(())
-                })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}", self.name);
-        }
-    }
-}
+#[path = "../../simm-store/tests/support/postgres_database.rs"]
+mod postgres_database;
+use postgres_database::TestDatabase;
 
 /// Waits until the server answers its health check, a bounded number of
 /// tries.
@@ -133,7 +83,7 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
     let password = "correct horse battery staple";
     let tokens: Vec<String> = (0..RESPONDENTS).map(|_| new_token()).collect();
     {
-        let store = Store::connect(&database.url).await.unwrap();
+        let store = Store::connect(database.url()).await.unwrap();
         simm_web::accounts::add_user(&store, email, Role::Consultant, password)
             .await
             .unwrap();
@@ -142,8 +92,8 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
         store.close().await;
     }
 
-    let mut first = Server::start(&database.url);
-    let second = Arc::new(Server::start(&database.url));
+    let mut first = Server::start(database.url());
+    let second = Arc::new(Server::start(database.url()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

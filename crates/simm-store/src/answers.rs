@@ -6,12 +6,14 @@
 //! in one transaction and acknowledges each only after the commit: one
 //! fsync covers many answers, and no answer is acknowledged before it is
 //! durable. PostgreSQL gets the same treatment, which also bounds the
-//! connections that autosaving can take.
+//! connections that autosaving can take; there a statement is a network
+//! round trip, so a whole batch is one statement (`UNNEST` of the batch's
+//! answers), not one per answer.
 
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Pool, Result, StoreError, on_pool};
+use crate::{Pool, Result, StoreError};
 
 /// The most answers in one transaction; more wait for the next one.
 const MAX_BATCH: usize = 1024;
@@ -105,19 +107,23 @@ macro_rules! writable_state {
         .await?;
         match row {
             None => $crate::SaveOutcome::UnknownInvitation,
-            Some(row) => {
-                let invitation_state: String = row.try_get("invitation_state")?;
-                let assessment_state: String = row.try_get("assessment_state")?;
-                if invitation_state == "submitted" {
-                    $crate::SaveOutcome::AlreadySubmitted
-                } else if assessment_state != "open" {
-                    $crate::SaveOutcome::NotOpen
-                } else {
-                    $crate::SaveOutcome::Saved
-                }
-            }
+            Some(row) => $crate::answers::outcome_of(
+                &row.try_get::<String, _>("invitation_state")?,
+                &row.try_get::<String, _>("assessment_state")?,
+            ),
         }
     }};
+}
+
+/// What a write to an invitation in these states comes to.
+pub(crate) fn outcome_of(invitation_state: &str, assessment_state: &str) -> SaveOutcome {
+    if invitation_state == "submitted" {
+        SaveOutcome::AlreadySubmitted
+    } else if assessment_state != "open" {
+        SaveOutcome::NotOpen
+    } else {
+        SaveOutcome::Saved
+    }
 }
 
 pub(crate) async fn writable_state_sqlite(
@@ -187,69 +193,224 @@ impl LockForWrite for sqlx::PgConnection {
     }
 }
 
-/// The statement that saves one answer when its invitation can take it,
-/// per back-end. On PostgreSQL the check locks the invitation and its
-/// assessment (`FOR SHARE`), so that a concurrent submit or close waits
-/// for this transaction, or this statement sees its result; SQLite's write
-/// transaction excludes every other writer already.
-pub(crate) trait SaveAnswerStatement {
-    const SQL: &'static str;
-}
-
-impl SaveAnswerStatement for sqlx::SqliteConnection {
-    const SQL: &'static str = "INSERT INTO draft_answers (invitation_id, item_id, value)
-         SELECT $1, $2, $3 WHERE EXISTS (
-           SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
-           WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
-         ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value";
-}
-
-impl SaveAnswerStatement for sqlx::PgConnection {
-    const SQL: &'static str = "INSERT INTO draft_answers (invitation_id, item_id, value)
-         SELECT $1, $2, $3 WHERE EXISTS (
-           SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
-           WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open'
-           FOR SHARE OF i, a)
-         ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value";
-}
-
-fn save_answer_statement<C: SaveAnswerStatement + ?Sized>(_: &C) -> &'static str {
-    C::SQL
-}
-
-/// Writes each group of answers, all or none per group, in one
-/// transaction; returns each group's outcome.
+/// Writes each group of answers, all or none per group; returns each
+/// group's outcome once every answer written is durable.
 async fn write_batch(pool: &Pool, groups: &[&[SaveAnswer]]) -> Result<Vec<SaveOutcome>> {
-    on_pool!(pool, |pool| {
-        let mut tx = crate::begin_write!(pool);
-        let statement = save_answer_statement(&*tx);
-        let mut outcomes = Vec::with_capacity(groups.len());
-        for group in groups {
-            let mut outcome = SaveOutcome::Saved;
-            for save in group.iter() {
-                let written = sqlx::query(statement)
-                    .bind(&save.invitation_id)
-                    .bind(&save.item_id)
-                    .bind(save.value.map(i64::from))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                // The first answer marks the invitation as started through
-                // a trigger (migration 0002), so a save is one statement.
-                if written == 0 {
-                    // The invitation cannot take writes, and cannot start to
-                    // within this transaction: the rest of the group would
-                    // be refused too.
-                    outcome = writable_state(&mut *tx, &save.invitation_id).await?;
-                    debug_assert_ne!(outcome, SaveOutcome::Saved);
-                    break;
-                }
+    match pool {
+        Pool::Sqlite(pool) => write_batch_sqlite(pool, groups).await,
+        Pool::Postgres(pool) => write_batch_postgres(pool, groups).await,
+    }
+}
+
+/// On SQLite a statement costs no round trip, only the commit's fsync
+/// does: one statement per answer, in one transaction whose write lock
+/// (BEGIN IMMEDIATE) excludes every other writer, so the existence check
+/// needs no lock of its own.
+async fn write_batch_sqlite(
+    pool: &sqlx::SqlitePool,
+    groups: &[&[SaveAnswer]],
+) -> Result<Vec<SaveOutcome>> {
+    let mut tx = crate::begin_write!(pool);
+    let mut outcomes = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut outcome = SaveOutcome::Saved;
+        for save in group.iter() {
+            let written = sqlx::query(
+                "INSERT INTO draft_answers (invitation_id, item_id, value)
+                 SELECT $1, $2, $3 WHERE EXISTS (
+                   SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+                   WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
+                 ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
+            )
+            .bind(&save.invitation_id)
+            .bind(&save.item_id)
+            .bind(save.value.map(i64::from))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            // The first answer marks the invitation as started through
+            // a trigger (migration 0002), so a save is one statement.
+            if written == 0 {
+                // The invitation cannot take writes, and cannot start to
+                // within this transaction: the rest of the group would
+                // be refused too.
+                outcome = writable_state(&mut *tx, &save.invitation_id).await?;
+                debug_assert_ne!(outcome, SaveOutcome::Saved);
+                break;
             }
-            outcomes.push(outcome);
         }
-        let committing = std::time::Instant::now();
-        tx.commit().await?;
-        crate::telemetry::batch_committed(groups, &outcomes, committing.elapsed());
-        Ok(outcomes)
-    })
+        outcomes.push(outcome);
+    }
+    let committing = std::time::Instant::now();
+    tx.commit().await?;
+    crate::telemetry::batch_committed(groups, &outcomes, committing.elapsed());
+    Ok(outcomes)
+}
+
+/// Saves a whole batch on PostgreSQL in one statement, so one round trip,
+/// in a transaction of its own (autocommit: the statement returns once
+/// its commit is durable). Its rows are (request, invitation, item, value)
+/// in batch order. The existence check locks every invitation of the batch
+/// and its assessment (`FOR SHARE OF`), so that a concurrent submit or
+/// close waits for this statement, or this statement sees its result; a
+/// request is written only when every invitation it names can take
+/// writes, all or none. Where the batch names an item of an invitation
+/// twice, the last answer wins, as it would written one after the other
+/// (and an upsert may touch a row once per statement). The statement
+/// returns the requests it wrote.
+const SAVE_BATCH_POSTGRES: &str = "
+WITH input AS (
+    SELECT * FROM UNNEST($1::int4[], $2::text[], $3::text[], $4::int8[])
+        WITH ORDINALITY AS t(request, invitation_id, item_id, value, position)
+),
+writable AS (
+    SELECT i.id FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+    WHERE i.id = ANY($2) AND i.state <> 'submitted' AND a.state = 'open'
+    FOR SHARE OF i, a
+),
+accepted AS (
+    SELECT input.request FROM input LEFT JOIN writable ON writable.id = input.invitation_id
+    GROUP BY input.request HAVING bool_and(writable.id IS NOT NULL)
+),
+saved AS (
+    INSERT INTO draft_answers (invitation_id, item_id, value)
+    SELECT DISTINCT ON (invitation_id, item_id) invitation_id, item_id, value FROM input
+    WHERE request IN (SELECT request FROM accepted)
+    ORDER BY invitation_id, item_id, position DESC
+    ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value
+)
+SELECT request FROM accepted";
+
+/// Runs [`SAVE_BATCH_POSTGRES`] on the requests `groups` picks out of
+/// `requests`; returns the indices (into `requests`) it wrote.
+async fn save_batch_postgres<'e, E>(
+    executor: E,
+    requests: &[&[SaveAnswer]],
+    groups: &[usize],
+) -> Result<Vec<usize>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    let rows: usize = groups.iter().map(|&group| requests[group].len()).sum();
+    let (mut request, mut invitation, mut item, mut value) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    for &group in groups {
+        for save in requests[group] {
+            request.push(group as i32);
+            invitation.push(save.invitation_id.as_str());
+            item.push(save.item_id.as_str());
+            value.push(save.value.map(i64::from));
+        }
+    }
+    let accepted: Vec<i32> = sqlx::query_scalar(SAVE_BATCH_POSTGRES)
+        .bind(request)
+        .bind(invitation)
+        .bind(item)
+        .bind(value)
+        .fetch_all(executor)
+        .await?;
+    Ok(accepted.into_iter().map(|group| group as usize).collect())
+}
+
+async fn write_batch_postgres(
+    pool: &sqlx::PgPool,
+    groups: &[&[SaveAnswer]],
+) -> Result<Vec<SaveOutcome>> {
+    // An empty request writes nothing and is saved as it is.
+    let mut outcomes: Vec<Option<SaveOutcome>> = groups
+        .iter()
+        .map(|group| group.is_empty().then_some(SaveOutcome::Saved))
+        .collect();
+    let pending: Vec<usize> = (0..groups.len())
+        .filter(|&g| !groups[g].is_empty())
+        .collect();
+    // The statement commits as it runs: its time is the commit's.
+    let committing = std::time::Instant::now();
+    if !pending.is_empty() {
+        for group in save_batch_postgres(pool, groups, &pending).await? {
+            outcomes[group] = Some(SaveOutcome::Saved);
+        }
+    }
+    let refused: Vec<usize> = pending
+        .into_iter()
+        .filter(|&g| outcomes[g].is_none())
+        .collect();
+    if !refused.is_empty() {
+        refused_postgres(pool, groups, &refused, &mut outcomes).await?;
+    }
+    let outcomes: Vec<SaveOutcome> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every request has an outcome"))
+        .collect();
+    crate::telemetry::batch_committed(groups, &outcomes, committing.elapsed());
+    Ok(outcomes)
+}
+
+/// The rare path: why the batch statement refused these requests. The
+/// states are read under the same locks the statement takes, so they hold
+/// until this transaction ends. A request whose invitations can all take
+/// writes now (an assessment reopened, an invitation created, since the
+/// statement ran) is written here, where the locks guarantee it is taken.
+async fn refused_postgres(
+    pool: &sqlx::PgPool,
+    groups: &[&[SaveAnswer]],
+    refused: &[usize],
+    outcomes: &mut [Option<SaveOutcome>],
+) -> Result<()> {
+    let invitations: Vec<&str> = refused
+        .iter()
+        .flat_map(|&group| groups[group].iter().map(|save| save.invitation_id.as_str()))
+        .collect();
+    let mut tx = pool.begin().await?;
+    let rows = sqlx::query(
+        "SELECT i.id, i.state AS invitation_state, a.state AS assessment_state FROM invitations i
+         JOIN assessments a ON a.id = i.assessment_id WHERE i.id = ANY($1) FOR SHARE OF i, a",
+    )
+    .bind(&invitations)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut states = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        states.insert(
+            row.try_get::<String, _>("id")?,
+            outcome_of(
+                &row.try_get::<String, _>("invitation_state")?,
+                &row.try_get::<String, _>("assessment_state")?,
+            ),
+        );
+    }
+    let mut writable_now = Vec::new();
+    for &group in refused {
+        // The first save the invitation of which cannot take writes says
+        // why, as it would have stopped a write one answer at a time.
+        let why =
+            groups[group]
+                .iter()
+                .find_map(|save| match states.get(&save.invitation_id).copied() {
+                    None => Some(SaveOutcome::UnknownInvitation),
+                    Some(SaveOutcome::Saved) => None,
+                    Some(outcome) => Some(outcome),
+                });
+        match why {
+            Some(outcome) => outcomes[group] = Some(outcome),
+            None => writable_now.push(group),
+        }
+    }
+    if !writable_now.is_empty() {
+        let written = save_batch_postgres(&mut *tx, groups, &writable_now).await?;
+        if written.len() != writable_now.len() {
+            return Err(StoreError::Conflict(
+                "an invitation changed while its answers were saved; save them again".into(),
+            ));
+        }
+        for group in written {
+            outcomes[group] = Some(SaveOutcome::Saved);
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::{Result, StoreError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
@@ -111,6 +113,14 @@ pub struct Assessment {
 
 /// Respondent attributes preset on an invitation, such as role = partner.
 pub type Attributes = BTreeMap<String, String>;
+
+/// Reads attributes as they are stored: a JSON object of strings. `place`
+/// names the table, row and column for the error, since a row that does
+/// not decode is corrupt, not a respondent without attributes.
+pub(crate) fn parse_attributes(json: &str, place: std::fmt::Arguments<'_>) -> Result<Attributes> {
+    serde_json::from_str(json)
+        .map_err(|error| StoreError::Corrupt(format!("{place}, column attributes: {error}")))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvitation {

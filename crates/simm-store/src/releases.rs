@@ -10,6 +10,7 @@
 use rand::seq::SliceRandom;
 use sqlx::Row;
 
+use crate::records::parse_attributes;
 use crate::util::{now, today};
 use crate::{Assessment, AssessmentState, Attributes, Backend, Result, Store, StoreError};
 use crate::{begin_write, new_id, on_pool};
@@ -179,15 +180,17 @@ impl Store {
             let mut answers = Vec::with_capacity(rows.len());
             let mut pending = Vec::with_capacity(rows.len());
             for row in &rows {
+                let id: String = row.try_get("id")?;
                 let attributes: String = row.try_get("attributes")?;
-                ids.push(row.try_get::<String, _>("id")?);
                 answers.push(row.try_get::<Vec<u8>, _>("answers")?);
                 pending.push(PendingResponse {
-                    attributes: serde_json::from_str(&attributes).map_err(|error| {
-                        StoreError::Corrupt(format!("pending response attributes: {error}"))
-                    })?,
+                    attributes: parse_attributes(
+                        &attributes,
+                        format_args!("pending_responses row {id}"),
+                    )?,
                     answering: row.try_get("answering")?,
                 });
+                ids.push(id);
             }
             let shown = match plan(&pending) {
                 ReleasePlan::Hold => {

@@ -11,7 +11,8 @@ pub const ANSWERS_SAVED: &str = "simm_answers_saved_total";
 /// Answers per group-commit transaction.
 pub const ANSWER_BATCH_SIZE: &str = "simm_answer_batch_size";
 /// How long a group-commit transaction's commit took: on SQLite with
-/// `synchronous=FULL`, the fsync.
+/// `synchronous=FULL`, the fsync; on PostgreSQL, the batch's one
+/// statement, which commits as it runs.
 pub const ANSWER_COMMIT_SECONDS: &str = "simm_answer_commit_seconds";
 
 /// Describes the store's metrics to the installed recorder.

@@ -31,6 +31,10 @@ use simm_store::{
 mod full_disk;
 use full_disk::{Tmpfs, fill_ballast, inject_postgres_disk_full, lift_postgres_disk_full};
 
+#[path = "support/postgres_database.rs"]
+mod postgres_database;
+use postgres_database::TestDatabase;
+
 /// More than the connections of either pool (8 on SQLite, 16 on
 /// PostgreSQL), so that the rounds below go through every pooled
 /// connection, including any left dirty by a failed write.
@@ -119,18 +123,10 @@ async fn sqlite_at_its_page_cap_recovers_without_a_restart_on(url: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_with_commits_failing_on_a_full_disk_recovers_without_a_restart() {
-    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
-        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
-    let name = format!("simm_test_{}", new_id());
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let store = Store::connect(&url).await.unwrap();
-    let disk = sqlx::PgPool::connect(&url).await.unwrap();
+    let database = TestDatabase::create().await;
+    let url = database.url();
+    let store = Store::connect(url).await.unwrap();
+    let disk = sqlx::PgPool::connect(url).await.unwrap();
     full_disk_episode(store, Disk::Postgres(disk)).await;
 }
 

@@ -8,38 +8,81 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use simm_core::builtin_model;
+#[path = "support/postgres_database.rs"]
+mod postgres_database;
+use postgres_database::TestDatabase;
+
 use simm_store::{
     AssessmentState, InvitationState, NewInvitation, NewOrganization, Role, SaveAnswer,
     SaveOutcome, Store, StoreError, hash_token, new_id, new_token,
 };
 
-async fn sqlite_store() -> Store {
+fn sqlite_url() -> String {
     let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-tests");
     std::fs::create_dir_all(&folder).unwrap();
-    let path = folder.join(format!("{}.db", new_id()));
-    Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap()
+    format!(
+        "sqlite://{}",
+        folder.join(format!("{}.db", new_id())).display()
+    )
 }
 
-async fn postgres_store() -> Store {
-    postgres_store_and_url().await.0
+async fn sqlite_store() -> Store {
+    Store::connect(&sqlite_url()).await.unwrap()
 }
 
-/// A store on a fresh PostgreSQL database, and that database's URL.
-async fn postgres_store_and_url() -> (Store, String) {
-    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
-        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
-    let name = format!("simm_test_{}", new_id());
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-    (Store::connect(&url).await.unwrap(), url)
+/// Runs statements on a store's database directly, past the store, as
+/// damage or an older version of simm would.
+async fn execute_raw(url: &str, statements: &[&str]) {
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        for statement in statements {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        for statement in statements {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+}
+
+/// The migrations of one back-end that come before `version`: a database
+/// as an older simm left it.
+fn migrations_before(version: i64, postgres: bool) -> sqlx::migrate::Migrator {
+    let mut migrator = if postgres {
+        sqlx::migrate!("migrations/postgres")
+    } else {
+        sqlx::migrate!("migrations/sqlite")
+    };
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    migrator
+}
+
+/// Checks that `result` is the store's error for corrupt data, with a
+/// message that contains `place`.
+#[track_caller]
+fn check_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, place: &str) {
+    match result {
+        Err(StoreError::Corrupt(message)) | Err(StoreError::CorruptModel(message)) => assert!(
+            message.contains(place),
+            "expected {place:?} in the message {message:?}"
+        ),
+        other => panic!("expected corrupt data at {place:?}, got {other:?}"),
+    }
+}
+
+/// A store on a fresh PostgreSQL database, which is dropped with the guard.
+async fn postgres_store() -> (Store, TestDatabase) {
+    let database = TestDatabase::create().await;
+    (Store::connect(database.url()).await.unwrap(), database)
 }
 
 /// Generates, for each scenario, one test per back-end.
@@ -51,7 +94,10 @@ macro_rules! on_both_backends {
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $scenario() { super::$scenario(super::postgres_store().await).await })*
+            async fn $scenario() {
+                let (store, _database) = super::postgres_store().await;
+                super::$scenario(store).await
+            })*
         }
     };
 }
@@ -76,6 +122,30 @@ on_both_backends!(
     stewards_are_a_role_of_their_own,
     answers_are_pooled_over_every_assessment_of_a_version,
     releases_publish_what_the_plan_says_in_one_batch,
+    a_batch_of_answers_gives_each_request_its_own_outcome,
+);
+
+/// Generates, for each scenario that needs the database's URL to write to
+/// it past the store, one test per back-end.
+macro_rules! on_both_backends_with_url {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite_with_url {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() { super::$scenario(&super::sqlite_url()).await })*
+        }
+        mod postgres_with_url {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let database = super::TestDatabase::create().await;
+                super::$scenario(database.url()).await
+            })*
+        }
+    };
+}
+
+on_both_backends_with_url!(
+    corrupt_stored_data_is_an_error_that_names_the_row,
+    versions_stored_before_migration_6_get_their_title_at_start,
 );
 
 /// Releases every pending response of an open assessment with its preset
@@ -1162,7 +1232,8 @@ async fn releases_publish_what_the_plan_says_in_one_batch(store: Store) {
 /// marked the invitation, the release wrote the response.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn released_responses_share_no_transaction_with_an_invitation() {
-    let (store, url) = postgres_store_and_url().await;
+    let (store, database) = postgres_store().await;
+    let url = database.url();
     let (assessment, tokens) = open_assessment(&store, &["partner"; 6]).await;
     let model = builtin_model();
     let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
@@ -1178,7 +1249,7 @@ async fn released_responses_share_no_transaction_with_an_invitation() {
         );
     }
     publish_all(&store, &assessment).await;
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
     let xmin = |table: &'static str| {
         let pool = pool.clone();
         async move {
@@ -1234,15 +1305,7 @@ async fn the_steward_migration_keeps_every_user_and_what_hangs_off_them() {
         .connect_with(options)
         .await
         .unwrap();
-    let mut before = sqlx::migrate!("migrations/sqlite");
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|migration| migration.version < 3)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before.run(&pool).await.unwrap();
+    migrations_before(3, false).run(&pool).await.unwrap();
     for statement in [
         "INSERT INTO users VALUES ('u1', 'ana@example.com', 'h', 'consultant', 1, 1), ('u2', 'vera@example.com', 'h', 'viewer', 1, 1)",
         "INSERT INTO api_tokens VALUES (x'01', 'u1', 1)",
@@ -1281,4 +1344,281 @@ async fn the_steward_migration_keeps_every_user_and_what_hangs_off_them() {
             .unwrap()
             .is_none()
     );
+}
+
+/// Stored JSON that does not decode is an error that names the table, row
+/// and column, on every path that reads it, never a respondent without
+/// attributes; so is a role that is none of the four.
+async fn corrupt_stored_data_is_an_error_that_names_the_row(url: &str) {
+    let store = Store::connect(url).await.unwrap();
+    let (assessment, tokens) = open_assessment(&store, &["partner"; 4]).await;
+    let version = store
+        .assessment(&assessment)
+        .await
+        .unwrap()
+        .unwrap()
+        .model_version_id;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    let mut invitations = Vec::new();
+    for token in &tokens {
+        invitations.push(invitation_id(&store, token).await);
+    }
+    for invitation in &invitations[1..] {
+        store
+            .save_answer(save(invitation, "VS-2-01", Some(4)))
+            .await
+            .unwrap();
+        store.submit(invitation, &item_ids).await.unwrap();
+    }
+    publish_all(&store, &assessment).await;
+    // One more submitted response waits in the pending pool.
+    let pending = invitation_id(&store, &tokens[0]).await;
+    store
+        .save_answer(save(&pending, "VS-2-01", Some(4)))
+        .await
+        .unwrap();
+    store.submit(&pending, &item_ids).await.unwrap();
+    let responses = store.responses(&assessment).await.unwrap();
+    let user = consultant(&store, "corrupt@example.com").await;
+
+    execute_raw(
+        url,
+        &[
+            &format!(
+                "UPDATE invitations SET attributes = '{{\"role\": ' WHERE id = '{}'",
+                invitations[0]
+            ),
+            &format!(
+                "UPDATE responses SET attributes = '[\"partner\"]' WHERE id = '{}'",
+                responses[0].id
+            ),
+            &format!("UPDATE pending_responses SET attributes = 'partner' WHERE assessment_id = '{assessment}'"),
+        ],
+    )
+    .await;
+    if url.starts_with("sqlite:") {
+        // The CHECK on roles stands in the way of damage too; damage goes
+        // round it.
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let mut connection = pool.acquire().await.unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "UPDATE users SET role = 'root' WHERE id = '{}'",
+            user.id
+        ))
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+        drop(connection);
+        pool.close().await;
+    } else {
+        execute_raw(
+            url,
+            &[
+                "ALTER TABLE users DROP CONSTRAINT users_role_check",
+                &format!("UPDATE users SET role = 'root' WHERE id = '{}'", user.id),
+            ],
+        )
+        .await;
+    }
+
+    let invitation_row = format!("invitations row {}, column attributes", invitations[0]);
+    check_corrupt(
+        store.invitation_by_token(&hash_token(&tokens[0])).await,
+        &invitation_row,
+    );
+    check_corrupt(
+        store
+            .invitation_with_assessment(&hash_token(&tokens[0]))
+            .await,
+        &invitation_row,
+    );
+    check_corrupt(
+        store.participation(&assessment).await,
+        &format!("invitations of assessment {assessment}, column attributes"),
+    );
+    let response_row = format!("responses row {}, column attributes", responses[0].id);
+    check_corrupt(store.responses(&assessment).await, &response_row);
+    let members = std::collections::HashSet::from([assessment.clone()]);
+    check_corrupt(
+        store
+            .pooled_answers(&version, &members, item_ids.len(), 5, Some("role"))
+            .await,
+        &response_row,
+    );
+    check_corrupt(
+        store
+            .release(&assessment, false, |_| simm_store::ReleasePlan::Hold)
+            .await,
+        "pending_responses row",
+    );
+    check_corrupt(
+        store.user_by_email("corrupt@example.com").await,
+        &format!("users row {}, column role: unknown role \"root\"", user.id),
+    );
+    // What is not damaged still reads.
+    assert_eq!(
+        store
+            .invitation_by_token(&hash_token(&tokens[1]))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        InvitationState::Submitted
+    );
+}
+
+/// Versions stored before the title had a column of its own get their
+/// title from their model file when the store starts; a model file that
+/// does not parse stops the start with an error that names its row.
+async fn versions_stored_before_migration_6_get_their_title_at_start(url: &str) {
+    let postgres = !url.starts_with("sqlite:");
+    let migrator = migrations_before(6, postgres);
+    let insert = |id: &str, model_id: &str, source: &str| {
+        format!(
+            "INSERT INTO model_versions (id, model_id, version, content_hash, source, created_at)
+             VALUES ('{id}', '{model_id}', '1', 'hash', '{}', 1)",
+            source.replace('\'', "''")
+        )
+    };
+    let statements = [
+        insert("good", "smartsourcing", simm_core::BUILTIN_MODEL_SOURCE),
+        insert("bad", "broken", "title = "),
+    ];
+    if postgres {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        pool.close().await;
+    }
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    execute_raw(url, &statements).await;
+
+    check_corrupt(
+        Store::connect(url).await.map(|_| ()),
+        "model_versions row bad (broken version 1)",
+    );
+    execute_raw(url, &["DELETE FROM model_versions WHERE id = 'bad'"]).await;
+    let store = Store::connect(url).await.unwrap();
+    let versions = store.model_versions().await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].title, builtin_model().title());
+    assert!(!versions[0].title.is_empty());
+    // A version that an older simm stored after the migration has no
+    // title until the next start; reading it says so rather than showing
+    // an empty title.
+    execute_raw(
+        url,
+        &[&insert("old", "later", simm_core::BUILTIN_MODEL_SOURCE)],
+    )
+    .await;
+    check_corrupt(
+        store.model_versions().await,
+        "model_versions row old has no title",
+    );
+    store.close().await;
+    let store = Store::connect(url).await.unwrap();
+    let titles: Vec<String> = store
+        .model_versions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|version| version.title)
+        .collect();
+    assert_eq!(titles, [builtin_model().title(); 2]);
+}
+
+/// An invitation's saved answers by item.
+async fn drafts_of(store: &Store, invitation: &str) -> BTreeMap<String, Option<u8>> {
+    store
+        .draft_answers(invitation)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// Requests that reach the writer together, and so share a batch, each get
+/// their own outcome: a refused one does not fail its neighbours, and a
+/// form that names an item twice keeps its last answer.
+async fn a_batch_of_answers_gives_each_request_its_own_outcome(store: Store) {
+    let (_, tokens) = open_assessment(&store, &["partner"; 2]).await;
+    let (closed_assessment, closed_tokens) = open_assessment(&store, &["partner"]).await;
+    let model = builtin_model();
+    let item_ids: Vec<&str> = model.items().iter().map(|i| i.id.as_str()).collect();
+    let open = invitation_id(&store, &tokens[0]).await;
+    let submitted = invitation_id(&store, &tokens[1]).await;
+    store.submit(&submitted, &item_ids).await.unwrap();
+    let closed = invitation_id(&store, &closed_tokens[0]).await;
+    store.close_assessment(&closed_assessment).await.unwrap();
+    let unknown = new_id();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for (round, item) in item_ids.iter().enumerate() {
+        for (invitation, expected) in [
+            (&open, SaveOutcome::Saved),
+            (&submitted, SaveOutcome::AlreadySubmitted),
+            (&closed, SaveOutcome::NotOpen),
+            (&unknown, SaveOutcome::UnknownInvitation),
+        ] {
+            let store = store.clone();
+            let value = Some((round % 5) as u8 + 1);
+            let save = save(invitation, item, value);
+            tasks.spawn(async move { (store.save_answer(save).await.unwrap(), expected) });
+        }
+    }
+    let form = vec![
+        save(&open, "VS-2-01", Some(1)),
+        save(&open, "VS-2-02", None),
+        save(&open, "VS-2-01", Some(2)),
+    ];
+    let form_store = store.clone();
+    tasks.spawn(async move {
+        (
+            form_store.save_answers(form).await.unwrap(),
+            SaveOutcome::Saved,
+        )
+    });
+    for (outcome, expected) in tasks.join_all().await {
+        assert_eq!(outcome, expected);
+    }
+    let drafts = drafts_of(&store, &open).await;
+    assert_eq!(drafts.len(), item_ids.len());
+    for (round, item) in item_ids.iter().enumerate() {
+        match *item {
+            // Written by the single saves and by the form, in some order.
+            "VS-2-01" => assert!(
+                [Some(2), Some((round % 5) as u8 + 1)].contains(&drafts[*item]),
+                "{:?}",
+                drafts[*item]
+            ),
+            "VS-2-02" => assert!(
+                [None, Some((round % 5) as u8 + 1)].contains(&drafts[*item]),
+                "{:?}",
+                drafts[*item]
+            ),
+            _ => assert_eq!(drafts[*item], Some((round % 5) as u8 + 1), "{item}"),
+        }
+    }
+    for refused in [&submitted, &closed, &unknown] {
+        assert!(store.draft_answers(refused).await.unwrap().is_empty());
+    }
+    // A form on its own keeps the last of two answers to one item.
+    let form = vec![
+        save(&open, "VS-2-03", Some(1)),
+        save(&open, "VS-2-03", Some(5)),
+    ];
+    assert_eq!(store.save_answers(form).await.unwrap(), SaveOutcome::Saved);
+    let drafts = drafts_of(&store, &open).await;
+    assert_eq!(drafts["VS-2-03"], Some(5));
 }

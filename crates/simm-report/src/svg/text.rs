@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-
 use super::escape;
 use crate::format::decimal;
 

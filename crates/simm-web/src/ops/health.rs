@@ -1,10 +1,10 @@
 //! `/healthz` (the process answers) and `/readyz` (it can save answers
 //! now), for load balancers and orchestrators.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use simm_store::StoreError;
 
 use crate::AppState;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use serde_json::json;
 use simm_store::{NewInvitation, NewOrganization, Role, Store, StoreError, hash_token, new_token};
 
-use crate::{Backend, TestApp, postgres_url, serve_app};
+use crate::{Backend, TestApp, TestDatabase, serve_app};
 
 #[path = "../../../simm-store/tests/support/full_disk.rs"]
 mod full_disk;
@@ -29,8 +29,15 @@ const DISK_FULL: &str = "the database disk is full; nothing was saved, try again
 const ROUNDS: usize = 24;
 
 enum Disk {
-    Tmpfs { _mount: Tmpfs, ballast: PathBuf },
-    Postgres(sqlx::PgPool),
+    Tmpfs {
+        _mount: Tmpfs,
+        ballast: PathBuf,
+    },
+    /// The pool that adds and drops the triggers, and the test's database.
+    Postgres {
+        pool: sqlx::PgPool,
+        _database: TestDatabase,
+    },
 }
 
 impl Disk {
@@ -53,14 +60,14 @@ impl Disk {
                 }
                 panic!("the store never reported the full disk");
             }
-            Disk::Postgres(pool) => inject_postgres_disk_full(pool).await,
+            Disk::Postgres { pool, .. } => inject_postgres_disk_full(pool).await,
         }
     }
 
     async fn free(&self) {
         match self {
             Disk::Tmpfs { ballast, .. } => std::fs::remove_file(ballast).unwrap(),
-            Disk::Postgres(pool) => lift_postgres_disk_full(pool).await,
+            Disk::Postgres { pool, .. } => lift_postgres_disk_full(pool).await,
         }
     }
 }
@@ -93,8 +100,12 @@ async fn a_full_disk_is_a_503_until_space_is_back() {
             eprintln!(
                 "this environment forbids mounting a tmpfs; the full disk is PostgreSQL's disk-full error instead"
             );
-            let url = postgres_url().await;
-            let disk = Disk::Postgres(sqlx::PgPool::connect(&url).await.unwrap());
+            let database = TestDatabase::create().await;
+            let url = database.url().to_owned();
+            let disk = Disk::Postgres {
+                pool: sqlx::PgPool::connect(&url).await.unwrap(),
+                _database: database,
+            };
             (
                 (Store::connect(&url).await.unwrap(), Backend::Postgres, url),
                 disk,

@@ -14,6 +14,10 @@ mod results_view;
 mod steward;
 mod throttle;
 
+#[path = "../../../simm-store/tests/support/postgres_database.rs"]
+mod postgres_database;
+pub use postgres_database::TestDatabase;
+
 use std::time::Duration;
 
 use simm_store::{Role, Store, new_id};
@@ -26,6 +30,8 @@ pub struct TestApp {
     /// The database the store runs on, for tests that look at its tables.
     pub backend: Backend,
     pub database_url: String,
+    /// The PostgreSQL database made for the test, dropped with the app.
+    pub database: Option<TestDatabase>,
     pub state: AppState,
     /// The id of the built-in model's stored version.
     pub builtin_model_version: String,
@@ -49,33 +55,22 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
 /// A test app whose configuration `configure` changes from the default
 /// one of the tests.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
-    let url = match backend {
+    let (url, database) = match backend {
         Backend::Sqlite => {
             let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-tests");
             std::fs::create_dir_all(&folder).unwrap();
-            format!(
-                "sqlite://{}",
-                folder.join(format!("{}.db", new_id())).display()
-            )
+            let path = folder.join(format!("{}.db", new_id()));
+            (format!("sqlite://{}", path.display()), None)
         }
-        Backend::Postgres => postgres_url().await,
+        Backend::Postgres => {
+            let database = TestDatabase::create().await;
+            (database.url().to_owned(), Some(database))
+        }
     };
     let store = Store::connect(&url).await.unwrap();
-    serve_app(store, backend, url, configure).await
-}
-
-/// A fresh PostgreSQL database on the server of `SIMM_TEST_POSTGRES_URL`.
-pub async fn postgres_url() -> String {
-    let admin_url = std::env::var("SIMM_TEST_POSTGRES_URL")
-        .expect("SIMM_TEST_POSTGRES_URL is not set; run ./scripts/test, which starts PostgreSQL");
-    let name = format!("simm_test_{}", new_id());
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+    let mut app = serve_app(store, backend, url, configure).await;
+    app.database = database;
+    app
 }
 
 /// A test app on a store the test connected itself, to the database at
@@ -108,6 +103,7 @@ pub async fn serve_app(
         store,
         backend,
         database_url,
+        database: None,
         state,
         builtin_model_version: builtin.id,
     }
