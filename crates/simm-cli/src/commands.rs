@@ -7,9 +7,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::Context;
-use simm_core::{
-    GroupTallies, Model, Policy, Tally, builtin_model, did_you_mean, quote_value, score_grouped,
-};
+use simm_core::{GroupTallies, Model, Policy, Tally, builtin_model, score_grouped};
 
 use crate::output::write_whole;
 
@@ -156,24 +154,8 @@ pub fn template(path: Option<&Path>) -> anyhow::Result<()> {
 /// attributes the model has and a "did you mean".
 pub fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
     model
-        .attributes()
-        .iter()
-        .position(|a| a.id.as_str() == name)
-        .ok_or_else(|| {
-            let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
-                .map(|a| format!("; did you mean {a:?}?"))
-                .unwrap_or_default();
-            let known: Vec<&str> = model.attributes().iter().map(|a| a.id.as_str()).collect();
-            bad_input(format!(
-                "--group-by {}: the model has no such attribute (it has: {}){hint}",
-                quote_value(name),
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        })
+        .group_by_attribute(name)
+        .map_err(|error| bad_input(format!("--group-by: {error}")))
 }
 
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {

@@ -5,16 +5,17 @@
 //! did replace the database. A restore is refused while a server uses the
 //! database, and a bad backup is refused with the database left as it was.
 
-mod support;
+#[path = "support/server.rs"]
+mod server;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use simm_store::{NewInvitation, NewOrganization, Role, Store, hash_token, new_id, new_token};
-use support::start_server;
+use server::Server;
+use simm_store::{Role, Store, new_id, new_token};
 use tokio::sync::Notify;
 
 const RESPONDENTS: usize = 48;
@@ -46,42 +47,11 @@ fn text(bytes: &[u8]) -> String {
 async fn open_assessment(database: &str, respondents: usize) -> Vec<String> {
     let tokens: Vec<String> = (0..respondents).map(|_| new_token()).collect();
     let store = Store::connect(database).await.unwrap();
-    let version = store
-        .store_model_version(&simm_core::builtin_model(), simm_core::BUILTIN_MODEL_SOURCE)
-        .await
-        .unwrap();
     let user = store
         .create_user("c@example.com", "unused", Role::Consultant)
         .await
         .unwrap();
-    let organization = store
-        .create_organization(
-            &NewOrganization {
-                name: "Acme".into(),
-                industry: None,
-                size: None,
-                country: None,
-            },
-            &user.id,
-        )
-        .await
-        .unwrap();
-    let assessment = store
-        .create_assessment(&organization.id, "Backup", &version.id)
-        .await
-        .unwrap();
-    let invitations: Vec<NewInvitation> = tokens
-        .iter()
-        .map(|token| NewInvitation {
-            token_hash: hash_token(token),
-            attributes: BTreeMap::new(),
-        })
-        .collect();
-    store
-        .create_invitations(&assessment.id, &invitations)
-        .await
-        .unwrap();
-    store.open_assessment(&assessment.id, 5).await.unwrap();
+    server::open_assessment(&store, &user, "Backup", &tokens).await;
     store.close().await;
     tokens
 }
@@ -89,7 +59,7 @@ async fn open_assessment(database: &str, respondents: usize) -> Vec<String> {
 /// Every stored answer, (token, item) → value, read through the
 /// respondent API of a server on `database`.
 async fn stored_answers(database: &str, tokens: &[String]) -> HashMap<(String, String), u64> {
-    let server = start_server(database, &[], &[]);
+    let mut server = Server::start(database);
     let client = reqwest::Client::new();
     let mut answers = HashMap::new();
     for token in tokens {
@@ -122,7 +92,7 @@ async fn a_backup_under_write_load_restores_every_answer_acknowledged_before_it(
         .iter()
         .map(|i| i.id.to_string())
         .collect();
-    let server = start_server(&database, &[], &[]);
+    let mut server = Server::start(&database);
 
     // Each respondent answers every item once, so an acknowledged answer
     // has one value the database must hold.

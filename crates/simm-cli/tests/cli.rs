@@ -287,7 +287,7 @@ fn unknown_group_attribute_is_refused_with_a_suggestion() {
             "rol",
         ],
         &[
-            "--group-by \"rol\": the model has no such attribute (it has: role, unit); did you mean \"role\"?",
+            "--group-by: the model has no attribute \"rol\" to group by (it has: role, unit); did you mean \"role\"?",
         ],
     );
 }

@@ -9,14 +9,15 @@
 //!
 //! The server is this test's alone, so its metrics are checked exactly.
 
-mod support;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use reqwest::Client;
+use server::Server;
 use simm_store::{Role, Store, new_id};
-use support::start_server;
 
 const RESPONDENTS: usize = 5;
 const METRICS_TOKEN: &str = "metrics-token-of-the-session-test";
@@ -67,7 +68,7 @@ async fn a_whole_session_logs_json_lines_with_request_ids_and_no_secret() {
         store.close().await;
         token
     };
-    let server = start_server(
+    let server = Server::start_with(
         &database,
         &["--log-format", "json"],
         &[("SIMM_METRICS_TOKEN", METRICS_TOKEN)],
@@ -276,7 +277,7 @@ async fn a_whole_session_logs_json_lines_with_request_ids_and_no_secret() {
         RESPONDENTS as f64
     );
 
-    let (stdout, stderr) = server.kill();
+    let (stdout, stderr) = server.kill_and_read();
     let output = format!("{stdout}\n{stderr}");
     for secret in &secrets {
         assert!(

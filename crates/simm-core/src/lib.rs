@@ -36,7 +36,7 @@ pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
 };
-pub use model::{Area, Attribute, Item, Model, NotAValue, Scale, Scoring, Stage};
+pub use model::{Area, Attribute, Item, Model, NoSuchAttribute, NotAValue, Scale, Scoring, Stage};
 pub use model_diff::{
     AreaChange, AreaDelta, AttributeChange, AttributeDelta, Change, ItemChange, ItemDelta,
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,

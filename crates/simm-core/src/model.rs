@@ -138,6 +138,31 @@ impl Model {
             .find(|attribute| attribute.id.as_str() == id)
     }
 
+    /// The position of the attribute a breakdown names, or the one message
+    /// that says which attributes there are and the nearest.
+    pub fn group_by_attribute(&self, name: &str) -> Result<usize, NoSuchAttribute> {
+        let ids = || {
+            self.attributes
+                .iter()
+                .map(|attribute| attribute.id.as_str())
+        };
+        ids().position(|id| id == name).ok_or_else(|| {
+            let known = ids().collect::<Vec<_>>().join(", ");
+            let known = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known
+            };
+            let hint = crate::did_you_mean(name, ids())
+                .map(|id| format!("; did you mean {id:?}?"))
+                .unwrap_or_default();
+            NoSuchAttribute(format!(
+                "the model has no attribute {} to group by (it has: {known}){hint}",
+                crate::quote_value(name)
+            ))
+        })
+    }
+
     /// The indices of the area's items at a stage, in model order.
     pub fn item_indices(&self, area: &AreaId, stage: StageLevel) -> impl Iterator<Item = usize> {
         self.items
@@ -190,6 +215,11 @@ impl Attribute {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct NotAValue(String);
+
+/// A breakdown by an attribute the model does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoSuchAttribute(String);
 
 #[cfg(test)]
 mod tests {

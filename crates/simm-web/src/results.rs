@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use simm_core::{
-    Answer, GroupTallies, Model, Pending, Policy, Release, Results, Tally, did_you_mean,
-};
+use simm_core::{Answer, GroupTallies, Model, Pending, Policy, Release, Results, Tally};
 use simm_store::{Assessment, Attributes, ReleaseOutcome, ReleasePlan, StoredResponse};
 
 use crate::{AppError, AppState};
@@ -40,15 +38,10 @@ pub fn answers_of(model: &Model, answers: &[u8]) -> Vec<Option<Answer>> {
 
 /// The model's attribute to group by, or a client error that names it.
 fn group_attribute(model: &Model, name: &str) -> Result<simm_core::AttributeId, AppError> {
-    model.attribute(name).map(|a| a.id.clone()).ok_or_else(|| {
-        let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
-            .map(|a| format!("; did you mean {a:?}?"))
-            .unwrap_or_default();
-        AppError::bad_request(format!(
-            "the model has no attribute {} to group by{hint}",
-            simm_core::quote_value(name)
-        ))
-    })
+    model
+        .group_by_attribute(name)
+        .map(|index| model.attributes()[index].id.clone())
+        .map_err(|error| AppError::bad_request(error.to_string()))
 }
 
 /// Scores the released responses of an assessment, optionally broken

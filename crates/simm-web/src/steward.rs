@@ -30,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use simm_core::{
     AreaId, Calibration, CalibrationOptions, Grouping, ItemId, Model, OverallResult, Proposal,
-    Results, Tally, did_you_mean, propose_model, quote_value,
+    Results, Tally, propose_model,
 };
 use simm_store::{Assessment, ModelVersion};
 use tokio::sync::Semaphore;
@@ -80,18 +80,10 @@ fn group_attribute(model: &Model, name: Option<&str>) -> Result<Option<String>, 
     let Some(name) = name.map(str::trim).filter(|name| !name.is_empty()) else {
         return Ok(None);
     };
-    match model.attribute(name) {
-        Some(attribute) => Ok(Some(attribute.id.to_string())),
-        None => {
-            let hint = did_you_mean(name, model.attributes().iter().map(|a| a.id.as_str()))
-                .map(|a| format!("; did you mean {a:?}?"))
-                .unwrap_or_default();
-            Err(AppError::bad_request(format!(
-                "the model has no attribute {} to group by{hint}",
-                quote_value(name)
-            )))
-        }
-    }
+    model
+        .group_by_attribute(name)
+        .map(|index| Some(model.attributes()[index].id.to_string()))
+        .map_err(|error| AppError::bad_request(error.to_string()))
 }
 
 /// The grouping for DIF over the responses' values of the attribute, in

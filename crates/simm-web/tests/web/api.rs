@@ -641,11 +641,11 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
     for (query, expected) in [
         (
             "?group_by=rol",
-            "the model has no attribute \"rol\" to group by; did you mean \"role\"?",
+            "the model has no attribute \"rol\" to group by (it has: role, unit); did you mean \"role\"?",
         ),
         (
             "?group_by=zzz",
-            "the model has no attribute \"zzz\" to group by",
+            "the model has no attribute \"zzz\" to group by (it has: role, unit)",
         ),
         ("?groupby=role", "unknown field `groupby`"),
     ] {
