@@ -7,9 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use simm_store::StoreError;
 
+use super::NoParameters;
 use crate::AppState;
 
-pub(super) async fn healthz() -> &'static str {
+pub(super) async fn healthz(_: NoParameters) -> &'static str {
     "ok"
 }
 
@@ -17,7 +18,7 @@ pub(super) async fn healthz() -> &'static str {
 /// that a balancer stops sending respondents to an instance that could
 /// not save their answers (a read-only or full disk, a standby, a lock
 /// held too long). The body says why not; the log has the details.
-pub(super) async fn readyz(State(state): State<AppState>) -> Response {
+pub(super) async fn readyz(State(state): State<AppState>, _: NoParameters) -> Response {
     let limit = state.config.readiness_timeout;
     let reason = match tokio::time::timeout(limit, state.store.check_writable()).await {
         Ok(Ok(())) => return Json(serde_json::json!({ "status": "ready" })).into_response(),
@@ -33,11 +34,5 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
         ),
     };
     tracing::warn!(reason = %reason, "not ready");
-    // Written here rather than as an AppError: outside /api/ the error
-    // layer would turn that into an HTML page, and probes read JSON.
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(serde_json::json!({ "error": reason })),
-    )
-        .into_response()
+    super::refuse(StatusCode::SERVICE_UNAVAILABLE, &reason)
 }

@@ -10,7 +10,6 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -125,7 +124,11 @@ fn describe() {
     simm_store::telemetry::describe_metrics();
 }
 
-pub(super) async fn scrape(State(state): State<AppState>, parts: Parts) -> Response {
+pub(super) async fn scrape(
+    State(state): State<AppState>,
+    _: super::NoParameters,
+    parts: Parts,
+) -> Response {
     if let Some(refused) = refusal(&state, &parts) {
         return refused;
     }
@@ -144,12 +147,10 @@ pub(super) async fn scrape(State(state): State<AppState>, parts: Parts) -> Respo
         .into_response()
 }
 
-/// The answer to a caller that may not read the metrics, if it may not. Written
-/// as JSON here rather than as an AppError: outside /api/ the error layer
-/// would turn that into an HTML page or a redirect to the sign-in page.
+/// The answer to a caller that may not read the metrics, if it may not.
 fn refusal(state: &AppState, parts: &Parts) -> Option<Response> {
     let refuse = |status: StatusCode, message: &str| {
-        let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        let mut response = super::refuse(status, message);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
