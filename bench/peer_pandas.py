@@ -316,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.group_by:
         doc["groups"] = groups(answers, model, args.group_by)
+        # The threshold the groups were shown under, as simm reports it.
+        doc["anonymity_min"] = model["anonymity_min"]
     json.dump(doc, sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
     return 0
