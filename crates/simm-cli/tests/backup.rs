@@ -63,14 +63,7 @@ async fn stored_answers(database: &str, tokens: &[String]) -> HashMap<(String, S
     let client = reqwest::Client::new();
     let mut answers = HashMap::new();
     for token in tokens {
-        let body: serde_json::Value = client
-            .get(server.url(&format!("/api/v1/r/{token}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = server.questionnaire(&client, token).await;
         for (item, value) in body["answers"].as_object().unwrap() {
             if let Some(value) = value.as_u64() {
                 answers.insert((token.clone(), item.clone()), value);

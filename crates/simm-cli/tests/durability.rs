@@ -123,14 +123,7 @@ async fn acknowledged_answers_survive_sigkill() {
     let mut server = Server::start(&database);
     let mut missing = Vec::new();
     for token in &tokens {
-        let body: serde_json::Value = client
-            .get(server.url(&format!("/api/v1/r/{token}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = server.questionnaire(&client, token).await;
         for ((answered_token, item), (value, round)) in &acknowledged {
             if answered_token != token {
                 continue;

@@ -230,14 +230,7 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
     assert_eq!(acknowledged.len(), RESPONDENTS * items.len());
     let mut missing = Vec::new();
     for token in &tokens {
-        let body: serde_json::Value = client
-            .get(second.url(&format!("/api/v1/r/{token}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = second.questionnaire(&client, token).await;
         for ((answered, item), value) in &acknowledged {
             if answered == token && body["answers"][item].as_u64() != Some(u64::from(*value)) {
                 missing.push(format!("{item}={value}, stored {}", body["answers"][item]));

@@ -82,6 +82,19 @@ impl Server {
         format!("{}{path}", self.address)
     }
 
+    /// The questionnaire of an invitation with its saved answers, as the
+    /// respondent API gives it.
+    pub async fn questionnaire(&self, client: &reqwest::Client, token: &str) -> serde_json::Value {
+        client
+            .get(self.url(&format!("/api/v1/r/{token}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Kills the process without warning (SIGKILL: nothing is flushed at
     /// exit that was not written already) and waits until it is gone.
     pub fn kill(&mut self) {
