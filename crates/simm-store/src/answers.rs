@@ -6,9 +6,9 @@
 //! in one transaction and acknowledges each only after the commit: one
 //! fsync covers many answers, and no answer is acknowledged before it is
 //! durable. PostgreSQL gets the same treatment, which also bounds the
-//! connections that autosaving can take; there a statement is a network
-//! round trip, so a whole batch is one statement (`UNNEST` of the batch's
-//! answers), not one per answer.
+//! connections that autosaving can take. On both a whole batch is one
+//! statement, not one per answer: on PostgreSQL a statement is a network
+//! round trip, on SQLite a hand-off to the connection's thread and back.
 
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
@@ -202,43 +202,57 @@ async fn write_batch(pool: &Pool, groups: &[&[SaveAnswer]]) -> Result<Vec<SaveOu
     }
 }
 
-/// On SQLite a statement costs no round trip, only the commit's fsync
-/// does: one statement per answer, in one transaction whose write lock
-/// (BEGIN IMMEDIATE) excludes every other writer, so the existence check
-/// needs no lock of its own.
+/// Saves a whole batch on SQLite in one statement, in one transaction
+/// whose write lock (BEGIN IMMEDIATE) excludes every other writer, so the
+/// existence check needs no lock of its own. SQLite costs no network round
+/// trip, but sqlx hands every statement to the connection's own thread and
+/// back, so one statement per answer paid a thread hand-off per answer in
+/// the one writer every save waits for. The answers travel as one JSON
+/// array of (invitation, item, value), written in order, so that the last
+/// of two answers to an item wins; the statement returns the invitation of
+/// every row it wrote (the first answer marks the invitation as started
+/// through a trigger, migration 0002).
+const SAVE_BATCH_SQLITE: &str = "INSERT INTO draft_answers (invitation_id, item_id, value)
+     SELECT answer.value ->> 0, answer.value ->> 1, answer.value ->> 2
+     FROM json_each($1) AS answer
+     WHERE EXISTS (
+       SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
+       WHERE i.id = answer.value ->> 0 AND i.state <> 'submitted' AND a.state = 'open')
+     ORDER BY answer.key
+     ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value
+     RETURNING invitation_id";
+
 async fn write_batch_sqlite(
     pool: &sqlx::SqlitePool,
     groups: &[&[SaveAnswer]],
 ) -> Result<Vec<SaveOutcome>> {
+    let answers: Vec<serde_json::Value> = groups
+        .iter()
+        .flat_map(|group| group.iter())
+        .map(|save| serde_json::json!([save.invitation_id, save.item_id, save.value]))
+        .collect();
     let mut tx = crate::begin_write!(pool);
+    let written: std::collections::HashSet<String> = sqlx::query_scalar(SAVE_BATCH_SQLITE)
+        .bind(serde_json::Value::Array(answers).to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
     let mut outcomes = Vec::with_capacity(groups.len());
     for group in groups {
-        let mut outcome = SaveOutcome::Saved;
-        for save in group.iter() {
-            let written = sqlx::query(
-                "INSERT INTO draft_answers (invitation_id, item_id, value)
-                 SELECT $1, $2, $3 WHERE EXISTS (
-                   SELECT 1 FROM invitations i JOIN assessments a ON a.id = i.assessment_id
-                   WHERE i.id = $1 AND i.state <> 'submitted' AND a.state = 'open')
-                 ON CONFLICT (invitation_id, item_id) DO UPDATE SET value = excluded.value",
-            )
-            .bind(&save.invitation_id)
-            .bind(&save.item_id)
-            .bind(save.value.map(i64::from))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            // The first answer marks the invitation as started through
-            // a trigger (migration 0002), so a save is one statement.
-            if written == 0 {
-                // The invitation cannot take writes, and cannot start to
-                // within this transaction: the rest of the group would
-                // be refused too.
-                outcome = writable_state(&mut *tx, &save.invitation_id).await?;
+        // Every answer of a group names its one invitation, which takes
+        // them all or none; why one did not is read only then.
+        let refused = group
+            .iter()
+            .find(|save| !written.contains(&save.invitation_id));
+        let outcome = match refused {
+            None => SaveOutcome::Saved,
+            Some(save) => {
+                let outcome = writable_state(&mut *tx, &save.invitation_id).await?;
                 debug_assert_ne!(outcome, SaveOutcome::Saved);
-                break;
+                outcome
             }
-        }
+        };
         outcomes.push(outcome);
     }
     let committing = std::time::Instant::now();
