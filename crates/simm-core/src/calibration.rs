@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::classical::{AnswerMatrix, ClassicalSums};
+use crate::distributions::two_sided_p;
 use crate::domain::{AreaId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::parallel::in_parallel;
@@ -759,28 +760,6 @@ fn differential_functioning(
         ));
     }
     (sizes, dif)
-}
-
-/// The two-sided p-value of a standard normal z: erfc(|z| / √2).
-pub fn two_sided_p(z: f64) -> f64 {
-    erfc(z.abs() / std::f64::consts::SQRT_2)
-}
-
-/// The complementary error function, by the Chebyshev fit of Numerical
-/// Recipes (relative error below 1.2e-7 everywhere): ample for p-values.
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let polynomial = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let value = t * polynomial.exp();
-    if x >= 0.0 { value } else { 2.0 - value }
 }
 
 fn person_map(fit: &RaschFit) -> Vec<MapBin> {

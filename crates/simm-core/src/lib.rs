@@ -9,6 +9,7 @@
 
 mod calibration;
 mod classical;
+mod distributions;
 mod domain;
 mod model;
 mod model_diff;
@@ -21,17 +22,19 @@ mod results;
 mod scoring;
 mod suggest;
 mod text;
+mod uncertainty;
 
 pub use calibration::{
     AlphaIfDeleted, AreaCalibration, Calibration, CalibrationError, CalibrationOptions, DIF_LOGITS,
     DIF_P, Dif, FIT_RANGE, Flag, FlagKind, GroupSize, Grouping, HEAVY_OVERLAP, ITEM_TOTAL_LIMIT,
     ItemCalibration, MAP_BIN, MISSING_LIMIT, MapBin, STAGE_EVIDENCE_SE, StageBand, StageOverlap,
-    Suggestion, calibrate, two_sided_p,
+    Suggestion, calibrate,
 };
 pub use classical::{
     AnswerMatrix, ClassicalAnalysis, ClassicalSums, ItemStatistics, SetAnalysis, alpha_if_deleted,
     classical_analysis, corrected_item_total, cronbach_alpha, item_statistics,
 };
+pub use distributions::two_sided_p;
 pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
@@ -52,14 +55,15 @@ pub use rasch::{
     calibrate_rasch,
 };
 pub use results::{
-    AreaResult, Gap, GroupResult, HiddenBecause, ItemResult, ModelRef, OverallResult, Results,
-    StageFulfilment,
+    AreaResult, ByStage, Gap, GroupResult, HiddenBecause, Interval, ItemResult, ModelRef,
+    OverallResult, Results, StageFulfilment, Uncertainty,
 };
 pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
 pub use suggest::{did_you_mean, quote_value};
 pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
+pub use uncertainty::{LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.
 pub const BUILTIN_MODEL_SOURCE: &str = include_str!("../models/smartsourcing.toml");

@@ -12,6 +12,10 @@ pub struct Results {
     pub respondents: u64,
     pub threshold: f64,
     pub aggregate: Aggregate,
+    /// How the intervals and stage probabilities were computed; absent
+    /// when they were not (group results, and results scored without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
     pub overall: OverallResult,
     pub common_language: Option<f64>,
     pub areas: Vec<AreaResult>,
@@ -43,6 +47,30 @@ pub struct ModelRef {
 pub struct OverallResult {
     pub stage: StageLevel,
     pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score_interval: Option<Interval>,
+}
+
+/// A 95 % (or the level in [`Uncertainty`]) interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Interval {
+    /// Whether the interval holds a value (ends included).
+    pub fn contains(&self, value: f64) -> bool {
+        self.low <= value && value <= self.high
+    }
+}
+
+/// The method behind the intervals: `{method, replicates, level}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Uncertainty {
+    pub method: &'static str,
+    pub replicates: u32,
+    pub level: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,6 +83,36 @@ pub struct AreaResult {
     pub consensus: Option<f64>,
     /// The way to the next stage; `None` at the top stage.
     pub gap: Option<Gap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score_interval: Option<Interval>,
+    /// An interval for every stage fulfilment, keyed like `fulfilment`;
+    /// `null` where the fulfilment is undefined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment_interval: Option<ByStage<Option<Interval>>>,
+    /// The probability of each stage ("1", "2", …), summing to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_probability: Option<ByStage<f64>>,
+}
+
+/// Values by stage level, serialised as a JSON object whose keys are the
+/// levels in ascending order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ByStage<T>(pub Vec<(StageLevel, T)>);
+
+impl<T: Copy> ByStage<T> {
+    pub fn get(&self, level: StageLevel) -> Option<T> {
+        self.0.iter().find(|(l, _)| *l == level).map(|(_, v)| *v)
+    }
+}
+
+impl<T: Serialize> Serialize for ByStage<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (level, value) in &self.0 {
+            map.serialize_entry(&level.get().to_string(), value)?;
+        }
+        map.end()
+    }
 }
 
 /// Stage fulfilment by stage level, serialised as a JSON object whose keys

@@ -80,6 +80,19 @@ impl Tally {
         }
     }
 
+    /// A tally of weighted counts, laid out like `counts`: a bootstrap
+    /// replicate, scored by the same rules as the tally it resamples.
+    pub(crate) fn from_counts(points: usize, items: usize, counts: Vec<u64>) -> Self {
+        assert_eq!(counts.len(), points * items, "one histogram per item");
+        Self {
+            points,
+            items,
+            respondents: 0,
+            answering: 0,
+            counts,
+        }
+    }
+
     fn histogram(&self, item: usize) -> &[u64] {
         &self.counts[item * self.points..(item + 1) * self.points]
     }
@@ -184,6 +197,7 @@ fn results(model: &Model, tally: &Tally, evaluation: Evaluation) -> Results {
         respondents: tally.respondents,
         threshold: model.scoring().threshold.get(),
         aggregate: model.scoring().aggregate,
+        uncertainty: None,
         overall: evaluation.overall,
         common_language: evaluation.common_language,
         areas: evaluation.areas,
@@ -250,17 +264,17 @@ pub fn score_grouped(
     results
 }
 
-struct Evaluation {
-    overall: OverallResult,
-    common_language: Option<f64>,
-    areas: Vec<AreaResult>,
-    items: Vec<ItemResult>,
+pub(crate) struct Evaluation {
+    pub(crate) overall: OverallResult,
+    pub(crate) common_language: Option<f64>,
+    pub(crate) areas: Vec<AreaResult>,
+    pub(crate) items: Vec<ItemResult>,
 }
 
 /// Scores a tally; with a policy, items answered by too few are left out
 /// as if unanswered (rule P3), so that nothing derived from them, the
 /// stage fulfilment, consensus or the gap, can give them away.
-fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> Evaluation {
+pub(crate) fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> Evaluation {
     let points = model.scale().points;
     let aggregate = model.scoring().aggregate;
     let items: Vec<ItemResult> = model
@@ -334,6 +348,9 @@ fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> Evaluation 
                 fulfilment,
                 consensus,
                 gap,
+                score_interval: None,
+                fulfilment_interval: None,
+                stage_probability: None,
             }
         })
         .collect();
@@ -344,11 +361,13 @@ fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> Evaluation 
         .map(|area| OverallResult {
             stage: area.stage,
             score: area.score,
+            score_interval: None,
         })
         .min_by(|a, b| a.score.total_cmp(&b.score))
         .unwrap_or(OverallResult {
             stage: StageLevel::new(1).expect("1 is a stage"),
             score: 1.0,
+            score_interval: None,
         });
     let common_language = mean_of_defined(items.iter().map(|item| item.rwg));
     Evaluation {

@@ -77,6 +77,9 @@ fn area_result(area: &str, stage: u8, fulfilment: &[(u8, Option<f64>)]) -> AreaR
         ),
         consensus: None,
         gap: None,
+        score_interval: None,
+        fulfilment_interval: None,
+        stage_probability: None,
     }
 }
 

@@ -61,6 +61,9 @@ fn area(id: &str, stage: u8, score: f64) -> AreaResult {
         fulfilment: StageFulfilment::default(),
         consensus: None,
         gap: None,
+        score_interval: None,
+        fulfilment_interval: None,
+        stage_probability: None,
     }
 }
 
@@ -199,6 +202,7 @@ fn stage_ladder_places_scores_on_the_steps() {
     let overall = OverallResult {
         stage: StageLevel::new(1).expect("a stage"),
         score: 1.0,
+        score_interval: None,
     };
     let svg = stage_ladder(&model, &areas, &overall);
     assert_well_formed(&svg);
@@ -238,6 +242,7 @@ fn heat_map_hides_suppressed_groups() {
         overall: Some(OverallResult {
             stage: StageLevel::new(2).expect("a stage"),
             score: 2.25,
+            score_interval: None,
         }),
         common_language: Some(0.8),
         areas: Some(areas_with_scores(&model, &[2.25, 3.5, 2.75, 4.0])),
