@@ -7,6 +7,8 @@
 //! asks for, which end before the call returns.
 //! Start reading at [`Model::parse`] and [`score`].
 
+mod actions;
+mod calendar;
 mod calibration;
 mod classical;
 mod distributions;
@@ -21,9 +23,15 @@ mod rasch;
 mod results;
 mod scoring;
 mod suggest;
+mod target;
 mod text;
 mod uncertainty;
 
+pub use actions::{
+    ActionStatus, MAX_ACTION_NOTES_CHARS, MAX_ACTION_OWNER_CHARS, MAX_ACTION_TITLE_CHARS,
+    NotAStatus, action_notes, action_owner, action_title, is_overdue,
+};
+pub use calendar::{CalendarDate, DateError};
 pub use calibration::{
     AlphaIfDeleted, AreaCalibration, Calibration, CalibrationError, CalibrationOptions, DIF_LOGITS,
     DIF_P, Dif, FIT_RANGE, Flag, FlagKind, GroupSize, Grouping, HEAVY_OVERLAP, ITEM_TOTAL_LIMIT,
@@ -62,6 +70,7 @@ pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
 pub use suggest::{did_you_mean, quote_value};
+pub use target::{Target, TargetError};
 pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
 pub use uncertainty::{LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty};
 

@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::util::{new_id, now};
 use crate::{Assessment, AssessmentState, Result, Store, StoreError, User, on_pool};
 
-const ASSESSMENT_COLUMNS: &str = "SELECT a.id, a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min FROM assessments a";
+const ASSESSMENT_COLUMNS: &str = "SELECT a.id, a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min, a.closed_at FROM assessments a";
 
 impl Store {
     pub async fn create_assessment(
@@ -59,6 +59,22 @@ impl Store {
         on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(&format!(
                 "{ASSESSMENT_COLUMNS} WHERE a.organization_id = $1 ORDER BY a.created_at, a.id"
+            ))
+            .bind(organization_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(assessment_from_row).collect()
+        })
+    }
+
+    /// The organisation's rounds: its closed assessments in the order
+    /// they were closed. A reopened assessment is no round until it closes
+    /// again, and then it counts from its last closing.
+    pub async fn rounds(&self, organization_id: &str) -> Result<Vec<Assessment>> {
+        on_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(&format!(
+                "{ASSESSMENT_COLUMNS} WHERE a.organization_id = $1 AND a.state = 'closed'
+                 ORDER BY a.closed_at, a.id"
             ))
             .bind(organization_id)
             .fetch_all(pool)
@@ -129,5 +145,6 @@ where
         title: row.try_get("title")?,
         state: AssessmentState::parse(&state),
         anonymity_min: anonymity_min.map(|v| v as u32),
+        closed_at: row.try_get("closed_at")?,
     })
 }

@@ -47,7 +47,7 @@ impl Store {
         on_pool!(&self.pool, |pool| {
             let row = sqlx::query(
                 "SELECT i.id, i.assessment_id, i.attributes, i.state AS invitation_state,
-                        a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min
+                        a.organization_id, a.model_version_id, a.title, a.state, a.anonymity_min, a.closed_at
                  FROM invitations i JOIN assessments a ON a.id = i.assessment_id WHERE i.token_hash = $1",
             )
             .bind(token_hash)
@@ -70,6 +70,7 @@ impl Store {
                 title: row.try_get("title")?,
                 state: AssessmentState::parse(&row.try_get::<String, _>("state")?),
                 anonymity_min: anonymity_min.map(|v| v as u32),
+                closed_at: row.try_get("closed_at")?,
             };
             Ok(Some((invitation, assessment)))
         })

@@ -8,6 +8,7 @@
 //! derive sqlx traits; rows are decoded into the plain records of
 //! [`records`].
 
+mod actions;
 mod answers;
 mod assessments;
 pub mod backup;
@@ -22,6 +23,7 @@ mod records;
 mod releases;
 mod responses;
 mod sessions;
+mod targets;
 pub mod telemetry;
 mod throttle;
 mod users;

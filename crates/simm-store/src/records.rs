@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use simm_core::{ActionStatus, CalendarDate};
+
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,8 @@ pub struct Assessment {
     pub state: AssessmentState,
     /// Frozen when the assessment first opens.
     pub anonymity_min: Option<u32>,
+    /// When it was last closed (Unix seconds); kept when it reopens.
+    pub closed_at: Option<i64>,
 }
 
 /// Respondent attributes preset on an invitation, such as role = partner.
@@ -120,6 +124,18 @@ pub type Attributes = BTreeMap<String, String>;
 pub(crate) fn parse_attributes(json: &str, place: std::fmt::Arguments<'_>) -> Result<Attributes> {
     serde_json::from_str(json)
         .map_err(|error| StoreError::Corrupt(format!("{place}, column attributes: {error}")))
+}
+
+/// Reads a stored date column: YYYY-MM-DD or NULL. `place` names the
+/// table and row, as for [`parse_attributes`].
+pub(crate) fn parse_date(
+    text: Option<&str>,
+    place: &str,
+    column: &str,
+) -> Result<Option<CalendarDate>> {
+    text.map(CalendarDate::parse)
+        .transpose()
+        .map_err(|error| StoreError::Corrupt(format!("{place}, column {column}: {error}")))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,4 +220,72 @@ pub struct PooledAnswers {
 pub struct NewResponse {
     pub attributes: Attributes,
     pub answers: Vec<u8>,
+}
+
+/// An organisation's target as stored. The store has no model, so the
+/// areas are the (area id, stage) pairs that were saved, in id order;
+/// `simm_core::Target::parse` checks them against a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTarget {
+    pub areas: Vec<(String, u8)>,
+    pub date: Option<CalendarDate>,
+    pub set_by_email: String,
+    /// Unix seconds.
+    pub set_at: i64,
+}
+
+/// An action of an organisation's plan. `item` and `area` are the model's
+/// ids as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub id: String,
+    pub organization_id: String,
+    pub title: String,
+    pub item: Option<String>,
+    pub area: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<CalendarDate>,
+    pub status: ActionStatus,
+    pub notes: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A new action, its texts already checked (`simm_core::action_title` and
+/// its kin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAction {
+    pub title: String,
+    pub item: Option<String>,
+    pub area: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<CalendarDate>,
+    pub status: ActionStatus,
+    pub notes: String,
+}
+
+/// The fields a change sets; `None` leaves a field as it is. A nullable
+/// field is `Some(None)` to clear it, as a PATCH with `null` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionChanges {
+    pub title: Option<String>,
+    pub item: Option<Option<String>>,
+    pub area: Option<Option<String>>,
+    pub owner: Option<Option<String>>,
+    pub due: Option<Option<CalendarDate>>,
+    pub status: Option<ActionStatus>,
+    pub notes: Option<String>,
+}
+
+/// One change of an action's status; the first of every action is from
+/// `None`, when it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub action_id: String,
+    pub from: Option<ActionStatus>,
+    pub to: ActionStatus,
+    pub changed_by_email: String,
+    /// Unix seconds.
+    pub changed_at: i64,
 }

@@ -45,25 +45,11 @@ pub fn today() -> String {
     date_of(now())
 }
 
-/// The civil date of a Unix time, by Howard Hinnant's days-from-civil
-/// inverse; a date crate would be the only reason to add one.
+/// The civil date of a Unix time, as YYYY-MM-DD.
 pub(crate) fn date_of(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    simm_core::CalendarDate::from_unix_seconds(unix_seconds)
+        .expect("the clock reads a time between 1970 and 9999")
+        .to_string()
 }
 
 #[cfg(test)]

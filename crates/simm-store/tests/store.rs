@@ -48,6 +48,35 @@ async fn execute_raw(url: &str, statements: &[&str]) {
     }
 }
 
+/// Runs one statement past a CHECK constraint of `table`, as damage
+/// would: SQLite ignores CHECKs on the connection it runs on, and
+/// PostgreSQL drops the constraint first.
+async fn execute_past_check(url: &str, table: &str, constraint: &str, statement: &str) {
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let mut connection = pool.acquire().await.unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        sqlx::query(statement)
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        drop(connection);
+        pool.close().await;
+    } else {
+        execute_raw(
+            url,
+            &[
+                &format!("ALTER TABLE {table} DROP CONSTRAINT {constraint}"),
+                statement,
+            ],
+        )
+        .await;
+    }
+}
+
 /// The migrations of one back-end that come before `version`: a database
 /// as an older simm left it.
 fn migrations_before(version: i64, postgres: bool) -> sqlx::migrate::Migrator {
@@ -147,6 +176,10 @@ on_both_backends_with_url!(
     corrupt_stored_data_is_an_error_that_names_the_row,
     versions_stored_before_migration_6_get_their_title_at_start,
 );
+
+// After the macros, which it uses too.
+#[path = "store/journey.rs"]
+mod journey;
 
 /// Releases every pending response of an open assessment with its preset
 /// attributes, as a release that the privacy policy let through would.
@@ -1397,34 +1430,15 @@ async fn corrupt_stored_data_is_an_error_that_names_the_row(url: &str) {
         ],
     )
     .await;
-    if url.starts_with("sqlite:") {
-        // The CHECK on roles stands in the way of damage too; damage goes
-        // round it.
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let mut connection = pool.acquire().await.unwrap();
-        sqlx::query("PRAGMA ignore_check_constraints = ON")
-            .execute(&mut *connection)
-            .await
-            .unwrap();
-        sqlx::query(&format!(
-            "UPDATE users SET role = 'root' WHERE id = '{}'",
-            user.id
-        ))
-        .execute(&mut *connection)
-        .await
-        .unwrap();
-        drop(connection);
-        pool.close().await;
-    } else {
-        execute_raw(
-            url,
-            &[
-                "ALTER TABLE users DROP CONSTRAINT users_role_check",
-                &format!("UPDATE users SET role = 'root' WHERE id = '{}'", user.id),
-            ],
-        )
-        .await;
-    }
+    // The CHECK on roles stands in the way of damage too; damage goes
+    // round it.
+    execute_past_check(
+        url,
+        "users",
+        "users_role_check",
+        &format!("UPDATE users SET role = 'root' WHERE id = '{}'", user.id),
+    )
+    .await;
 
     let invitation_row = format!("invitations row {}, column attributes", invitations[0]);
     check_corrupt(
