@@ -274,3 +274,165 @@ fn heat_map_hides_suppressed_groups() {
     // hidden band: nothing else is filled with a score colour.
     assert_eq!(svg.matches("<rect ").count(), 5 + 4 + 1);
 }
+
+/// Every element that has `marker`, one a line.
+fn elements<'a>(svg: &'a str, marker: &str) -> Vec<&'a str> {
+    svg.lines().filter(|line| line.contains(marker)).collect()
+}
+
+// The old charts' markup for these inputs, written before the overlays
+// existed: without overlays the charts must stay byte for byte the same.
+const LEGACY_RADAR: &str = include_str!("../../tests/fixtures/legacy_radar.svg");
+const LEGACY_STAGE_LADDER: &str = include_str!("../../tests/fixtures/legacy_stage_ladder.svg");
+
+#[test]
+fn charts_without_overlays_are_unchanged() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[1.3, 2.7, 3.1, 4.0]);
+    let overall = OverallResult {
+        stage: StageLevel::new(2).expect("a stage"),
+        score: 2.35,
+    };
+    check(radar(&model, &areas), LEGACY_RADAR);
+    check(
+        radar_with_overlays(&model, &areas, &RadarOverlays::default()),
+        LEGACY_RADAR,
+    );
+    check(stage_ladder(&model, &areas, &overall), LEGACY_STAGE_LADDER);
+    check(
+        stage_ladder_with_targets(&model, &areas, &overall, &[]),
+        LEGACY_STAGE_LADDER,
+    );
+}
+
+#[test]
+fn radar_overlays_the_previous_round_and_the_target() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[2.0, 3.0, 2.0, 2.0]);
+    let targets = [
+        ("vision", 3),
+        ("management", 3),
+        ("organization", 4),
+        ("technology", 3),
+    ];
+    // No previous score for Organization, the third axis.
+    let previous = [("vision", 2.0), ("management", 3.0), ("technology", 2.0)];
+    let svg = radar_with_overlays(
+        &model,
+        &areas,
+        &RadarOverlays {
+            current_label: "This round (2026-11)",
+            previous: Some(RadarSeries {
+                label: "Previous round <2025-11>",
+                values: &previous,
+            }),
+            target: Some(RadarSeries {
+                label: "Target (2027-12)",
+                values: &targets,
+            }),
+        },
+    );
+    assert_well_formed(&svg);
+    // Stage 3 lies on ring 3, at 3 / 4 of the 150-pixel radius, and
+    // stage 4 on the outermost ring.
+    check(
+        attribute_of(&svg, "<polygon class=\"target\"", "points"),
+        "280.00,107.50 392.50,220.00 280.00,370.00 167.50,220.00",
+    );
+    assert!(attribute_of(&svg, "class=\"target\"", "stroke-dasharray") != "none");
+    // The previous outline skips the axis without a value: one run from
+    // Information Technology (left) over Vision (up) to Management
+    // (right), and no line down to the centre.
+    check(
+        attribute_of(&svg, "<path class=\"previous\"", "d"),
+        "M205.00,220.00 L280.00,145.00 L392.50,220.00",
+    );
+    assert_ne!(
+        attribute_of(&svg, "class=\"previous\"", "stroke-dasharray"),
+        attribute_of(&svg, "class=\"target\"", "stroke-dasharray"),
+        "the series differ in greyscale too"
+    );
+    assert_eq!(elements(&svg, "class=\"target-vertex\"").len(), 4);
+    assert_eq!(elements(&svg, "class=\"previous-vertex\"").len(), 3);
+    for label in [
+        "This round (2026-11)",
+        "Previous round &lt;2025-11&gt;",
+        "Target (2027-12)",
+    ] {
+        assert!(svg.contains(&format!(">{label}</tspan>")), "no {label:?}");
+    }
+    assert!(svg.contains(
+        "Previous round &lt;2025-11&gt;: Vision and Strategy 2.00, Management 3.00, Organization no value, Information Technology 2.00."
+    ));
+    assert!(svg.contains(
+        "Target (2027-12): Vision and Strategy stage 3, Management stage 3, Organization stage 4, Information Technology stage 3."
+    ));
+    // The legend adds rows below the chart.
+    check(attribute_of(&svg, "<svg", "height"), "502.00");
+}
+
+#[test]
+fn radar_overlay_gaps() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[2.0, 2.0, 2.0, 2.0]);
+    let draw = |values: &[(&str, u8)]| {
+        radar_with_overlays(
+            &model,
+            &areas,
+            &RadarOverlays {
+                current_label: "",
+                previous: None,
+                target: Some(RadarSeries {
+                    label: "Target",
+                    values,
+                }),
+            },
+        )
+    };
+    // A run that wraps past the first axis stays one subpath.
+    let svg = draw(&[("vision", 4), ("organization", 4), ("technology", 4)]);
+    assert_well_formed(&svg);
+    check(
+        attribute_of(&svg, "class=\"target\"", "d"),
+        "M280.00,370.00 L130.00,220.00 L280.00,70.00",
+    );
+    // Two lone values: no line, only their markers.
+    let svg = draw(&[("vision", 4), ("organization", 4)]);
+    assert!(!svg.contains("class=\"target\""));
+    assert_eq!(elements(&svg, "class=\"target-vertex\"").len(), 2);
+    assert!(svg.contains(">Current scores</tspan>"));
+}
+
+#[test]
+fn stage_ladder_marks_targets() {
+    let model = builtin_model();
+    let areas = areas_with_scores(&model, &[1.0, 2.5, 3.0, 4.0]);
+    let overall = OverallResult {
+        stage: StageLevel::new(2).expect("a stage"),
+        score: 2.6,
+    };
+    let svg = stage_ladder_with_targets(
+        &model,
+        &areas,
+        &overall,
+        &[("vision", 3), ("technology", 4), ("unknown", 2)],
+    );
+    assert_well_formed(&svg);
+    let marks = elements(&svg, "class=\"target-marker\"");
+    assert_eq!(marks.len(), 2, "one mark per listed area of the chart");
+    // Step 3 starts at 190 + 2 × 127.5; the diamond reaches 10 either
+    // side of it. The four steps of 26 end at 48 + 104 = 152, the lanes
+    // of 34 start 12 lower, so Vision's lane (the first) is centred at
+    // 181 and Information Technology's (the fourth) at 283.
+    check(
+        attribute_of(marks[0], "target-marker", "points"),
+        "435.00,181.00 445.00,171.00 455.00,181.00 445.00,191.00",
+    );
+    check(
+        attribute_of(marks[1], "target-marker", "points"),
+        "562.50,283.00 572.50,273.00 582.50,283.00 572.50,293.00",
+    );
+    assert!(svg.contains(">target 3</tspan>"));
+    assert!(svg.contains(">target 4</tspan>"));
+    assert!(svg.contains(" Targets: Vision and Strategy stage 3, Information Technology stage 4."));
+}
