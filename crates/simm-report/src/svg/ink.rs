@@ -13,6 +13,12 @@ pub(crate) const PAPER: &str = "#ffffff";
 pub(crate) const INK: &str = "#1d4e89";
 /// The overall marker, set apart from the areas' ink.
 pub(crate) const OVERALL_INK: &str = "#b3261e";
+/// Targets: the radar's target polygon, the ladder's target marks and
+/// the trend's target line; apart from the blue and red of the scores,
+/// and 4.9:1 on white.
+pub(crate) const TARGET_INK: &str = "#8a6d00";
+/// The previous round's polygon on the radar, muted behind this round's.
+pub(crate) const PREVIOUS_INK: &str = "#6b7280";
 /// Rings, axes and step edges of the results charts.
 pub(crate) const GRID: &str = "#c4ccd4";
 /// The lighter gridlines and leader lines of the item–person map, which

@@ -1,8 +1,10 @@
 //! Hand-drawn SVG charts: pure functions from results to markup, and the
 //! primitives every chart shares (here, in `ink.rs` and `text.rs`): the
 //! escaping of texts, the opening tag, the fonts and the colours. The
-//! results charts are the radar, the stage ladder and the heat map; the
-//! calibration report's item–person map draws with the same primitives.
+//! results charts are the radar (with the previous round and the target
+//! as overlays), the stage ladder (with target marks), the heat map and
+//! the trend chart of an area over the rounds; the calibration report's
+//! item–person map draws with the same primitives.
 //!
 //! Coordinates are printed with [`crate::format::decimal`], so the same
 //! results always give byte-identical markup, and every text from the
@@ -15,14 +17,16 @@ pub(crate) mod ink;
 mod radar;
 mod stage_ladder;
 mod text;
+mod trend;
 
 use std::fmt::Write as _;
 
 pub use self::heat_map::heat_map;
 pub(crate) use self::ink::score_colours;
 use self::ink::{FONT_FAMILY, TEXT};
-pub use self::radar::radar;
-pub use self::stage_ladder::stage_ladder;
+pub use self::radar::{RadarOverlays, RadarSeries, radar, radar_with_overlays};
+pub use self::stage_ladder::{stage_ladder, stage_ladder_with_targets};
+pub use self::trend::{TrendChange, TrendRound, TrendSeries, trend};
 use crate::format::decimal;
 
 /// Escapes a text for SVG (or HTML) content and double- or single-quoted

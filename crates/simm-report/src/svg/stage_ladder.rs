@@ -1,10 +1,11 @@
-//! The stage ladder: the stages as steps, and each area's score on them.
+//! The stage ladder: the stages as steps, each area's score on them, and
+//! optionally each area's target stage.
 
 use std::fmt::Write as _;
 
 use simm_core::{AreaResult, Model, OverallResult};
 
-use super::ink::{GRID, INK, OVERALL_INK, PAPER, score_colours};
+use super::ink::{GRID, INK, OVERALL_INK, PAPER, TARGET_INK, score_colours};
 use super::text::{FONT_SIZE, LINE_HEIGHT, chars_in, text_lines, wrap_words};
 use super::{Frame, open_svg};
 use crate::format::{self, decimal};
@@ -23,6 +24,19 @@ const LADDER_LANE_HEIGHT: f64 = 34.0;
 /// the next step, so a dot halfway across step 2 means stage 2 and half of
 /// the way to stage 3.
 pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult) -> String {
+    stage_ladder_with_targets(model, areas, overall, &[])
+}
+
+/// The stage ladder with each area's target stage marked on its lane: a
+/// hollow diamond at the target's step, labelled "target 3". `targets`
+/// holds stages by area id; an area it does not list gets no mark, and
+/// with none the chart is [`stage_ladder`].
+pub fn stage_ladder_with_targets(
+    model: &Model,
+    areas: &[AreaResult],
+    overall: &OverallResult,
+    targets: &[(&str, u8)],
+) -> String {
     let top = model.top_stage().get();
     let steps = f64::from(top);
     let step_width = (LADDER_WIDTH - LADDER_LABEL_WIDTH - LADDER_RIGHT_MARGIN) / steps;
@@ -32,7 +46,7 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
     let height = lanes_bottom + 36.0;
     let x_of = |score: f64| LADDER_LABEL_WIDTH + (score.clamp(1.0, steps) - 1.0) * step_width;
 
-    let description = format!(
+    let mut description = format!(
         "Stages as steps: {}. Area positions: {}. Overall: {} (stage {}, {}).",
         model
             .stages()
@@ -53,6 +67,22 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
         overall.stage,
         model.stage(overall.stage).name,
     );
+    let target_of = |area: &AreaResult| {
+        targets
+            .iter()
+            .find(|(id, _)| *id == area.id.as_str())
+            .map(|(_, stage)| *stage)
+    };
+    let marked: Vec<String> = areas
+        .iter()
+        .filter_map(|area| {
+            target_of(area)
+                .map(|stage| format!("{} stage {stage}", crate::area_name(model, &area.id)))
+        })
+        .collect();
+    if !marked.is_empty() {
+        description.push_str(&format!(" Targets: {}.", marked.join(", ")));
+    }
     let mut out = String::new();
     open_svg(
         &mut out,
@@ -128,6 +158,30 @@ pub fn stage_ladder(model: &Model, areas: &[AreaResult], overall: &OverallResult
             decimal(x_of(steps)),
             y = decimal(middle),
         );
+        if let Some(stage) = target_of(area) {
+            // Drawn under the area's dot, and larger, so a score at its
+            // target shows the dot inside the diamond.
+            let x = x_of(f64::from(stage));
+            let _ = writeln!(
+                out,
+                "<polygon class=\"target-marker\" points=\"{},{y} {},{} {},{y} {},{}\" fill=\"none\" stroke=\"{TARGET_INK}\" stroke-width=\"2\"/>",
+                decimal(x - 10.0),
+                decimal(x),
+                decimal(middle - 10.0),
+                decimal(x + 10.0),
+                decimal(x),
+                decimal(middle + 10.0),
+                y = decimal(middle),
+            );
+            text_lines(
+                &mut out,
+                x - 10.0,
+                middle + 15.0,
+                "start",
+                &format!(" font-size=\"10\" fill=\"{TARGET_INK}\""),
+                &[format!("target {stage}")],
+            );
+        }
         let x = x_of(area.score);
         let _ = writeln!(
             out,
