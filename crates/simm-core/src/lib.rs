@@ -75,7 +75,10 @@ pub use scoring::{
 pub use suggest::{did_you_mean, quote_value};
 pub use target::{Target, TargetError};
 pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
-pub use trend::{Comparison, Delta, Round, compare};
+pub use trend::{
+    Comparison, Delta, Round, Trend, TrendArea, TrendInput, TrendOverall, TrendRound, compare,
+    trend,
+};
 pub use uncertainty::{LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.

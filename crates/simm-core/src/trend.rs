@@ -10,10 +10,10 @@
 
 use serde::Serialize;
 
-use crate::domain::{AreaId, ItemId};
+use crate::domain::{AreaId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::privacy::Policy;
-use crate::results::{Interval, ItemResult};
+use crate::results::{Interval, ItemResult, ModelRef, Results};
 use crate::scoring::{Evaluation, Tally, evaluate};
 use crate::uncertainty::{Resamples, expanded_interval, typical_answers};
 
@@ -38,7 +38,7 @@ pub struct Delta {
     pub real: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comparison {
     /// The items compared, in the later round's model order.
     pub shared: Vec<ItemId>,
@@ -213,4 +213,127 @@ pub fn compare(earlier: Round<'_>, later: Round<'_>) -> Comparison {
 fn shown(round: Round<'_>) -> Vec<bool> {
     let items = evaluate(round.model, round.tally, round.policy).items;
     items.iter().map(|item| !item.suppressed).collect()
+}
+
+/// One round of a trend as its readers see it: what it is, and its own
+/// results with intervals, or only its size when they are hidden.
+pub struct TrendInput<'a> {
+    pub assessment: String,
+    pub title: String,
+    /// When it closed, as the adapter writes dates; `None` for a sheet.
+    pub closed_at: Option<String>,
+    pub round: Round<'a>,
+    /// Its results under its own privacy rules (with intervals), or `None`
+    /// when too few were released to show any.
+    pub results: Option<&'a Results>,
+}
+
+/// The rounds of an organisation, each with its change from the round
+/// shown before it: the JSON of the trend API and of `simm trend`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    pub rounds: Vec<TrendRound>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendRound {
+    pub assessment: String,
+    pub title: String,
+    pub closed_at: Option<String>,
+    pub respondents: u64,
+    pub model: ModelRef,
+    /// False when the round's results are hidden: `overall` and `areas`
+    /// are then null and the next round is compared with the one before.
+    pub shown: bool,
+    pub overall: Option<TrendOverall>,
+    pub areas: Option<Vec<TrendArea>>,
+    /// Items of this round or the one it is compared with that the
+    /// comparison left out.
+    pub left_out: Vec<ItemId>,
+    /// Changes of each shared item's fulfilment; the outcomes of actions
+    /// are read from here.
+    #[serde(skip)]
+    pub item_changes: Vec<(ItemId, Delta)>,
+    /// The round this one is compared with (its index in the trend), for
+    /// the charts' overlay of the previous round.
+    #[serde(skip)]
+    pub compared_with: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrendOverall {
+    pub stage: StageLevel,
+    pub score: f64,
+    pub score_interval: Option<Interval>,
+    pub delta: Option<Delta>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendArea {
+    pub id: AreaId,
+    pub stage: StageLevel,
+    pub score: f64,
+    pub score_interval: Option<Interval>,
+    pub delta: Option<Delta>,
+}
+
+/// The trend over rounds in order.
+pub fn trend(rounds: &[TrendInput<'_>]) -> Trend {
+    let mut previous: Option<usize> = None;
+    let rounds = rounds
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let comparison = input
+                .results
+                .and(previous)
+                .map(|before| compare(rounds[before].round, input.round));
+            let compared_with = input.results.and(previous);
+            let shown = input.results.map(|results| {
+                let overall = TrendOverall {
+                    stage: results.overall.stage,
+                    score: results.overall.score,
+                    score_interval: results.overall.score_interval,
+                    delta: comparison.as_ref().and_then(|c| c.overall),
+                };
+                let areas = results
+                    .areas
+                    .iter()
+                    .map(|area| TrendArea {
+                        id: area.id.clone(),
+                        stage: area.stage,
+                        score: area.score,
+                        score_interval: area.score_interval,
+                        delta: comparison.as_ref().and_then(|c| c.area(&area.id)),
+                    })
+                    .collect();
+                (overall, areas)
+            });
+            if input.results.is_some() {
+                previous = Some(index);
+            }
+            let model = input.round.model;
+            let (overall, areas) = shown.unzip();
+            let comparison = comparison.unwrap_or_default();
+            TrendRound {
+                assessment: input.assessment.clone(),
+                title: input.title.clone(),
+                closed_at: input.closed_at.clone(),
+                respondents: input
+                    .results
+                    .map_or(input.round.tally.answering(), |r| r.respondents),
+                model: ModelRef {
+                    id: model.id().clone(),
+                    version: model.version().to_owned(),
+                },
+                shown: input.results.is_some(),
+                overall,
+                areas,
+                left_out: comparison.left_out,
+                item_changes: comparison.items,
+                compared_with,
+            }
+        })
+        .collect();
+    Trend { rounds }
 }

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use simm_core::{
     Answer, AreaId, Model, Policy, Replicates, Resamples, Results, Round, StageLevel, Tally,
-    Target, compare, roadmap, score, with_uncertainty,
+    Target, TrendInput, compare, roadmap, score, trend, with_uncertainty,
 };
 
 const SLACK: f64 = 1e-9;
@@ -296,4 +296,42 @@ fn two_samples_of_one_population_rarely_show_a_real_change() {
         (0.02..=0.09).contains(&rate),
         "false real changes in {rate} of pairs"
     );
+}
+
+#[test]
+fn a_hidden_round_is_skipped_and_the_next_is_compared_with_the_last_shown() {
+    let model = model();
+    let first = sample(&model, &[(&[2; 8], 10)], 1);
+    let hidden = sample(&model, &[(&[5; 8], 2)], 2);
+    let third = sample(&model, &[(&[3; 8], 10)], 3);
+    let (first_results, third_results) = (scored(&model, &first), scored(&model, &third));
+    let input = |name: &str, s: &'static str, sample, results| TrendInput {
+        assessment: name.to_owned(),
+        title: s.to_owned(),
+        closed_at: None,
+        round: round(&model, sample, None),
+        results,
+    };
+    let rounds = [
+        input("one", "2024", &first, Some(&first_results)),
+        input("two", "2025", &hidden, None),
+        input("three", "2026", &third, Some(&third_results)),
+    ];
+    let trend = trend(&rounds);
+    assert_eq!(trend.rounds.len(), 3);
+    assert!(trend.rounds[0].areas.as_ref().unwrap()[0].delta.is_none());
+    assert!(!trend.rounds[1].shown && trend.rounds[1].areas.is_none());
+    assert_eq!(trend.rounds[1].respondents, 2);
+    assert_eq!(trend.rounds[2].compared_with, Some(0));
+    // 0.25 → 0.5 everywhere: area a from 1 + 0.25/0.75 to 1 + 0.5/0.75.
+    let delta = trend.rounds[2].areas.as_ref().unwrap()[0].delta.unwrap();
+    assert!(close(delta.value, 0.25 / 0.75) && delta.real, "{delta:?}");
+    let json = serde_json::to_value(&trend).unwrap();
+    let area = &json["rounds"][2]["areas"][0];
+    assert_eq!(area["id"], "a");
+    for key in ["stage", "score", "score_interval", "delta"] {
+        assert!(area.get(key).is_some(), "no {key}");
+    }
+    assert_eq!(json["rounds"][1]["overall"], serde_json::Value::Null);
+    assert!(json["rounds"][2]["areas"][0]["delta"]["interval"]["low"].is_number());
 }
