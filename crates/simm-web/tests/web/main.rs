@@ -2,6 +2,7 @@
 //! its own server on port 0 and a fresh database.
 
 mod access;
+mod actions;
 mod adversary;
 mod api;
 mod browser;
