@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod actions_pages;
 mod adversary;
 mod api;
 mod browser;
