@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use simm_core::{AreaId, CalendarDate, Model, StageLevel, Target, is_overdue};
-use simm_store::{Action, Assessment, StoredTarget};
+use simm_store::{Action, Assessment};
 
 use crate::results::{AssessmentResults, assessment_results};
 use crate::routes::Route;
@@ -112,41 +112,46 @@ impl OrganizationTarget {
 
 /// The organisation's target against `model`. A stored target is read
 /// against the model as it is now: an area the model no longer has, or a
-/// stage above its top, is left out and gets the default.
+/// stage above its top, is left out and gets the default. The latest
+/// round is scored only when some area needs its default.
 pub(crate) async fn organization_target(
     state: &AppState,
     organization_id: &str,
     model: &OrganizationModel,
 ) -> Result<OrganizationTarget, AppError> {
-    let current = current_stages(state, model.latest_round.as_ref()).await?;
-    let Some(stored) = state.store.target(organization_id).await? else {
+    let stored = state.store.target(organization_id).await?;
+    let top = model.model.top_stage().get();
+    let kept: Vec<(&str, u8)> = stored
+        .iter()
+        .flat_map(|stored| &stored.areas)
+        .filter(|(id, stage)| {
+            *stage <= top
+                && model
+                    .model
+                    .areas()
+                    .iter()
+                    .any(|area| area.id.as_str() == id)
+        })
+        .map(|(id, stage)| (id.as_str(), *stage))
+        .collect();
+    let current = if kept.len() == model.model.areas().len() {
+        Vec::new()
+    } else {
+        current_stages(state, model.latest_round.as_ref()).await?
+    };
+    let Some(stored) = &stored else {
         return Ok(OrganizationTarget {
             target: Target::default_for(&model.model, &current),
             set: None,
         });
     };
-    Ok(OrganizationTarget {
-        target: stored_target(&model.model, &stored, &current)?,
-        set: Some((stored.set_by_email, stored.set_at)),
-    })
-}
-
-fn stored_target(
-    model: &Model,
-    stored: &StoredTarget,
-    current: &[(AreaId, StageLevel)],
-) -> Result<Target, AppError> {
-    let top = model.top_stage().get();
-    let areas: Vec<(&str, u8)> = stored
-        .areas
-        .iter()
-        .filter(|(id, stage)| {
-            *stage <= top && model.areas().iter().any(|area| area.id.as_str() == id)
-        })
-        .map(|(id, stage)| (id.as_str(), *stage))
-        .collect();
     let date = stored.date.map(|date| date.to_string());
-    Target::parse(model, &areas, date.as_deref(), current).map_err(AppError::internal)
+    let target = Target::parse(&model.model, &kept, date.as_deref(), &current)
+        .map_err(AppError::internal)?;
+    Ok(OrganizationTarget {
+        target,
+        set: Some((stored.set_by_email.clone(), stored.set_at)),
+    })
 }
 
 /// Today's date in UTC, against which actions are overdue.

@@ -192,6 +192,50 @@ async fn actions_target_defaults_and_round_trips_on_postgres() {
         .await;
 }
 
+/// A round whose results are withheld says nothing of its stages: the
+/// default is then as without a round, not a leak of hidden results.
+#[tokio::test]
+async fn actions_target_default_ignores_a_round_with_withheld_results() {
+    let app = spawn_app().await;
+    let model = simm_core::builtin_model();
+    let (token, _, org) = organization(&app).await;
+    let assessment = app
+        .store
+        .create_assessment(&org, "Too few", &app.builtin_model_version)
+        .await
+        .unwrap();
+    let k = model.scoring().anonymity_min.get();
+    // Every answer the top of the scale: shown, these would put every area
+    // at the top stage, and the default would stay there.
+    let top_answers = simm_store::NewResponse {
+        attributes: Default::default(),
+        answers: vec![model.scale().points; model.items().len()],
+    };
+    let responses = vec![top_answers; k as usize - 1];
+    app.store
+        .insert_responses(&assessment.id, &responses)
+        .await
+        .unwrap();
+    app.store.open_assessment(&assessment.id, k).await.unwrap();
+    simm_web::release_assessment(&app.state, &assessment.id, true)
+        .await
+        .unwrap();
+    assert_eq!(app.store.rounds(&org).await.unwrap().len(), 1);
+    let target = expect(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/api/v1/organizations/{org}/target"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(target["source"], "default");
+    for area in model.areas() {
+        assert_eq!(target["areas"][area.id.as_str()], 2, "{}", area.id);
+    }
+}
+
 #[tokio::test]
 async fn actions_and_targets_refuse_bad_input_naming_the_field() {
     let app = spawn_app().await;
