@@ -222,8 +222,18 @@ struct ActionRow {
     overdue: bool,
     notes: String,
     history: Vec<HistoryRow>,
+    /// What its edit form shows: the action, or what was sent when the
+    /// change was refused.
+    edit: EditValues,
     statuses: Vec<Choice>,
     items: Vec<Choice>,
+}
+
+struct EditValues {
+    title: String,
+    owner: String,
+    due: String,
+    notes: String,
 }
 
 /// The values of the create form, kept when it is shown again.
@@ -308,21 +318,41 @@ fn area_name(model: &Model, id: Option<&str>) -> String {
         .map_or_else(|| id.to_owned(), |area| area.name.clone())
 }
 
+/// The action's row; `sent` is the refused change of its form, whose
+/// values the form shows again.
 async fn action_row(
     state: &AppState,
     model: &Model,
     action: Action,
     today: CalendarDate,
+    sent: Option<&ActionForm>,
 ) -> Result<ActionRow, AppError> {
     let history = state.store.action_history(&action.id).await?;
+    let shown = |sent: Option<&Option<String>>, stored: Option<&str>| match sent {
+        Some(Some(text)) => text.clone(),
+        _ => stored.unwrap_or_default().to_owned(),
+    };
+    let due = action.due.map(|due| due.to_string());
+    let edit = EditValues {
+        title: shown(sent.map(|f| &f.title), Some(&action.title)),
+        owner: shown(sent.map(|f| &f.owner), action.owner.as_deref()),
+        due: shown(sent.map(|f| &f.due), due.as_deref()),
+        notes: shown(sent.map(|f| &f.notes), Some(&action.notes)),
+    };
+    let item = shown(sent.map(|f| &f.item), action.item.as_deref());
+    let status = sent
+        .and_then(|f| f.status.as_deref())
+        .and_then(|status| ActionStatus::parse(status).ok())
+        .unwrap_or(action.status);
     Ok(ActionRow {
         overdue: overdue(&action, today),
         practice: practice_of(model, action.item.as_deref())
             .unwrap_or_default()
             .to_owned(),
         area: area_name(model, action.area.as_deref()),
-        items: item_choices(model, action.item.as_deref()),
-        statuses: status_choices(action.status),
+        items: item_choices(model, Some(&item)),
+        statuses: status_choices(status),
+        edit,
         history: history.into_iter().map(Into::into).collect(),
         status: action.status.as_str(),
         status_label: action.status.label(),
@@ -340,14 +370,19 @@ async fn actions_page_of(
     current: &CurrentUser,
     organization: Organization,
     form: ActionForm,
-    errors: (Vec<String>, Option<String>),
+    errors: (Vec<String>, Option<(String, ActionForm)>),
     notice: Option<&'static str>,
 ) -> Result<ActionsPage, AppError> {
     let model = organization_model(state, &organization.id).await?.model;
     let today = today();
+    let (errors, refused) = errors;
     let mut actions = Vec::new();
     for action in state.store.actions(&organization.id).await? {
-        actions.push(action_row(state, &model, action, today).await?);
+        let sent = refused
+            .as_ref()
+            .filter(|(id, _)| *id == action.id)
+            .map(|(_, sent)| sent);
+        actions.push(action_row(state, &model, action, today, sent).await?);
     }
     let selected = form
         .status
@@ -363,8 +398,8 @@ async fn actions_page_of(
         statuses: status_choices(selected),
         items: item_choices(&model, form.item.as_deref()),
         form,
-        errors: errors.0,
-        errors_of: errors.1,
+        errors,
+        errors_of: refused.map(|(id, _)| id),
         notice,
         organization,
     })
@@ -473,7 +508,7 @@ async fn update(
         form,
     }: CsrfForm<ActionForm>,
 ) -> Result<Response, AppError> {
-    match change_action(&state, &current, &id, form.input()).await {
+    match change_action(&state, &current, &id, form.clone().input()).await {
         Ok((action, organization)) => Ok(see_other(&plan_path(
             &organization,
             "action-saved",
@@ -486,7 +521,7 @@ async fn update(
                 &current,
                 organization,
                 ActionForm::default(),
-                (vec![message], Some(action.id)),
+                (vec![message], Some((action.id, form))),
                 None,
             )
             .await?;

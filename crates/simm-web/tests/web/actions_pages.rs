@@ -235,6 +235,27 @@ async fn actions_page_lets_consultants_plan_and_viewers_report_progress() {
     assert!(page.contains(&format!(
         "planned → in progress <span class=\"muted\">by {viewer_email}"
     )));
+    // A refused change shows the form again with what was sent.
+    let refused = post(
+        &consultant,
+        &app,
+        &format!("/actions/{}", actions[0].id),
+        &[
+            ("csrf", csrf.as_str()),
+            ("title", "Renamed buyers training"),
+            ("item", ""),
+            ("owner", "Procurement"),
+            ("due", "2027-02-30"),
+            ("status", "done"),
+            ("notes", "Started in March"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("The action was not saved"), "{refused}");
+    assert!(refused.contains("is not a date: February 2027 has 28 days"));
+    assert!(refused.contains("value=\"Renamed buyers training\""));
     let action = app.store.action(&actions[0].id).await.unwrap().unwrap();
     assert_eq!(action.status, simm_core::ActionStatus::InProgress);
     assert_eq!(action.owner.as_deref(), Some("Procurement"));
