@@ -17,6 +17,7 @@ mod extract;
 mod layout;
 mod ops;
 mod passwords;
+mod plan;
 mod respond;
 mod results;
 mod routes;
@@ -150,6 +151,8 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         respond::API_ROUTES,
         steward::PAGE_ROUTES,
         steward::API_ROUTES,
+        plan::PAGE_ROUTES,
+        plan::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -164,8 +167,11 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router())
         .merge(respond::router())
         .merge(steward::router())
+        .merge(plan::router())
         .merge(api::with_layers(
-            api::router().merge(steward::api_router()),
+            api::router()
+                .merge(steward::api_router())
+                .merge(plan::api_router()),
             &state,
         ))
         .merge(assets::router())
