@@ -298,6 +298,7 @@ fn charts_without_overlays_are_unchanged() {
     let overall = OverallResult {
         stage: StageLevel::new(2).expect("a stage"),
         score: 2.35,
+        score_interval: None,
     };
     check(radar(&model, &areas), LEGACY_RADAR);
     check(
@@ -416,6 +417,7 @@ fn stage_ladder_marks_targets() {
     let overall = OverallResult {
         stage: StageLevel::new(2).expect("a stage"),
         score: 2.6,
+        score_interval: None,
     };
     let svg = stage_ladder_with_targets(
         &model,
