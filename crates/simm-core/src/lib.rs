@@ -21,10 +21,12 @@ mod privacy;
 mod proposal;
 mod rasch;
 mod results;
+mod roadmap;
 mod scoring;
 mod suggest;
 mod target;
 mod text;
+mod trend;
 mod uncertainty;
 
 pub use actions::{
@@ -66,12 +68,17 @@ pub use results::{
     AreaResult, ByStage, Gap, GroupResult, HiddenBecause, Interval, ItemResult, ModelRef,
     OverallResult, Results, StageFulfilment, Uncertainty,
 };
+pub use roadmap::{Lift, Phase, Roadmap, RoadmapPractice, roadmap};
 pub use scoring::{
     GroupTallies, THRESHOLD_TOLERANCE, Tally, meets_threshold, score, score_grouped, score_shown,
 };
 pub use suggest::{did_you_mean, quote_value};
 pub use target::{Target, TargetError};
 pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
+pub use trend::{
+    Comparison, Delta, Round, Trend, TrendArea, TrendInput, TrendOverall, TrendRound, compare,
+    trend,
+};
 pub use uncertainty::{LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.

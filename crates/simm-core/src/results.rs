@@ -160,6 +160,8 @@ pub struct ItemResult {
     /// r_wg are then null and it counts nowhere (docs/privacy.md, rule P3).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment_interval: Option<Interval>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

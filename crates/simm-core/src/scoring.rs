@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{Aggregate, Answer, AttributeId, ItemId, StageLevel};
+use crate::domain::{Aggregate, Answer, AreaId, AttributeId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::privacy::Policy;
 use crate::results::{
@@ -91,6 +91,18 @@ impl Tally {
             answering: 0,
             counts,
         }
+    }
+
+    /// The same respondents with the answers to some items left out, as if
+    /// nobody had answered them: rounds compared on the items they share.
+    pub(crate) fn keeping(&self, keep: &[bool]) -> Self {
+        let mut kept = self.clone();
+        for (histogram, keep) in kept.counts.chunks_exact_mut(self.points).zip(keep) {
+            if !keep {
+                histogram.fill(0);
+            }
+        }
+        kept
     }
 
     fn histogram(&self, item: usize) -> &[u64] {
@@ -298,61 +310,15 @@ pub(crate) fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> 
                     .then(|| agreement(histogram, points))
                     .flatten(),
                 suppressed,
+                fulfilment_interval: None,
             }
         })
         .collect();
 
-    let threshold = model.scoring().threshold.get();
-    let top = model.top_stage();
     let areas: Vec<AreaResult> = model
         .areas()
         .iter()
-        .map(|area| {
-            let fulfilment = StageFulfilment(
-                model
-                    .stages()
-                    .iter()
-                    .skip(1)
-                    .map(|stage| {
-                        let members = model
-                            .item_indices(&area.id, stage.level)
-                            .map(|i| (model.items()[i].weight.get(), items[i].fulfilment));
-                        (stage.level, stage_fulfilment(members))
-                    })
-                    .collect(),
-            );
-            let stage = area_stage(&fulfilment, threshold, top);
-            let next = (stage < top).then(|| stage.next());
-            let score = area_score(stage, next.and_then(|n| fulfilment.get(n)), threshold);
-            let area_items = items.iter().filter(|item| item.area == area.id);
-            let consensus = mean_of_defined(area_items.map(|item| item.rwg));
-            let gap = next.map(|next_stage| {
-                let candidates: Vec<(&ItemId, f64, f64)> = model
-                    .item_indices(&area.id, next_stage)
-                    .filter_map(|i| {
-                        items[i]
-                            .fulfilment
-                            .map(|f| (&items[i].id, model.items()[i].weight.get(), f))
-                    })
-                    .collect();
-                Gap {
-                    next_stage,
-                    fulfilment: fulfilment.get(next_stage),
-                    min_items: fewest_items_to_reach(candidates, threshold),
-                }
-            });
-            AreaResult {
-                id: area.id.clone(),
-                stage,
-                score,
-                fulfilment,
-                consensus,
-                gap,
-                score_interval: None,
-                fulfilment_interval: None,
-                stage_probability: None,
-            }
-        })
+        .map(|area| area_result(model, &area.id, &items))
         .collect();
 
     // Rule 6: the weakest area holds the organisation back.
@@ -376,6 +342,66 @@ pub(crate) fn evaluate(model: &Model, tally: &Tally, policy: Option<Policy>) -> 
         areas,
         items,
     }
+}
+
+/// Rules 3, 4, 5, 7 (per area) and 8 for one area, from its items'
+/// fulfilments: shared by scoring and by the roadmap's projections.
+pub(crate) fn area_result(model: &Model, area: &AreaId, items: &[ItemResult]) -> AreaResult {
+    let threshold = model.scoring().threshold.get();
+    let top = model.top_stage();
+    let fulfilment = StageFulfilment(
+        model
+            .stages()
+            .iter()
+            .skip(1)
+            .map(|stage| {
+                let members = model
+                    .item_indices(area, stage.level)
+                    .map(|i| (model.items()[i].weight.get(), items[i].fulfilment));
+                (stage.level, stage_fulfilment(members))
+            })
+            .collect(),
+    );
+    let stage = area_stage(&fulfilment, threshold, top);
+    let next = (stage < top).then(|| stage.next());
+    let score = area_score(stage, next.and_then(|n| fulfilment.get(n)), threshold);
+    let area_items = items.iter().filter(|item| &item.area == area);
+    let consensus = mean_of_defined(area_items.map(|item| item.rwg));
+    let gap = next.map(|next_stage| Gap {
+        next_stage,
+        fulfilment: fulfilment.get(next_stage),
+        min_items: fewest_items(model, area, next_stage, items),
+    });
+    AreaResult {
+        id: area.clone(),
+        stage,
+        score,
+        fulfilment,
+        consensus,
+        gap,
+        score_interval: None,
+        fulfilment_interval: None,
+        stage_probability: None,
+    }
+}
+
+/// Rule 8 for one stage of an area: the fewest of its items that, fully in
+/// place, bring it to the threshold.
+pub(crate) fn fewest_items(
+    model: &Model,
+    area: &AreaId,
+    stage: StageLevel,
+    items: &[ItemResult],
+) -> Vec<ItemId> {
+    let candidates: Vec<(&ItemId, f64, f64)> = model
+        .item_indices(area, stage)
+        .filter_map(|i| {
+            items[i]
+                .fulfilment
+                .map(|f| (&items[i].id, model.items()[i].weight.get(), f))
+        })
+        .collect();
+    fewest_items_to_reach(candidates, model.scoring().threshold.get())
 }
 
 /// Rules 1 and 2: the mean or median of v = (answer − 1) / (A − 1) over

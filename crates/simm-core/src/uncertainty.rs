@@ -205,12 +205,19 @@ pub fn with_uncertainty(model: &Model, mut results: Results, resamples: &Resampl
         replicates: resamples.replicates().get(),
         level: LEVEL,
     });
-    let items = &results.items;
-    let overall_n = typical_answers(items.iter());
     results.overall.score_interval = expanded_interval(
         &mut replicates.iter().map(|r| Some(r.overall.score)),
-        overall_n,
+        typical_answers(results.items.iter()),
     );
+    for (index, item) in results.items.iter_mut().enumerate() {
+        if item.fulfilment.is_some() {
+            item.fulfilment_interval = expanded_interval(
+                &mut replicates.iter().map(|r| r.items[index].fulfilment),
+                item.answered,
+            );
+        }
+    }
+    let items = &results.items;
     for (index, area) in results.areas.iter_mut().enumerate() {
         let of_area: Vec<&AreaResult> = replicates.iter().map(|r| &r.areas[index]).collect();
         let of_this_area = || items.iter().filter(|item| item.area == area.id);
@@ -249,7 +256,7 @@ pub fn with_uncertainty(model: &Model, mut results: Results, resamples: &Resampl
 
 /// The sample size of a value computed from some items: the mean number
 /// of answers of those that count (answered, and not left out).
-fn typical_answers<'a>(items: impl Iterator<Item = &'a ItemResult>) -> u64 {
+pub(crate) fn typical_answers<'a>(items: impl Iterator<Item = &'a ItemResult>) -> u64 {
     let (answers, counted) = items
         .filter(|item| !item.suppressed && item.answered > 0)
         .fold((0, 0), |(answers, counted), item| {

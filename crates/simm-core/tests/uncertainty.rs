@@ -188,6 +188,13 @@ fn uncertainty_adds_keys_and_changes_none() {
             assert!(area.remove(key).is_some(), "no {key}");
         }
     }
+    for item in stripped["items"].as_array_mut().unwrap() {
+        let item = item.as_object_mut().unwrap();
+        assert_eq!(
+            item.remove("fulfilment_interval").is_some(),
+            !item["fulfilment"].is_null()
+        );
+    }
     assert_eq!(stripped, plain);
     assert_eq!(
         with["areas"][0]["stage_probability"]

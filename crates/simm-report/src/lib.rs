@@ -12,6 +12,7 @@ mod calibration;
 mod content;
 pub mod format;
 mod html;
+mod journey;
 mod markdown;
 mod model_markdown;
 pub mod svg;
@@ -27,6 +28,11 @@ pub use content::{
     RoadmapStep, ScoreCell, StageRow, WeakItem,
 };
 pub use html::Charts;
+pub use journey::{
+    ActionDone, AreaTrendView, JOURNEY_CSS, OutcomeRow, PhaseView, RoadmapPracticeRow, RoadmapView,
+    RoundRow, TargetRow, TrendCell, TrendView, TrendViewInput, roadmap_html, roadmap_html_fragment,
+    roadmap_markdown, roadmap_view, trend_html, trend_html_fragment, trend_markdown, trend_view,
+};
 pub use model_markdown::model_markdown;
 
 /// The r_wg below which respondents disagree about whether a practice is

@@ -1,6 +1,8 @@
 //! Demo data for `simm serve --demo`: a consultant, a fictitious
-//! organisation with a closed assessment of synthetic respondents, and an
-//! open one with invitation links. Everything is labelled as synthetic.
+//! organisation with two closed rounds of synthetic respondents (the
+//! second with a real improvement in two areas and noise elsewhere), a
+//! target, an action plan with an action in every status, and an open
+//! assessment with invitation links. Everything is labelled as synthetic.
 
 use std::collections::BTreeMap;
 
@@ -49,23 +51,45 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         .await?;
     let model = state.model(model_version_id).await?;
 
-    let baseline = store
-        .create_assessment(
-            &organization.id,
-            "Baseline 2026 (synthetic)",
-            model_version_id,
-        )
-        .await?;
-    store
-        .open_assessment(&baseline.id, simm_core::Policy::of_model(&model).minimum())
-        .await?;
-    let responses = synthetic_responses(&model, DEMO_RESPONDENTS, 2026);
-    store.insert_responses(&baseline.id, &responses).await?;
-    // Closing releases them as any assessment's responses are released:
-    // through the privacy policy.
-    let closed = crate::results::release_assessment(state, &baseline.id, true).await?;
-    debug_assert_eq!(closed.assessment.state, AssessmentState::Closed);
+    let policy = simm_core::Policy::of_model(&model);
+    let baseline = closed_round(
+        state,
+        &organization.id,
+        model_version_id,
+        "Baseline 2025 (synthetic)",
+        synthetic_round(&model, DEMO_RESPONDENTS, 2025, &|_| 0.0),
+    )
+    .await?;
+    let Some(results) = shown_results(state, &baseline).await? else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "the demo baseline is too small to show"
+        )));
+    };
+    let current: Vec<(simm_core::AreaId, simm_core::StageLevel)> = results
+        .areas
+        .iter()
+        .map(|area| (area.id.clone(), area.stage))
+        .collect();
+    let date = Some("2027-12-31");
+    let target = simm_core::Target::parse(&model, &[], date, &current)
+        .map_err(AppError::internal)?;
+    store.set_target(&organization.id, &target, &user.id).await?;
+    demo_actions(state, &organization.id, &user.id, &model, &results, &target).await?;
 
+    // The second round: technology and management improved for real, the
+    // other areas differ by sampling noise only.
+    closed_round(
+        state,
+        &organization.id,
+        model_version_id,
+        "Round 2 2026 (synthetic)",
+        synthetic_round(&model, DEMO_RESPONDENTS, 2026, &|area| match area {
+            "technology" => 0.8,
+            "management" => 0.6,
+            _ => 0.0,
+        }),
+    )
+    .await?;
     let follow_up = store
         .create_assessment(
             &organization.id,
@@ -90,7 +114,7 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         .create_invitations(&follow_up.id, &invitations)
         .await?;
     store
-        .open_assessment(&follow_up.id, simm_core::Policy::of_model(&model).minimum())
+        .open_assessment(&follow_up.id, policy.minimum())
         .await?;
     Ok(DemoInfo {
         email: DEMO_EMAIL.into(),
@@ -99,9 +123,149 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
     })
 }
 
+/// An assessment of the organisation with these responses, opened and
+/// closed: closing releases them as any assessment's responses are
+/// released, through the privacy policy.
+async fn closed_round(
+    state: &AppState,
+    organization_id: &str,
+    model_version_id: &str,
+    title: &str,
+    responses: Vec<NewResponse>,
+) -> Result<simm_store::Assessment, AppError> {
+    let store = &state.store;
+    let model = state.model(model_version_id).await?;
+    let assessment = store
+        .create_assessment(organization_id, title, model_version_id)
+        .await?;
+    store
+        .open_assessment(&assessment.id, simm_core::Policy::of_model(&model).minimum())
+        .await?;
+    store.insert_responses(&assessment.id, &responses).await?;
+    let closed = crate::results::release_assessment(state, &assessment.id, true).await?;
+    debug_assert_eq!(closed.assessment.state, AssessmentState::Closed);
+    Ok(closed.assessment)
+}
+
+async fn shown_results(
+    state: &AppState,
+    assessment: &simm_store::Assessment,
+) -> Result<Option<simm_core::Results>, AppError> {
+    Ok(
+        match crate::results::assessment_results(state, assessment, None).await?.1 {
+            crate::results::AssessmentResults::Shown(results) => Some(*results),
+            crate::results::AssessmentResults::Hidden { .. } => None,
+        },
+    )
+}
+
+/// An action in every status: two adopted from the roadmap's first phase
+/// (one done before the second round, so its outcome shows), one in
+/// progress, one planned without a practice, one dropped.
+async fn demo_actions(
+    state: &AppState,
+    organization_id: &str,
+    user_id: &str,
+    model: &simm_core::Model,
+    results: &simm_core::Results,
+    target: &simm_core::Target,
+) -> Result<(), AppError> {
+    use simm_core::ActionStatus;
+    let store = &state.store;
+    let roadmap = simm_core::roadmap(model, results, target);
+    let practices: Vec<&simm_core::RoadmapPractice> = roadmap
+        .phases
+        .iter()
+        .flat_map(|phase| &phase.practices)
+        .collect();
+    // The done action is one of technology's, the area that improves.
+    let mut ordered: Vec<&simm_core::RoadmapPractice> = practices
+        .iter()
+        .copied()
+        .filter(|p| p.area.as_str() == "technology")
+        .chain(practices.iter().copied().filter(|p| p.area.as_str() != "technology"))
+        .collect();
+    ordered.truncate(3);
+    let due = |text: &str| simm_core::CalendarDate::parse(text).ok();
+    let plan = [
+        (ActionStatus::Done, "IT team", "2026-06-30"),
+        (ActionStatus::InProgress, "Head of Operations", "2026-12-15"),
+        (ActionStatus::Dropped, "Procurement", "2026-09-30"),
+    ];
+    for (practice, (status, owner, by)) in ordered.iter().zip(plan) {
+        let item = &model.items()[model.item_index(practice.item.as_str()).expect("a model item")];
+        let action = store
+            .create_action(
+                organization_id,
+                &simm_store::NewAction {
+                    title: simm_report::format::one_line(&item.practice),
+                    item: Some(item.id.to_string()),
+                    area: Some(item.area.to_string()),
+                    owner: Some(owner.to_owned()),
+                    due: due(by),
+                    status: ActionStatus::Planned,
+                    notes: "Synthetic demo action.".to_owned(),
+                },
+                user_id,
+            )
+            .await?;
+        if status != ActionStatus::Planned {
+            if status == ActionStatus::Done {
+                store
+                    .update_action(
+                        &action.id,
+                        &simm_store::ActionChanges {
+                            status: Some(ActionStatus::InProgress),
+                            ..Default::default()
+                        },
+                        user_id,
+                    )
+                    .await?;
+            }
+            store
+                .update_action(
+                    &action.id,
+                    &simm_store::ActionChanges {
+                        status: Some(status),
+                        ..Default::default()
+                    },
+                    user_id,
+                )
+                .await?;
+        }
+    }
+    store
+        .create_action(
+            organization_id,
+            &simm_store::NewAction {
+                title: "Present the results to the management team".to_owned(),
+                item: None,
+                area: None,
+                owner: Some("Chief Innovation Officer".to_owned()),
+                due: due("2026-03-31"),
+                status: ActionStatus::Planned,
+                notes: String::new(),
+            },
+            user_id,
+        )
+        .await?;
+    Ok(())
+}
+
 /// Synthetic respondents whose answers fall with the stage of the item and
 /// differ by area and role, so the demo shows a realistic, uneven profile.
 pub fn synthetic_responses(model: &simm_core::Model, count: usize, seed: u64) -> Vec<NewResponse> {
+    synthetic_round(model, count, seed, &|_| 0.0)
+}
+
+/// Synthetic respondents as [`synthetic_responses`], with the answers of
+/// each area raised by `lift(area)` scale points: a round after work.
+pub fn synthetic_round(
+    model: &simm_core::Model,
+    count: usize,
+    seed: u64,
+    lift: &dyn Fn(&str) -> f64,
+) -> Vec<NewResponse> {
     let mut random = SplitMix(seed);
     let roles = [
         ("executive", 0.6),
@@ -136,7 +300,8 @@ pub fn synthetic_responses(model: &simm_core::Model, count: usize, seed: u64) ->
                     let expected = points - 0.9 * f64::from(item.stage.get())
                         + area_offset
                         + optimism
-                        + personal;
+                        + personal
+                        + lift(item.area.as_str());
                     (expected + random.normal() * 0.8)
                         .round()
                         .clamp(1.0, points) as u8

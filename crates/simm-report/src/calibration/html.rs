@@ -15,7 +15,7 @@ struct CalibrationFragment<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "calibration_page.html")]
+#[template(path = "page.html")]
 struct CalibrationPage<'a> {
     title: &'a str,
     css: &'static str,
