@@ -71,9 +71,11 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         .map(|area| (area.id.clone(), area.stage))
         .collect();
     let date = Some("2027-12-31");
-    let target = simm_core::Target::parse(&model, &[], date, &current)
-        .map_err(AppError::internal)?;
-    store.set_target(&organization.id, &target, &user.id).await?;
+    let target =
+        simm_core::Target::parse(&model, &[], date, &current).map_err(AppError::internal)?;
+    store
+        .set_target(&organization.id, &target, &user.id)
+        .await?;
     demo_actions(state, &organization.id, &user.id, &model, &results, &target).await?;
 
     // The second round: technology and management improved for real, the
@@ -139,7 +141,10 @@ async fn closed_round(
         .create_assessment(organization_id, title, model_version_id)
         .await?;
     store
-        .open_assessment(&assessment.id, simm_core::Policy::of_model(&model).minimum())
+        .open_assessment(
+            &assessment.id,
+            simm_core::Policy::of_model(&model).minimum(),
+        )
         .await?;
     store.insert_responses(&assessment.id, &responses).await?;
     let closed = crate::results::release_assessment(state, &assessment.id, true).await?;
@@ -152,7 +157,10 @@ async fn shown_results(
     assessment: &simm_store::Assessment,
 ) -> Result<Option<simm_core::Results>, AppError> {
     Ok(
-        match crate::results::assessment_results(state, assessment, None).await?.1 {
+        match crate::results::assessment_results(state, assessment, None)
+            .await?
+            .1
+        {
             crate::results::AssessmentResults::Shown(results) => Some(*results),
             crate::results::AssessmentResults::Hidden { .. } => None,
         },
@@ -183,7 +191,12 @@ async fn demo_actions(
         .iter()
         .copied()
         .filter(|p| p.area.as_str() == "technology")
-        .chain(practices.iter().copied().filter(|p| p.area.as_str() != "technology"))
+        .chain(
+            practices
+                .iter()
+                .copied()
+                .filter(|p| p.area.as_str() != "technology"),
+        )
         .collect();
     ordered.truncate(3);
     let due = |text: &str| simm_core::CalendarDate::parse(text).ok();
@@ -193,7 +206,9 @@ async fn demo_actions(
         (ActionStatus::Dropped, "Procurement", "2026-09-30"),
     ];
     for (practice, (status, owner, by)) in ordered.iter().zip(plan) {
-        let item = &model.items()[model.item_index(practice.item.as_str()).expect("a model item")];
+        let item = &model.items()[model
+            .item_index(practice.item.as_str())
+            .expect("a model item")];
         let action = store
             .create_action(
                 organization_id,

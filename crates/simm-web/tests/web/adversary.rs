@@ -89,10 +89,17 @@ fn intervals_of(results: &Value) -> Value {
             })
         })
         .collect();
+    let items: Vec<Value> = results["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["fulfilment_interval"].clone())
+        .collect();
     json!({
         "uncertainty": results["uncertainty"],
         "overall": results["overall"]["score_interval"],
         "areas": areas,
+        "items": items,
     })
 }
 
@@ -173,7 +180,8 @@ impl Observer {
         let shown = intervals_of(results);
         assert!(
             shown["areas"][0]["stage_probability"].is_object()
-                && shown["overall"]["low"].is_number(),
+                && shown["overall"]["low"].is_number()
+                && shown["items"][0]["low"].is_number(),
             "{what} carry no intervals: {shown}"
         );
         if let Some((before, seen)) = &self.intervals

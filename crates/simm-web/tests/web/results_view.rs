@@ -188,7 +188,13 @@ fn read(html: &str) -> Shown {
         areas,
         steps,
         consensus,
-        weak_items: marked(html, "data-weak-item"),
+        // The page lists them under their area, the report in model
+        // order (stage by stage): the same statements either way.
+        weak_items: {
+            let mut items = marked(html, "data-weak-item");
+            items.sort();
+            items
+        },
         group_columns: marked(html, "data-group-column"),
         group_rows,
     }
