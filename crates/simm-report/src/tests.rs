@@ -33,7 +33,7 @@ fn respondent(model: &Model, answer: impl Fn(&str) -> Option<u8>) -> Vec<Option<
 ///   fewest items to lift it: MG-3-01 alone gives 0.8125.
 /// - organization, stage 3: 3 and 3, F = 0.5, score 2.666…, the weakest.
 /// - technology: 5 and 5 everywhere, the top stage.
-fn scenario_answers(model: &Model) -> Vec<Vec<Option<Answer>>> {
+pub(crate) fn scenario_answers(model: &Model) -> Vec<Vec<Option<Answer>>> {
     let answer = |first: bool| {
         move |id: &str| -> Option<u8> {
             let stage = id.split('-').nth(1)?;
@@ -56,7 +56,7 @@ fn scenario_answers(model: &Model) -> Vec<Vec<Option<Answer>>> {
     ]
 }
 
-fn scenario(model: &Model) -> simm_core::Results {
+pub(crate) fn scenario(model: &Model) -> simm_core::Results {
     let mut tally = Tally::new(model);
     for answers in scenario_answers(model) {
         tally.add(&answers);

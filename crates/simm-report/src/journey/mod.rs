@@ -54,3 +54,6 @@ pub fn trend_html_fragment(view: &TrendView) -> String {
 pub fn trend_html(view: &TrendView) -> String {
     html::page(&view.title, &html::trend_fragment(view))
 }
+
+#[cfg(test)]
+mod tests;
