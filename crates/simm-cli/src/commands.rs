@@ -7,7 +7,10 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::Context;
-use simm_core::{GroupTallies, Model, Policy, Tally, builtin_model, score_grouped};
+use simm_core::{
+    GroupTallies, Model, Policy, Replicates, Resamples, Tally, builtin_model, score_grouped,
+    with_uncertainty,
+};
 
 use crate::output::write_whole;
 
@@ -40,6 +43,9 @@ pub struct ScoreRequest<'a> {
     pub group_by: Option<&'a str>,
     pub format: Format,
     pub output: Option<&'a Path>,
+    /// Bootstrap replicates behind the intervals (docs/scoring.md, "How
+    /// sure a stage is").
+    pub replicates: Replicates,
 }
 
 /// Reads a model file, or the built-in model when no file is named.
@@ -158,6 +164,13 @@ pub fn attribute_index(model: &Model, name: &str) -> anyhow::Result<usize> {
         .map_err(|error| bad_input(format!("--group-by: {error}")))
 }
 
+/// What one part of a sheet adds up to.
+struct Part {
+    total: Tally,
+    groups: Option<GroupTallies>,
+    resamples: Resamples,
+}
+
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     let model = load_model(request.model)?;
     let group_by = match request.group_by {
@@ -178,15 +191,21 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     };
     let group_index = group_by.as_ref().map(|(index, _)| *index);
     let empty_groups = group_by.map(|(_, groups)| groups);
-    let new_state = || (Tally::new(&model), empty_groups.clone());
+    // A sheet stands on its own, so its resamples need no salt.
+    let new_state = || Part {
+        total: Tally::new(&model),
+        groups: empty_groups.clone(),
+        resamples: Resamples::new(&model, request.replicates, 0),
+    };
     // With a breakdown, each row is tallied in its group only; the whole
-    // set is the groups' sum.
-    let add_row = |(total, groups): &mut (Tally, Option<GroupTallies>),
-                   row: &simm_sheet::Row<'_>| {
-        match (groups, group_index) {
+    // set is the groups' sum. Every row is resampled by its id, whatever
+    // its group.
+    let add_row = |part: &mut Part, row: &simm_sheet::Row<'_>| {
+        match (&mut part.groups, group_index) {
             (Some(groups), Some(index)) => groups.add(row.attribute(index), row.answers),
-            _ => total.add(row.answers),
+            _ => part.total.add(row.answers),
         }
+        part.resamples.add(row.respondent, row.answers);
     };
     let parts = if request.responses == Path::new("-") {
         let mut state = new_state();
@@ -203,10 +222,15 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
             .1
     };
     let mut parts = parts.into_iter();
-    let (mut total, mut groups) = parts.next().unwrap_or_else(new_state);
-    for (part_total, part_groups) in parts {
-        total.merge(&part_total);
-        if let (Some(groups), Some(part_groups)) = (&mut groups, part_groups) {
+    let Part {
+        mut total,
+        mut groups,
+        mut resamples,
+    } = parts.next().unwrap_or_else(new_state);
+    for part in parts {
+        total.merge(&part.total);
+        resamples.merge(&part.resamples);
+        if let (Some(groups), Some(part_groups)) = (&mut groups, part.groups) {
             groups.merge(part_groups);
         }
     }
@@ -216,7 +240,7 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
 
     // The whole sheet is the consultant's own data and is scored as it
     // is; a breakdown shows groups under the privacy policy.
-    let mut results = simm_core::score(&model, &total);
+    let mut results = with_uncertainty(&model, simm_core::score(&model, &total), &resamples);
     if let Some(tallies) = &groups {
         results = score_grouped(&model, results, tallies, Policy::of_model(&model));
     }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use simm_core::Replicates;
 
 #[derive(Parser)]
 #[command(
@@ -73,6 +74,11 @@ enum Command {
         /// Write to this file instead of standard output (written whole or not at all).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Bootstrap replicates behind the 95 % intervals and stage
+        /// probabilities (docs/scoring.md, "How sure a stage is"); more
+        /// are steadier and slower.
+        #[arg(long, value_name = "N", default_value_t = Replicates::DEFAULT.get(), value_parser = replicates)]
+        replicates: u32,
     },
     /// Calibrate a model from pooled response sheets: classical item
     /// analysis, Rasch calibration (CML), fit, reliability, a check of
@@ -197,6 +203,11 @@ fn report_format(format: ReportFormat) -> commands::Format {
     }
 }
 
+/// `--replicates`: refused by clap with the core's message.
+pub(crate) fn replicates(text: &str) -> Result<u32, simm_core::ReplicatesError> {
+    Replicates::parse(text).map(Replicates::get)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -228,6 +239,7 @@ fn main() -> ExitCode {
             group_by,
             format,
             output,
+            replicates,
         } => {
             let format = report_format(format);
             commands::score(&commands::ScoreRequest {
@@ -236,6 +248,7 @@ fn main() -> ExitCode {
                 group_by: group_by.as_deref(),
                 format,
                 output: output.as_deref(),
+                replicates: Replicates::new(replicates).expect("checked by the parser"),
             })
         }
         Command::Calibrate {

@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// characters; better kept in the config file than on the command line.
     #[arg(long, env = "SIMM_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Bootstrap replicates behind the results' 95 % intervals and stage
+    /// probabilities (docs/scoring.md, "How sure a stage is").
+    #[arg(long, env = "SIMM_REPLICATES", value_name = "N", default_value_t = simm_core::Replicates::DEFAULT.get(), value_parser = crate::replicates)]
+    replicates: u32,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -197,6 +201,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let mut config = Config::new(public_url.clone());
         config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
         config.metrics_token = metrics_token;
+        config.replicates = simm_core::Replicates::new(args.replicates).expect("checked by the parser");
         let state = AppState::new(store, config);
         if args.demo {
             let demo = simm_web::demo::ensure_demo(&state, &builtin.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;

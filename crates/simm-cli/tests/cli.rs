@@ -90,6 +90,123 @@ fn results_without_groups_have_no_groups_key() {
     assert_eq!(json["respondents"], 28);
 }
 
+/// Every score of the whole sheet carries its interval, inside the score's
+/// range and around the point estimate's neighbourhood; the stage
+/// probabilities sum to 1; groups carry none.
+#[test]
+fn scores_carry_intervals_and_stage_probabilities() {
+    let json: serde_json::Value = serde_json::from_str(&example_json()).unwrap();
+    assert_eq!(
+        json["uncertainty"],
+        serde_json::json!({"method": "poisson bootstrap", "replicates": 200, "level": 0.95})
+    );
+    let check_interval =
+        |interval: &serde_json::Value, value: &serde_json::Value, range: (f64, f64)| {
+            let (low, high) = (
+                interval["low"].as_f64().unwrap(),
+                interval["high"].as_f64().unwrap(),
+            );
+            let value = value.as_f64().unwrap();
+            assert!(
+                range.0 <= low && low <= high && high <= range.1,
+                "{interval}"
+            );
+            // A 95 % interval of 28 respondents is neither a point nor the
+            // whole range (a score's may span a stage line), and lies around
+            // its estimate.
+            assert!(high - low > 1e-6 && high - low < 1.0, "{interval}");
+            assert!(
+                low - 0.05 <= value && value <= high + 0.05,
+                "{value} {interval}"
+            );
+        };
+    check_interval(
+        &json["overall"]["score_interval"],
+        &json["overall"]["score"],
+        (1.0, 4.0),
+    );
+    for area in json["areas"].as_array().unwrap() {
+        check_interval(&area["score_interval"], &area["score"], (1.0, 4.0));
+        let fulfilment = area["fulfilment"].as_object().unwrap();
+        let intervals = area["fulfilment_interval"].as_object().unwrap();
+        assert_eq!(
+            fulfilment.keys().collect::<Vec<_>>(),
+            intervals.keys().collect::<Vec<_>>()
+        );
+        for (level, value) in fulfilment {
+            check_interval(&intervals[level], value, (0.0, 1.0));
+        }
+        let probability = area["stage_probability"].as_object().unwrap();
+        assert_eq!(probability.keys().collect::<Vec<_>>(), ["1", "2", "3", "4"]);
+        let total: f64 = probability.values().map(|p| p.as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{probability:?}");
+        assert!(
+            probability[&area["stage"].to_string()].as_f64().unwrap() > 0.5,
+            "{area}"
+        );
+    }
+    for group in json["groups"].as_array().unwrap() {
+        assert!(group["overall"].get("score_interval").is_none(), "{group}");
+        for area in group["areas"].as_array().into_iter().flatten() {
+            for key in ["score_interval", "fulfilment_interval", "stage_probability"] {
+                assert!(area.get(key).is_none(), "{key} in {group}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_number_of_replicates_is_a_setting() {
+    let json = |replicates: &str| -> serde_json::Value {
+        serde_json::from_str(&stdout(&simm(&[
+            "score",
+            "--responses",
+            "examples/acme-2026.csv",
+            "--replicates",
+            replicates,
+        ])))
+        .unwrap()
+    };
+    let (few, many) = (json("20"), json("2000"));
+    assert_eq!(few["uncertainty"]["replicates"], 20);
+    assert_eq!(many["uncertainty"]["replicates"], 2000);
+    // The same respondents' first 20 weights are the same draws, but the
+    // percentiles of 20 and 2000 replicates differ.
+    assert_ne!(
+        few["areas"][0]["score_interval"],
+        many["areas"][0]["score_interval"]
+    );
+    assert_eq!(few["areas"], json("20")["areas"], "deterministic");
+    assert_eq!(few["overall"]["score"], many["overall"]["score"]);
+}
+
+#[test]
+fn a_bad_number_of_replicates_is_refused_with_the_range() {
+    for (value, shown) in [
+        ("5", "5"),
+        ("20001", "20001"),
+        ("many", "many"),
+        ("-1", "-1"),
+        ("2.5", "2.5"),
+    ] {
+        check_refused(
+            &[
+                "score",
+                "--responses",
+                "examples/acme-2026.csv",
+                &format!("--replicates={value}"),
+            ],
+            &[
+                &format!(
+                    "error: invalid value '{value}' for '--replicates <N>': \"{shown}\" is not a number of bootstrap replicates: give a whole number from 20 to 20000"
+                ),
+                "",
+                "For more information, try '--help'.",
+            ],
+        );
+    }
+}
+
 #[test]
 fn html_report_is_self_contained() {
     let folder = tempdir("html");

@@ -19,6 +19,9 @@ pub struct ResultsView {
     /// The threshold in whole percent, for drawing it on bars.
     pub threshold_percent: u32,
     pub threshold_sentence: String,
+    /// What the intervals and stage probabilities are; empty for results
+    /// without them.
+    pub uncertainty_sentence: String,
     pub overall: OverallView,
     pub common_language: String,
     pub common_language_sentence: String,
@@ -39,6 +42,8 @@ pub struct OverallView {
     pub stage: u8,
     pub stage_name: String,
     pub score: String,
+    /// The score's 95 % interval, "1.85–2.26"; empty without intervals.
+    pub score_interval: String,
     /// Which area or areas set the overall result, as a sentence.
     pub set_by: String,
 }
@@ -48,7 +53,14 @@ pub struct AreaView {
     pub stage: u8,
     pub stage_name: String,
     pub score: String,
+    /// The score's 95 % interval; empty without intervals.
+    pub score_interval: String,
     pub reason: String,
+    /// How sure the stage is, as a sentence ([`crate::stage_confidence`]);
+    /// empty without stage probabilities.
+    pub confidence: String,
+    /// "stage 2: 71 %, stage 3: 29 %"; empty without stage probabilities.
+    pub stage_probability: String,
     pub fulfilment: Vec<StageRow>,
 }
 
@@ -57,6 +69,8 @@ pub struct StageRow {
     pub level: u8,
     pub name: String,
     pub in_place: String,
+    /// The fulfilment's 95 % interval, "64–72 %"; empty without intervals.
+    pub interval: String,
     /// The bar length in whole percent; zero when undefined.
     pub bar_percent: u32,
     pub status: &'static str,
@@ -243,10 +257,16 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
         threshold_sentence: format!(
             "An area reaches a stage when {threshold_text} of that stage's practices are in place, and of every stage below it."
         ),
+        uncertainty_sentence: uncertainty_sentence(results),
         overall: OverallView {
             stage: results.overall.stage.get(),
             stage_name: model.stage(results.overall.stage).name.clone(),
             score: format::score(results.overall.score),
+            score_interval: results
+                .overall
+                .score_interval
+                .map(|interval| format::score_interval(Some(interval)))
+                .unwrap_or_default(),
             set_by,
         },
         common_language: format::percent_or_undefined(results.common_language),
@@ -275,7 +295,25 @@ fn statement(model: &Model, id: &str) -> String {
         .map_or_else(String::new, |index| model.items()[index].text.clone())
 }
 
+/// What the intervals and the stage confidence mean, for the reader.
+fn uncertainty_sentence(results: &Results) -> String {
+    results.uncertainty.map_or_else(String::new, |uncertainty| {
+        format!(
+            "Ranges are {} % intervals: how far a value could move by chance had other people of the same organisation answered, from {} resamples of the respondents. Stage confidence is the share of those resamples at each stage; a stage is close to the line when another stage gets {} or more.",
+            format::threshold_percent(uncertainty.level),
+            uncertainty.replicates,
+            format::percent(crate::CLOSE_TO_THE_LINE)
+        )
+    })
+}
+
 fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
+    let interval_of = |level| {
+        area.fulfilment_interval
+            .as_ref()
+            .map(|by_stage| format::percent_interval(by_stage.get(level).flatten()))
+            .unwrap_or_default()
+    };
     let fulfilment = area
         .fulfilment
         .0
@@ -284,6 +322,7 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
             level: level.get(),
             name: model.stage(*level).name.clone(),
             in_place: format::percent_or_undefined(*fulfilment),
+            interval: interval_of(*level),
             bar_percent: fulfilment.map_or(0, |f| format::whole_percent(f).min(100)),
             status: match fulfilment {
                 None => "nobody answered",
@@ -298,7 +337,13 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
         stage: area.stage.get(),
         stage_name: model.stage(area.stage).name.clone(),
         score: format::score(area.score),
+        score_interval: area
+            .score_interval
+            .map(|interval| format::score_interval(Some(interval)))
+            .unwrap_or_default(),
         reason: crate::area_reason(model, area, threshold),
+        confidence: crate::stage_confidence(model, area).unwrap_or_default(),
+        stage_probability: crate::stage_probabilities(area),
         fulfilment,
     }
 }

@@ -61,6 +61,40 @@ pub fn score(score: f64) -> String {
     format!("{:.2}", hundredths / 100.0)
 }
 
+/// An interval of scores as "2.55–2.90", each end cut off as a score is,
+/// or the undefined mark.
+pub fn score_interval(interval: Option<simm_core::Interval>) -> String {
+    interval.map_or_else(
+        || UNDEFINED.to_owned(),
+        |interval| format!("{}–{}", score(interval.low), score(interval.high)),
+    )
+}
+
+/// An interval of fractions as "64–72 %", each end cut off as a
+/// fulfilment is, or the undefined mark.
+pub fn percent_interval(interval: Option<simm_core::Interval>) -> String {
+    interval.map_or_else(
+        || UNDEFINED.to_owned(),
+        |interval| {
+            format!(
+                "{}–{} %",
+                whole_percent(interval.low),
+                whole_percent(interval.high)
+            )
+        },
+    )
+}
+
+/// A probability as whole percent, cut off like every share compared with
+/// a limit, and "< 1 %" for one that is not zero but would read "0 %".
+pub fn probability(p: f64) -> String {
+    if p > 0.0 && whole_percent(p) == 0 {
+        "< 1 %".to_owned()
+    } else {
+        percent(p)
+    }
+}
+
 /// An agreement index r_wg in 0..=1 with two decimals, cut off so that a
 /// value just below [`crate::WEAK_CONSENSUS`] never reads as reaching it.
 pub fn agreement(rwg: Option<f64>) -> String {
@@ -172,6 +206,20 @@ mod tests {
         check(score(f64::from_bits(3.0f64.to_bits() - 1)), "2.99");
         check(score(4.0), "4.00");
         check(score(1.0 + 0.29), "1.29");
+    }
+
+    #[test]
+    fn intervals_and_probabilities_are_cut_off() {
+        let interval = |low, high| Some(simm_core::Interval { low, high });
+        check(score_interval(interval(2.556, 2.999)), "2.55–2.99");
+        check(score_interval(None), "–");
+        check(percent_interval(interval(0.6449, 0.7299)), "64–72 %");
+        check(percent_interval(interval(0.0, 1.0)), "0–100 %");
+        check(percent_interval(None), "–");
+        check(probability(0.715), "71 %");
+        check(probability(0.005), "< 1 %");
+        check(probability(0.0), "0 %");
+        check(probability(1.0), "100 %");
     }
 
     #[test]

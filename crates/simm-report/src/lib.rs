@@ -92,6 +92,79 @@ pub fn area_reason(model: &Model, area: &AreaResult, threshold: f64) -> String {
     }
 }
 
+/// The probability of another stage from which an area's stage is called
+/// close to the line: at 5 % or more, a resample of the same respondents
+/// lands on that stage about once in twenty, which is the chance a 95 %
+/// interval leaves out. Below it, the stage is called sure.
+pub const CLOSE_TO_THE_LINE: f64 = 0.05;
+
+/// How sure an area's stage is, in one sentence: "Management is at stage
+/// 2, but close to the line: stage 3 is within reach of sampling error
+/// (29 %)." when the resamples put the area at another stage often enough
+/// ([`CLOSE_TO_THE_LINE`]), "… it may still be at stage 1 (12 %)." for the
+/// side below, and "Vision and Strategy is at stage 3 (98 % of resamples
+/// agree)." when it is sure. The probability above is that of reaching
+/// the next stage or beyond, the one below that of staying below this
+/// stage. `None` for results without stage probabilities.
+pub fn stage_confidence(model: &Model, area: &AreaResult) -> Option<String> {
+    let probability = area.stage_probability.as_ref()?;
+    let name = area_name(model, &area.id);
+    let stage = area.stage;
+    let share = |keep: &dyn Fn(simm_core::StageLevel) -> bool| -> f64 {
+        probability
+            .0
+            .iter()
+            .filter(|(level, _)| keep(*level))
+            .map(|(_, p)| p)
+            .sum()
+    };
+    let above = share(&|level| level > stage);
+    let below = share(&|level| level < stage);
+    let mut near = Vec::new();
+    if above >= CLOSE_TO_THE_LINE {
+        near.push(format!(
+            "stage {} is within reach of sampling error ({})",
+            stage.next(),
+            format::probability(above)
+        ));
+    }
+    if below >= CLOSE_TO_THE_LINE {
+        let lower = simm_core::StageLevel::new(stage.get() - 1).unwrap_or(stage);
+        near.push(format!(
+            "it may still be at stage {lower} ({})",
+            format::probability(below)
+        ));
+    }
+    Some(if near.is_empty() {
+        format!(
+            "{name} is at stage {stage} ({} of resamples agree).",
+            format::probability(probability.get(stage).unwrap_or(0.0))
+        )
+    } else {
+        format!(
+            "{name} is at stage {stage}, but close to the line: {}.",
+            near.join(", and ")
+        )
+    })
+}
+
+/// The probability of each stage that any resample reached, as "stage 2:
+/// 71 %, stage 3: 29 %"; empty for results without stage probabilities.
+pub fn stage_probabilities(area: &AreaResult) -> String {
+    area.stage_probability
+        .as_ref()
+        .map(|probability| {
+            probability
+                .0
+                .iter()
+                .filter(|(_, p)| *p > 0.0)
+                .map(|(level, p)| format!("stage {level}: {}", format::probability(*p)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// The name of a group as shown: its attribute value, or a mark for the
 /// respondents who gave none.
 pub(crate) fn group_label(group: &GroupResult) -> &str {

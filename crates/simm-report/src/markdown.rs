@@ -31,10 +31,11 @@ pub(crate) fn render(report: &ResultsView) -> String {
     let overall = &report.overall;
     let _ = writeln!(
         out,
-        "- Overall stage: **{} {}**, score {}, {}.",
+        "- Overall stage: **{} {}**, score {}{}, {}.",
         overall.stage,
         one_line(&overall.stage_name),
         overall.score,
+        in_parentheses(&overall.score_interval),
         one_line(&overall.set_by)
     );
     let _ = writeln!(
@@ -42,10 +43,18 @@ pub(crate) fn render(report: &ResultsView) -> String {
         "- Common language: {}. {}\n",
         report.common_language, report.common_language_sentence
     );
+    let intervals = !report.uncertainty_sentence.is_empty();
+    if intervals {
+        let _ = writeln!(out, "{}\n", report.uncertainty_sentence);
+    }
 
-    out.push_str("## Areas\n\n| Area | Stage | Score |\n|---|---|---:|\n");
+    if intervals {
+        out.push_str("## Areas\n\n| Area | Stage | Score | 95 % interval | Stage confidence |\n|---|---|---:|---:|---|\n");
+    } else {
+        out.push_str("## Areas\n\n| Area | Stage | Score |\n|---|---|---:|\n");
+    }
     for area in &report.areas {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} {} | {} |",
             cell(&area.name),
@@ -53,23 +62,49 @@ pub(crate) fn render(report: &ResultsView) -> String {
             cell(&area.stage_name),
             area.score
         );
+        if intervals {
+            let _ = write!(
+                out,
+                " {} | {} |",
+                area.score_interval, area.stage_probability
+            );
+        }
+        out.push('\n');
     }
     out.push('\n');
     for area in &report.areas {
         let _ = writeln!(
             out,
-            "### {}: stage {} {}, score {}\n",
+            "### {}: stage {} {}, score {}{}\n",
             one_line(&area.name),
             area.stage,
             one_line(&area.stage_name),
-            area.score
+            area.score,
+            in_parentheses(&area.score_interval)
         );
         let _ = writeln!(out, "{}\n", one_line(&area.reason));
-        out.push_str("| Stage | In place | Progress | Status |\n|---|---:|---|---|\n");
-        for row in &area.fulfilment {
+        if !area.confidence.is_empty() {
             let _ = writeln!(
                 out,
-                "| {} {} | {} | {} | {} |",
+                "{} Stage confidence: {}.\n",
+                one_line(&area.confidence),
+                area.stage_probability
+            );
+        }
+        if intervals {
+            out.push_str("| Stage | In place | 95 % interval | Progress | Status |\n|---|---:|---:|---|---|\n");
+        } else {
+            out.push_str("| Stage | In place | Progress | Status |\n|---|---:|---|---|\n");
+        }
+        for row in &area.fulfilment {
+            let interval = if intervals {
+                format!(" {} |", row.interval)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {} {} | {} |{interval} {} | {} |",
                 row.level,
                 cell(&row.name),
                 row.in_place,
@@ -190,6 +225,15 @@ pub(crate) fn render(report: &ResultsView) -> String {
         );
     }
     out
+}
+
+/// " (95 % interval 2.55–2.90)" after a score, or nothing without one.
+fn in_parentheses(interval: &str) -> String {
+    if interval.is_empty() {
+        String::new()
+    } else {
+        format!(" (95 % interval {interval})")
+    }
 }
 
 /// One practice of the roadmap as a list entry: its id and statement, how

@@ -6,7 +6,7 @@ use simm_core::{
     StageLevel, Tally, builtin_model, score, score_grouped,
 };
 
-use crate::{area_reason, html, markdown};
+use crate::{area_reason, html, markdown, stage_confidence, stage_probabilities};
 
 fn level(value: u8) -> StageLevel {
     StageLevel::new(value).expect("a valid stage level")
@@ -142,6 +142,87 @@ fn area_reasons() {
         ),
         "Information Technology reaches stage 4, the top stage.",
     );
+}
+
+/// The stage confidence sentence and the list of probabilities, for an
+/// area at `stage` with these stage probabilities (stages 1 to 4).
+#[test]
+fn stage_confidence_says_when_a_stage_is_close_to_the_line() {
+    let model = builtin_model();
+    let check = |area: &str,
+                 stage: u8,
+                 probability: Option<[f64; 4]>,
+                 sentence: Option<&str>,
+                 list: &str| {
+        let mut result = area_result(area, stage, &[(2, Some(0.8)), (3, Some(0.7)), (4, None)]);
+        result.stage_probability =
+            probability.map(|p| simm_core::ByStage((1..=4).map(level).zip(p).collect()));
+        assert_eq!(
+            stage_confidence(&model, &result).as_deref(),
+            sentence,
+            "{probability:?}"
+        );
+        assert_eq!(stage_probabilities(&result), list, "{probability:?}");
+    };
+    check(
+        "management",
+        2,
+        Some([0.0, 0.71, 0.29, 0.0]),
+        Some(
+            "Management is at stage 2, but close to the line: stage 3 is within reach of sampling error (29 %).",
+        ),
+        "stage 2: 71 %, stage 3: 29 %",
+    );
+    check(
+        "management",
+        2,
+        Some([0.12, 0.88, 0.0, 0.0]),
+        Some("Management is at stage 2, but close to the line: it may still be at stage 1 (12 %)."),
+        "stage 1: 12 %, stage 2: 88 %",
+    );
+    // Both sides, and the stages above summed: reaching stage 3 or beyond.
+    check(
+        "organization",
+        2,
+        Some([0.1, 0.8, 0.07, 0.03]),
+        Some(
+            "Organization is at stage 2, but close to the line: stage 3 is within reach of sampling error (10 %), and it may still be at stage 1 (10 %).",
+        ),
+        "stage 1: 10 %, stage 2: 80 %, stage 3: 7 %, stage 4: 3 %",
+    );
+    // Exactly the limit is close; just under it is sure.
+    check(
+        "vision",
+        3,
+        Some([0.0, 0.05, 0.95, 0.0]),
+        Some(
+            "Vision and Strategy is at stage 3, but close to the line: it may still be at stage 2 (5 %).",
+        ),
+        "stage 2: 5 %, stage 3: 95 %",
+    );
+    check(
+        "vision",
+        3,
+        Some([0.0, 0.045, 0.955, 0.0]),
+        Some("Vision and Strategy is at stage 3 (95 % of resamples agree)."),
+        "stage 2: 4 %, stage 3: 95 %",
+    );
+    check(
+        "technology",
+        4,
+        Some([0.0, 0.0, 0.005, 0.995]),
+        Some("Information Technology is at stage 4 (99 % of resamples agree)."),
+        "stage 3: < 1 %, stage 4: 99 %",
+    );
+    check(
+        "technology",
+        1,
+        Some([1.0, 0.0, 0.0, 0.0]),
+        Some("Information Technology is at stage 1 (100 % of resamples agree)."),
+        "stage 1: 100 %",
+    );
+    // Results scored without resampling say nothing of it.
+    check("technology", 1, None, None, "");
 }
 
 #[test]

@@ -73,6 +73,9 @@ pub struct Config {
     pub metrics_token: Option<MetricsToken>,
     /// How long `/readyz` waits for its test write before it answers 503.
     pub readiness_timeout: Duration,
+    /// Bootstrap replicates behind the results' intervals and stage
+    /// probabilities.
+    pub replicates: simm_core::Replicates,
 }
 
 impl Config {
@@ -89,6 +92,7 @@ impl Config {
             trust_forwarded_for: false,
             metrics_token: None,
             readiness_timeout: Duration::from_secs(2),
+            replicates: simm_core::Replicates::DEFAULT,
         }
     }
 

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use simm_core::{Answer, GroupTallies, Model, Pending, Policy, Release, Results, Tally};
+use simm_core::{
+    Answer, GroupTallies, Model, Pending, Policy, Release, Resamples, Results, Tally,
+    with_uncertainty,
+};
 use simm_store::{Assessment, Attributes, ReleaseOutcome, ReleasePlan, StoredResponse};
 
 use crate::{AppError, AppState};
@@ -59,9 +62,17 @@ pub async fn assessment_results(
     let responses = state.store.responses(&assessment.id).await?;
     let mut total = Tally::new(&model);
     let mut groups = attribute.map(|attribute| GroupTallies::new(&model, attribute));
+    // Salted by the assessment, so that two rounds' resamples are
+    // independent even where response ids were to coincide.
+    let mut resamples = Resamples::new(
+        &model,
+        state.config.replicates,
+        Resamples::salt_of(&assessment.id),
+    );
     for response in &responses {
         let answers = answers_of(&model, &response.answers);
         total.add(&answers);
+        resamples.add(&response.id, &answers);
         if let Some(groups) = &mut groups {
             let value = response
                 .attributes
@@ -79,7 +90,13 @@ pub async fn assessment_results(
             },
         ));
     }
-    let mut results = simm_core::score_shown(&model, &total, policy);
+    // The intervals come from the same released responses, and leave out
+    // the same suppressed items, as the scores.
+    let mut results = with_uncertainty(
+        &model,
+        simm_core::score_shown(&model, &total, policy),
+        &resamples,
+    );
     if let Some(groups) = &groups {
         results = simm_core::score_grouped(&model, results, groups, policy);
     }

@@ -12,6 +12,9 @@
 //! by matching the shown numbers against the respondents' answers, and
 //! checks by rank computation that no set of fewer than the minimum lies
 //! in the span of the sets shown (`simm-core/tests/support/span.rs`).
+//! The intervals and stage probabilities, which resample the same
+//! respondents, must not move while the released set stays the same: a
+//! pending submission shows in none of them until a release.
 
 #[path = "../../../simm-core/tests/support/span.rs"]
 mod span;
@@ -63,6 +66,41 @@ struct Observer {
     releases: usize,
     minimum: usize,
     views: usize,
+    /// The released set the intervals were last read for, and what they
+    /// were.
+    intervals: Option<(Vec<usize>, Value)>,
+    /// How often the intervals were compared with those of the same
+    /// released set read earlier.
+    interval_checks: usize,
+}
+
+/// What the results show of how sure they are: the method, and every
+/// interval and stage probability.
+fn intervals_of(results: &Value) -> Value {
+    let areas: Vec<Value> = results["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|area| {
+            json!({
+                "score_interval": area["score_interval"],
+                "fulfilment_interval": area["fulfilment_interval"],
+                "stage_probability": area["stage_probability"],
+            })
+        })
+        .collect();
+    let items: Vec<Value> = results["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["fulfilment_interval"].clone())
+        .collect();
+    json!({
+        "uncertainty": results["uncertainty"],
+        "overall": results["overall"]["score_interval"],
+        "areas": areas,
+        "items": items,
+    })
 }
 
 /// The respondents among `candidates` whose answers give `numbers`, found
@@ -136,6 +174,28 @@ impl Observer {
         }
     }
 
+    /// The intervals shown for the released set `released` are those
+    /// shown before for the same set.
+    fn check_intervals(&mut self, released: &[usize], results: &Value, what: &str) {
+        let shown = intervals_of(results);
+        assert!(
+            shown["areas"][0]["stage_probability"].is_object()
+                && shown["overall"]["low"].is_number()
+                && shown["items"][0]["low"].is_number(),
+            "{what} carry no intervals: {shown}"
+        );
+        if let Some((before, seen)) = &self.intervals
+            && before == released
+        {
+            assert_eq!(
+                seen, &shown,
+                "{what}: the intervals moved while no one was released"
+            );
+            self.interval_checks += 1;
+        }
+        self.intervals = Some((released.to_vec(), shown));
+    }
+
     fn released_list(&self) -> Vec<usize> {
         self.released.iter().copied().collect()
     }
@@ -183,6 +243,7 @@ impl Observer {
                 "the results",
             );
             self.record(&set, "the results");
+            self.check_intervals(&released, &results, "the results");
         }
         for attribute in ["role", "unit"] {
             let (status, grouped) = call(
@@ -197,6 +258,8 @@ impl Observer {
             let Some(groups) = grouped["groups"].as_array() else {
                 continue;
             };
+            // A breakdown resamples the same released set as the whole.
+            self.check_intervals(&released, &grouped, &format!("the results by {attribute}"));
             for group in groups.iter().filter(|g| g["suppressed"] == false) {
                 let size = group["respondents"].as_u64().unwrap() as usize;
                 let fits = |set: &[usize]| {
@@ -335,7 +398,7 @@ impl Observer {
     }
 }
 
-async fn campaign(seed: u64) -> usize {
+async fn campaign(seed: u64) -> (usize, usize) {
     let mut random = SplitMix(seed);
     let app = spawn_app().await;
     let token = app.api_token(Role::Consultant).await;
@@ -391,6 +454,8 @@ async fn campaign(seed: u64) -> usize {
         releases: 0,
         minimum,
         views: 0,
+        intervals: None,
+        interval_checks: 0,
     };
     let client = app.client();
     for (index, respondent) in respondents.iter().enumerate() {
@@ -476,18 +541,25 @@ async fn campaign(seed: u64) -> usize {
     observer
         .read_every_view(&app, &token, &assessment, &model, &respondents)
         .await;
-    observer.views
+    (observer.views, observer.interval_checks)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_view_over_time_adds_up_to_fewer_than_the_minimum() {
-    let mut views = 0;
+    let (mut views, mut interval_checks) = (0, 0);
     let mut shown_campaigns = 0;
     for seed in 1..=16 {
-        let seen = campaign(seed).await;
+        let (seen, checked) = campaign(seed).await;
         views += seen;
+        interval_checks += checked;
         shown_campaigns += usize::from(seen > 0);
     }
+    // Submissions arrived between releases often enough to test that
+    // they move no interval.
+    assert!(
+        interval_checks >= 50,
+        "{interval_checks} interval comparisons"
+    );
     // The test proves something only if views were shown.
     assert!(
         shown_campaigns >= 10,

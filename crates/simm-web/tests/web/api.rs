@@ -358,8 +358,32 @@ async fn whole_flow(app: TestApp) {
     // Results are the engine's, exactly: the same bytes as serialising
     // simm_core's results (compared as text, since parsing JSON numbers
     // may round the last bit).
+    // The intervals resample the released responses by their ids, salted
+    // by the assessment.
+    let mut resamples = simm_core::Resamples::new(
+        &model,
+        simm_core::Replicates::DEFAULT,
+        simm_core::Resamples::salt_of(&id),
+    );
+    for response in app.store.responses(&id).await.unwrap() {
+        let answers: Vec<Option<simm_core::Answer>> = (0..model.items().len())
+            .map(|index| {
+                let value = response.answers.get(index)?;
+                simm_core::Answer::new(*value, model.scale().points)
+            })
+            .collect();
+        resamples.add(&response.id, &answers);
+    }
+    let shown = |total: &Tally| {
+        simm_core::with_uncertainty(
+            &model,
+            simm_core::score_shown(&model, total, policy),
+            &resamples,
+        )
+    };
     let text = get_text(&app, &token, &format!("/api/v1/assessments/{id}/results")).await;
-    let engine = simm_core::score_shown(&model, &expected_total, policy);
+    let engine = shown(&expected_total);
+    assert!(engine.areas[0].stage_probability.is_some());
     assert_eq!(text, serde_json::to_string(&engine).unwrap());
     let results: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(results["respondents"], submitted);
@@ -369,12 +393,8 @@ async fn whole_flow(app: TestApp) {
         &format!("/api/v1/assessments/{id}/results?group_by=role"),
     )
     .await;
-    let grouped = simm_core::score_grouped(
-        &model,
-        simm_core::score_shown(&model, &expected_total, policy),
-        &expected_groups,
-        policy,
-    );
+    let grouped =
+        simm_core::score_grouped(&model, shown(&expected_total), &expected_groups, policy);
     assert!(grouped.groups.is_some());
     assert_eq!(text, serde_json::to_string(&grouped).unwrap());
 
@@ -409,7 +429,10 @@ async fn whole_flow(app: TestApp) {
     assert_eq!(summary.rows, submitted as u64);
     // Every aggregate the web shows comes out of the sheet: the items the
     // web leaves out for too few answers are blank in it.
+    // The intervals are left out: the web salts its resamples with the
+    // assessment, a sheet scored on its own is unsalted.
     let rescored = simm_core::score(&model, &from_sheet);
+    let engine = simm_core::score_shown(&model, &expected_total, policy);
     assert_eq!(
         (&rescored.overall, &rescored.areas, rescored.common_language),
         (&engine.overall, &engine.areas, engine.common_language)

@@ -2,7 +2,8 @@
 //! results view (`simm_report::results_view`). For the demo assessment,
 //! both documents are read structurally, through the `data-` marks that
 //! both templates carry, and must show the same stages, scores, reasons,
-//! roadmap and group rows; the scores are checked against the JSON
+//! roadmap and group rows, and the same intervals and stage
+//! probabilities; the scores and intervals are checked against the JSON
 //! results too, so that two documents wrong in the same way also fail.
 
 use reqwest::Client;
@@ -112,13 +113,16 @@ fn records(html: &str, container: &str, fields: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Every area (name, stage, stage name, score, reason), every roadmap
+/// Every area (name, stage, stage name, score, reason, score interval,
+/// confidence sentence, stage probabilities, then its stage rows' levels,
+/// fulfilments and intervals), every roadmap
 /// step (heading, situation, practice ids) and every group row (the texts
 /// of its cells), as one document shows them.
 #[derive(Debug, PartialEq)]
 struct Shown {
     respondents: Vec<String>,
     threshold: Vec<String>,
+    uncertainty: Vec<String>,
     common_language: Vec<String>,
     overall: Vec<String>,
     areas: Vec<Vec<String>>,
@@ -134,6 +138,7 @@ fn read(html: &str) -> Shown {
         "data-overall-stage",
         "data-overall-name",
         "data-overall-score",
+        "data-overall-interval",
     ]
     .iter()
     .flat_map(|mark| marked(html, mark))
@@ -147,6 +152,12 @@ fn read(html: &str) -> Shown {
             "data-area-stage-name",
             "data-area-score",
             "data-area-reason",
+            "data-area-interval",
+            "data-area-confidence",
+            "data-area-probability",
+            "data-stage-level",
+            "data-stage-in-place",
+            "data-stage-interval",
         ],
     );
     let steps = records(
@@ -171,12 +182,19 @@ fn read(html: &str) -> Shown {
     Shown {
         respondents: marked(html, "data-respondents"),
         threshold: marked(html, "data-threshold"),
+        uncertainty: marked(html, "data-uncertainty"),
         common_language: marked(html, "data-common-language"),
         overall,
         areas,
         steps,
         consensus,
-        weak_items: marked(html, "data-weak-item"),
+        // The page lists them under their area, the report in model
+        // order (stage by stage): the same statements either way.
+        weak_items: {
+            let mut items = marked(html, "data-weak-item");
+            items.sort();
+            items
+        },
         group_columns: marked(html, "data-group-column"),
         group_rows,
     }
@@ -198,6 +216,28 @@ fn shows_score(shown: &str, value: &Value) -> bool {
         .is_some_and(|(_, decimals)| decimals.len() == 2);
     let shown: f64 = shown.parse().expect("a score shows as a number");
     two_decimals && shown <= value + 1e-9 && value - shown < 0.01
+}
+
+/// Whether `shown` is the interval `value` as the reports write it: each
+/// end cut off, scores to two decimals ("2.55–2.90"), fulfilments to whole
+/// percent ("64–72 %").
+fn shows_interval(shown: &str, value: &Value, percent: bool) -> bool {
+    let (unit, text) = if percent {
+        (100.0, shown.strip_suffix(" %").unwrap_or(shown))
+    } else {
+        (1.0, shown)
+    };
+    let Some((low, high)) = text.split_once('–') else {
+        return false;
+    };
+    let close = |shown: &str, value: &Value| {
+        let value = value.as_f64().expect("an end is a number") * unit;
+        let step = if percent { 1.0 } else { 0.01 };
+        shown
+            .parse::<f64>()
+            .is_ok_and(|shown| shown <= value + 1e-9 && value - shown < step)
+    };
+    close(low, &value["low"]) && close(high, &value["high"])
 }
 
 /// The demo assessment's results, signed in as the demo consultant.
@@ -267,6 +307,17 @@ async fn the_results_page_and_the_html_report_show_the_same_results() {
             "{query}"
         );
         assert!(shows_score(&page.overall[2], &json["overall"]["score"]));
+        assert!(
+            shows_interval(&page.overall[3], &json["overall"]["score_interval"], false),
+            "{:?}",
+            page.overall
+        );
+        let replicates = json["uncertainty"]["replicates"].to_string();
+        assert!(
+            page.uncertainty[0].contains(&format!(" {replicates} resamples")),
+            "{:?}",
+            page.uncertainty
+        );
         let areas = json["areas"].as_array().unwrap();
         assert_eq!(page.areas.len(), model.areas().len());
         for (shown, area) in page.areas.iter().zip(areas) {
@@ -280,6 +331,47 @@ async fn the_results_page_and_the_html_report_show_the_same_results() {
             assert_eq!(shown[1], area["stage"].to_string());
             assert!(shows_score(&shown[3], &area["score"]), "{shown:?}");
             assert!(shown[4].starts_with(name.as_str()), "{shown:?}");
+            assert!(
+                shows_interval(&shown[5], &area["score_interval"], false),
+                "{shown:?}"
+            );
+            // The confidence sentence and the probabilities are those of
+            // the JSON: the share of resamples at the area's stage, and
+            // every stage any resample reached.
+            let probability = area["stage_probability"].as_object().unwrap();
+            let at_stage = probability[&area["stage"].to_string()].as_f64().unwrap();
+            assert!(
+                shown[6].starts_with(&format!("{name} is at stage {}", area["stage"])),
+                "{shown:?}"
+            );
+            let close = 1.0 - at_stage >= simm_report::CLOSE_TO_THE_LINE;
+            assert_eq!(shown[6].contains("close to the line"), close, "{shown:?}");
+            let listed: Vec<String> = probability
+                .iter()
+                .filter(|(_, p)| p.as_f64().unwrap() > 0.0)
+                .map(|(level, p)| {
+                    format!(
+                        "stage {level}: {}",
+                        simm_report::format::probability(p.as_f64().unwrap())
+                    )
+                })
+                .collect();
+            assert_eq!(shown[7], listed.join(", "), "{shown:?}");
+            let fulfilment = area["fulfilment"].as_object().unwrap();
+            let stages = fulfilment.len();
+            assert_eq!(shown.len(), 8 + 3 * stages, "{shown:?}");
+            let levels: Vec<&String> = fulfilment.keys().collect();
+            assert_eq!(shown[8..8 + stages].iter().collect::<Vec<_>>(), levels);
+            for (index, level) in levels.iter().enumerate() {
+                assert!(
+                    shows_interval(
+                        &shown[8 + 2 * stages + index],
+                        &area["fulfilment_interval"][level.as_str()],
+                        true
+                    ),
+                    "{level}: {shown:?}"
+                );
+            }
         }
         let below_top = areas.iter().filter(|area| !area["gap"].is_null()).count();
         assert_eq!(page.steps.len(), below_top, "{query}");
@@ -327,6 +419,26 @@ fn the_reader_reads_marked_elements_and_their_rows() {
                 <article data-area><h3><span data-area-name>Vision</span>: stage <span data-area-stage>2</span></h3>\
                 <p data-area-reason>Vision stays\n  at stage 2.</p><div><div>nested</div></div></article>";
     let shown = read(html);
+    assert!(shows_interval(
+        "2.55–2.90",
+        &serde_json::json!({"low": 2.559, "high": 2.9}),
+        false
+    ));
+    assert!(!shows_interval(
+        "2.56–2.90",
+        &serde_json::json!({"low": 2.559, "high": 2.9}),
+        false
+    ));
+    assert!(shows_interval(
+        "64–72 %",
+        &serde_json::json!({"low": 0.649, "high": 0.72}),
+        true
+    ));
+    assert!(!shows_interval(
+        "65–72 %",
+        &serde_json::json!({"low": 0.649, "high": 0.72}),
+        true
+    ));
     assert_eq!(
         shown.group_rows,
         [vec!["a & b", "5", "1.50"], vec!["c", "n = 3 — hidden"]]
