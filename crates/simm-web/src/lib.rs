@@ -14,6 +14,7 @@ mod console;
 pub mod demo;
 mod error;
 mod extract;
+mod journey;
 mod layout;
 mod ops;
 mod passwords;
@@ -157,6 +158,8 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         steward::API_ROUTES,
         plan::PAGE_ROUTES,
         plan::API_ROUTES,
+        journey::PAGE_ROUTES,
+        journey::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -172,10 +175,12 @@ pub fn router(state: AppState) -> Router {
         .merge(respond::router())
         .merge(steward::router())
         .merge(plan::router())
+        .merge(journey::router())
         .merge(api::with_layers(
             api::router()
                 .merge(steward::api_router())
-                .merge(plan::api_router()),
+                .merge(plan::api_router())
+                .merge(journey::api_router()),
             &state,
         ))
         .merge(assets::router())

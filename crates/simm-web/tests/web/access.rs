@@ -199,6 +199,10 @@ const MATRIX: &[Row] = &[
         API_READ_WITHHELD,
     ),
     row("GET", "/api/v1/assessments/{id}/results", None, API_READ),
+    // The journey (journey/api.rs): whoever reads the results reads the
+    // roadmap and the trend.
+    row("GET", "/api/v1/assessments/{id}/roadmap", None, API_READ),
+    row("GET", "/api/v1/organizations/{org}/trend", None, API_READ),
     row(
         "GET",
         "/api/v1/assessments/{id}/results?group_by=role",
@@ -401,6 +405,8 @@ const MATRIX: &[Row] = &[
         PAGE_CONSULTANT_READ,
     ),
     row("GET", "/assessments/{id}/results", None, PAGE_READ),
+    row("GET", "/assessments/{id}/roadmap", None, PAGE_READ),
+    row("GET", "/organizations/{org}/trend", None, PAGE_READ),
     row("GET", "/assessments/{id}/results.json", None, PAGE_READ),
     row("GET", "/assessments/{id}/report.html", None, PAGE_READ),
     row(
