@@ -61,6 +61,9 @@ pub struct AreaView {
     pub confidence: String,
     /// "stage 2: 71 %, stage 3: 29 %"; empty without stage probabilities.
     pub stage_probability: String,
+    /// The gap to the target, "Information Technology: stage 1, target
+    /// stage 3 by 2027-12"; empty without a target.
+    pub target: String,
     pub fulfilment: Vec<StageRow>,
 }
 
@@ -168,6 +171,21 @@ fn join_names(names: &[String]) -> String {
         [only] => only.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
+}
+
+/// The view with each area's gap to the target.
+pub(crate) fn build_toward(
+    model: &Model,
+    results: &Results,
+    target: &simm_core::Target,
+) -> ResultsView {
+    let mut view = build(model, results);
+    let by = crate::journey::target_by(target);
+    for (area, result) in view.areas.iter_mut().zip(&results.areas) {
+        let goal = target.stage_of(&result.id).unwrap_or(result.stage).get();
+        area.target = crate::journey::target_sentence(&area.name, result.stage.get(), goal, &by);
+    }
+    view
 }
 
 pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
@@ -344,6 +362,7 @@ fn area_view(model: &Model, area: &AreaResult, threshold: f64) -> AreaView {
         reason: crate::area_reason(model, area, threshold),
         confidence: crate::stage_confidence(model, area).unwrap_or_default(),
         stage_probability: crate::stage_probabilities(area),
+        target: String::new(),
         fulfilment,
     }
 }

@@ -3,7 +3,7 @@
 //! as markup; the SVG functions escape their own texts.
 
 use askama::Template;
-use simm_core::{Model, Results};
+use simm_core::{Model, Results, Target};
 
 use crate::content::ResultsView;
 use crate::svg;
@@ -18,9 +18,44 @@ pub struct Charts {
 
 impl Charts {
     pub fn draw(model: &Model, results: &Results) -> Self {
+        Self::draw_toward(model, results, None)
+    }
+
+    /// The charts with the target, when there is one: its polygon on the
+    /// radar and its mark on the ladder.
+    pub fn draw_toward(model: &Model, results: &Results, target: Option<&Target>) -> Self {
+        let stages: Vec<(&str, u8)> = target
+            .map(|target| {
+                target
+                    .areas()
+                    .iter()
+                    .map(|(area, stage)| (area.as_str(), stage.get()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let label = target.map(|target| match target.date() {
+            Some(date) => format!("Target by {}", date.month()),
+            None => "Target".to_owned(),
+        });
         Self {
-            radar: svg::radar(model, &results.areas),
-            ladder: svg::stage_ladder(model, &results.areas, &results.overall),
+            radar: svg::radar_with_overlays(
+                model,
+                &results.areas,
+                &svg::RadarOverlays {
+                    current_label: "",
+                    previous: None,
+                    target: label.as_deref().map(|label| svg::RadarSeries {
+                        label,
+                        values: &stages,
+                    }),
+                },
+            ),
+            ladder: svg::stage_ladder_with_targets(
+                model,
+                &results.areas,
+                &results.overall,
+                &stages,
+            ),
             heat_map: results.groups.as_deref().map(|groups| {
                 let minimum = results.anonymity_min_or(model.scoring().anonymity_min.get());
                 svg::heat_map(model, groups, minimum)
@@ -34,10 +69,18 @@ impl Charts {
 struct Page<'a> {
     report: &'a ResultsView,
     charts: &'a Charts,
+    /// The roadmap towards a target, as the journey's fragment.
+    roadmap: Option<&'a str>,
+    journey_css: &'static str,
 }
 
-pub(crate) fn render(report: &ResultsView, charts: &Charts) -> String {
-    let page = Page { report, charts };
+pub(crate) fn render(report: &ResultsView, charts: &Charts, roadmap: Option<&str>) -> String {
+    let page = Page {
+        report,
+        charts,
+        roadmap,
+        journey_css: crate::JOURNEY_CSS,
+    };
     page.render()
         .expect("the template writes into a String and its values always format")
 }

@@ -17,7 +17,7 @@ mod markdown;
 mod model_markdown;
 pub mod svg;
 
-use simm_core::{AreaResult, GroupResult, HiddenBecause, Model, Results};
+use simm_core::{AreaResult, GroupResult, HiddenBecause, Model, Results, Roadmap, Target};
 
 pub use calibration::{
     CALIBRATION_CSS, ProposalSummary, calibration_html, calibration_html_fragment,
@@ -46,6 +46,11 @@ pub fn results_view(model: &Model, results: &Results) -> ResultsView {
     content::build(model, results)
 }
 
+/// The results view with each area's gap to the target.
+pub fn results_view_toward(model: &Model, results: &Results, target: &Target) -> ResultsView {
+    content::build_toward(model, results, target)
+}
+
 /// The report as Markdown, meant to be read in a terminal.
 pub fn markdown(model: &Model, results: &Results) -> String {
     markdown::render(&content::build(model, results))
@@ -57,6 +62,29 @@ pub fn html(model: &Model, results: &Results) -> String {
     html::render(
         &content::build(model, results),
         &Charts::draw(model, results),
+        None,
+    )
+}
+
+/// The Markdown report towards a target: the gaps named in each area, and
+/// the roadmap after the results.
+pub fn markdown_toward(model: &Model, results: &Results, roadmap: &Roadmap) -> String {
+    let mut out = markdown::render(&content::build_toward(model, results, &roadmap.target));
+    out.push('\n');
+    out.push_str(&journey::roadmap_markdown(&roadmap_view(
+        model, results, roadmap,
+    )));
+    out
+}
+
+/// The HTML report towards a target: the gaps, the target on the radar
+/// and the ladder, and the roadmap.
+pub fn html_toward(model: &Model, results: &Results, roadmap: &Roadmap) -> String {
+    let fragment = roadmap_html_fragment(&roadmap_view(model, results, roadmap), None, "");
+    html::render(
+        &content::build_toward(model, results, &roadmap.target),
+        &Charts::draw_toward(model, results, Some(&roadmap.target)),
+        Some(&fragment),
     )
 }
 

@@ -83,6 +83,9 @@ pub(crate) fn render(report: &ResultsView) -> String {
             in_parentheses(&area.score_interval)
         );
         let _ = writeln!(out, "{}\n", one_line(&area.reason));
+        if !area.target.is_empty() {
+            let _ = writeln!(out, "{}\n", one_line(&area.target));
+        }
         if !area.confidence.is_empty() {
             let _ = writeln!(
                 out,

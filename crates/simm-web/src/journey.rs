@@ -50,15 +50,7 @@ pub async fn assessment_roadmap(
             anonymity_min,
         } => return Err(crate::results::hidden_conflict(respondents, anonymity_min)),
     };
-    let target = organization_target(
-        state,
-        &assessment.organization_id,
-        &OrganizationModel {
-            model: released.model.clone(),
-            latest_round: Some(assessment.clone()),
-        },
-    )
-    .await?;
+    let target = target_of_assessment(state, assessment, &released.model).await?;
     let roadmap = simm_core::roadmap(&released.model, &results, &target.target);
     Ok(AssessmentRoadmap {
         model: released.model,
@@ -66,6 +58,25 @@ pub async fn assessment_roadmap(
         target,
         roadmap,
     })
+}
+
+/// The organisation's target as an assessment's results are read
+/// against it: under the assessment's model, and while none is set, the
+/// next stage after the assessment's own stages.
+pub async fn target_of_assessment(
+    state: &AppState,
+    assessment: &Assessment,
+    model: &Arc<Model>,
+) -> Result<OrganizationTarget, AppError> {
+    organization_target(
+        state,
+        &assessment.organization_id,
+        &OrganizationModel {
+            model: model.clone(),
+            latest_round: Some(assessment.clone()),
+        },
+    )
+    .await
 }
 
 /// An assessment's roadmap, with what it was drawn from.

@@ -53,8 +53,9 @@ pub struct ReleasedSet {
     pub model: Arc<Model>,
     pub policy: Policy,
     pub tally: Tally,
-    /// Salted by the assessment, so that two rounds' resamples are
-    /// independent even where response ids were to coincide.
+    /// Unsalted: response ids are unique over the whole platform, so two
+    /// rounds are resampled independently as they are, and the responses
+    /// sheet, scored by `simm score`, gives the same intervals.
     pub resamples: Resamples,
     /// With a breakdown: the groups' tallies and replicates.
     pub groups: Option<(GroupTallies, GroupResamples)>,
@@ -85,7 +86,7 @@ pub async fn released_set(
         .transpose()?;
     let policy = policy(assessment, &model);
     let responses = state.store.responses(&assessment.id).await?;
-    let salt = Resamples::salt_of(&assessment.id);
+    let salt = 0;
     let mut total = Tally::new(&model);
     let mut groups = attribute.map(|attribute| {
         (

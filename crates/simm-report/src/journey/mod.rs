@@ -8,6 +8,7 @@ mod roadmap;
 mod trend;
 
 pub use roadmap::{PhaseView, RoadmapPracticeRow, RoadmapView, TargetRow, roadmap_view};
+pub(crate) use roadmap::{target_by, target_sentence};
 pub use trend::{
     ActionDone, AreaTrendView, OutcomeRow, RoundRow, TrendCell, TrendView, TrendViewInput,
     trend_view,

@@ -366,7 +366,9 @@ pub(super) fn markdown(view: &TrendView) -> String {
         out.push_str(&format!("{empty}\n"));
         return out;
     }
-    out.push_str("| Round | Closed | Respondents | Model | Overall | Change |\n|---|---|---|---|---|---|\n");
+    out.push_str(
+        "| Round | Closed | Respondents | Model | Overall | Change |\n|---|---|---|---|---|---|\n",
+    );
     for round in &view.rounds {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",

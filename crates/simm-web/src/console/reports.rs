@@ -16,6 +16,7 @@ use simm_store::{Assessment, Organization};
 use super::assessments::{Participation, participation, short_id, visible_assessment};
 use super::{Nav, attachment, is_consultant, render};
 use crate::auth::{Consultant, CurrentUser};
+use crate::journey::target_of_assessment;
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
 
@@ -90,13 +91,16 @@ pub(super) async fn page(
             }),
             None,
         ),
-        AssessmentResults::Shown(results) => (
-            None,
-            Some(Shown {
-                view: simm_report::results_view(&model, &results),
-                charts: Charts::draw(&model, &results),
-            }),
-        ),
+        AssessmentResults::Shown(results) => {
+            let target = target_of_assessment(&state, &assessment, &model).await?;
+            (
+                None,
+                Some(Shown {
+                    view: simm_report::results_view_toward(&model, &results, &target.target),
+                    charts: Charts::draw_toward(&model, &results, Some(&target.target)),
+                }),
+            )
+        }
     };
     // Participation is counts of invitations, not answers: live, whether
     // or not results are shown.
@@ -188,11 +192,15 @@ pub(super) async fn html_report(
             respondents,
             anonymity_min,
         } => Err(hidden_conflict(respondents, anonymity_min)),
-        AssessmentResults::Shown(results) => Ok(attachment(
-            "text/html; charset=utf-8",
-            &format!("simm-report-{}.html", short_id(&assessment.id)),
-            simm_report::html(&model, &results),
-        )),
+        AssessmentResults::Shown(results) => {
+            let target = target_of_assessment(&state, &assessment, &model).await?;
+            let roadmap = simm_core::roadmap(&model, &results, &target.target);
+            Ok(attachment(
+                "text/html; charset=utf-8",
+                &format!("simm-report-{}.html", short_id(&assessment.id)),
+                simm_report::html_toward(&model, &results, &roadmap),
+            ))
+        }
     }
 }
 

@@ -1125,10 +1125,12 @@ async fn responses_sheet_round_trip(app: TestApp) {
         .position(|a| a.id.as_str() == "role")
         .unwrap();
     let mut total = simm_core::Tally::new(&model);
+    let mut resamples = simm_core::Resamples::new(&model, simm_core::Replicates::DEFAULT, 0);
     let mut groups =
         simm_core::GroupTallies::new(&model, simm_core::AttributeId::parse("role").unwrap());
     let summary = simm_sheet::read_sheet(&sheet[..], &model, |row| {
         total.add(row.answers);
+        resamples.add(row.respondent, row.answers);
         groups.add(row.attribute(role), row.answers);
     })
     .unwrap();
@@ -1142,7 +1144,12 @@ async fn responses_sheet_round_trip(app: TestApp) {
         async move { client.get(url).send().await.unwrap().text().await.unwrap() }
     };
     let shown = json(format!("/assessments/{assessment}/results.json")).await;
-    let from_sheet = serde_json::to_string_pretty(&simm_core::score(&model, &total)).unwrap();
+    let from_sheet = serde_json::to_string_pretty(&simm_core::with_uncertainty(
+        &model,
+        simm_core::score(&model, &total),
+        &resamples,
+    ))
+    .unwrap();
     // The web says which anonymity minimum it applied; the sheet scored as
     // it is applies none. Every number is the same.
     let applied = ",\n  \"anonymity_min\": 5\n}";
@@ -1155,7 +1162,7 @@ async fn responses_sheet_round_trip(app: TestApp) {
     .await;
     let from_sheet = serde_json::to_string_pretty(&simm_core::score_grouped(
         &model,
-        simm_core::score(&model, &total),
+        simm_core::with_uncertainty(&model, simm_core::score(&model, &total), &resamples),
         &groups,
         simm_core::Policy::of_model(&model),
     ))
