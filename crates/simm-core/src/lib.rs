@@ -76,10 +76,12 @@ pub use suggest::{did_you_mean, quote_value};
 pub use target::{Target, TargetError};
 pub use text::{MAX_TEXT_CHARS, attribute_value, check_text, refused_character};
 pub use trend::{
-    Comparison, Delta, Round, Trend, TrendArea, TrendInput, TrendOverall, TrendRound, compare,
-    trend,
+    Comparison, Delta, GroupRound, GroupTrend, Round, Trend, TrendArea, TrendInput, TrendOverall,
+    TrendRound, compare, group_rounds, group_trends, trend,
 };
-pub use uncertainty::{LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty};
+pub use uncertainty::{
+    GroupResamples, LEVEL, METHOD, Replicates, ReplicatesError, Resamples, with_uncertainty,
+};
 
 /// The built-in Smartsourcing Innovation Model, as shipped in the model file.
 pub const BUILTIN_MODEL_SOURCE: &str = include_str!("../models/smartsourcing.toml");

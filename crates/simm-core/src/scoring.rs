@@ -11,7 +11,8 @@ use crate::domain::{Aggregate, Answer, AreaId, AttributeId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::privacy::Policy;
 use crate::results::{
-    AreaResult, Gap, GroupResult, ItemResult, ModelRef, OverallResult, Results, StageFulfilment,
+    AreaResult, Gap, GroupResult, HiddenBecause, ItemResult, ModelRef, OverallResult, Results,
+    StageFulfilment,
 };
 
 /// Per-item answer histograms for one set of respondents.
@@ -162,6 +163,44 @@ impl GroupTallies {
         total
     }
 
+    /// The groups in the order results list them: declared values in
+    /// their declared order, other values in plain string order, and
+    /// respondents without a value last.
+    pub fn ordered(&self, model: &Model) -> Vec<(Option<&str>, &Tally)> {
+        let declared = model
+            .attribute(self.attribute.as_str())
+            .and_then(|a| a.values.as_ref());
+        let mut ordered: Vec<(Option<&str>, &Tally)> = self
+            .by_value
+            .iter()
+            .map(|(value, tally)| (Some(value.as_str()), tally))
+            .collect();
+        let position = |value: &str| {
+            declared
+                .and_then(|values| values.iter().position(|v| v == value))
+                .unwrap_or(usize::MAX)
+        };
+        ordered.sort_by(|(a, _), (b, _)| {
+            let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+            position(a).cmp(&position(b)).then_with(|| a.cmp(b))
+        });
+        if let Some(tally) = &self.without_value {
+            ordered.push((None, tally));
+        }
+        ordered
+    }
+
+    /// Which groups the privacy policy hides (docs/privacy.md, rule P4),
+    /// in the order of [`GroupTallies::ordered`].
+    pub(crate) fn hidden(&self, model: &Model, policy: Policy) -> Vec<Option<HiddenBecause>> {
+        let sizes: Vec<u64> = self
+            .ordered(model)
+            .iter()
+            .map(|(_, t)| t.answering)
+            .collect();
+        policy.hidden_groups_because(&sizes, 0)
+    }
+
     /// Adds the groups of another breakdown by the same attribute.
     pub fn merge(&mut self, other: GroupTallies) {
         assert_eq!(
@@ -228,31 +267,8 @@ pub fn score_grouped(
     groups: &GroupTallies,
     policy: Policy,
 ) -> Results {
-    let declared = model
-        .attribute(groups.attribute.as_str())
-        .and_then(|a| a.values.as_ref());
-    let mut ordered: Vec<(Option<&str>, &Tally)> = groups
-        .by_value
-        .iter()
-        .map(|(value, tally)| (Some(value.as_str()), tally))
-        .collect();
-    // Declared values come in their declared order, other values in plain
-    // string order, and respondents without a value last.
-    let position = |value: &str| {
-        declared
-            .and_then(|values| values.iter().position(|v| v == value))
-            .unwrap_or(usize::MAX)
-    };
-    ordered.sort_by(|(a, _), (b, _)| {
-        let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
-        position(a).cmp(&position(b)).then_with(|| a.cmp(b))
-    });
-    if let Some(tally) = &groups.without_value {
-        ordered.push((None, tally));
-    }
-
-    let sizes: Vec<u64> = ordered.iter().map(|(_, t)| t.answering).collect();
-    let hidden = policy.hidden_groups_because(&sizes, 0);
+    let ordered = groups.ordered(model);
+    let hidden = groups.hidden(model, policy);
     let group_results = ordered
         .into_iter()
         .zip(hidden)

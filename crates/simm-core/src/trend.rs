@@ -10,12 +10,15 @@
 
 use serde::Serialize;
 
-use crate::domain::{AreaId, ItemId, StageLevel};
+use crate::domain::{AreaId, AttributeId, ItemId, StageLevel};
 use crate::model::Model;
 use crate::privacy::Policy;
 use crate::results::{Interval, ItemResult, ModelRef, Results};
-use crate::scoring::{Evaluation, Tally, evaluate};
-use crate::uncertainty::{Resamples, expanded_interval, typical_answers};
+use crate::scoring::{Evaluation, GroupTallies, Tally, evaluate, score_shown};
+use crate::uncertainty::{
+    GroupResamples, Resamples, answered_items, answers_all, expanded_interval, typical_answers,
+    with_uncertainty,
+};
 
 /// One round as the comparison needs it: its model, its respondents'
 /// tally and replicates, and the privacy policy its results were shown
@@ -149,12 +152,18 @@ pub fn compare(earlier: Round<'_>, later: Round<'_>) -> Comparison {
         .map(|(index, area)| {
             let position = earlier.model.areas().iter().position(|a| a.id == area.id);
             let n = answered_in_both(Some(&area.id));
+            let in_area = |item: &ItemResult| item.area == area.id;
+            let (before, after) = (
+                answered_items(&point_earlier.items, in_area),
+                answered_items(&point_later.items, in_area),
+            );
             let change = position.filter(|_| n > 0).and_then(|position| {
                 delta(
                     point_later.areas[index].score - point_earlier.areas[position].score,
                     n,
                     &mut pairs
                         .iter()
+                        .filter(|(e, l)| answers_all(e, &before) && answers_all(l, &after))
                         .map(|(e, l)| Some(l.areas[index].score - e.areas[position].score)),
                 )
             });
@@ -163,6 +172,10 @@ pub fn compare(earlier: Round<'_>, later: Round<'_>) -> Comparison {
         .collect();
 
     let n = answered_in_both(None);
+    let (before, after) = (
+        answered_items(&point_earlier.items, |_| true),
+        answered_items(&point_later.items, |_| true),
+    );
     let overall = (n > 0)
         .then(|| {
             delta(
@@ -170,6 +183,7 @@ pub fn compare(earlier: Round<'_>, later: Round<'_>) -> Comparison {
                 n,
                 &mut pairs
                     .iter()
+                    .filter(|(e, l)| answers_all(e, &before) && answers_all(l, &after))
                     .map(|(e, l)| Some(l.overall.score - e.overall.score)),
             )
         })
@@ -233,6 +247,98 @@ pub struct TrendInput<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trend {
     pub rounds: Vec<TrendRound>,
+    /// With a breakdown: each group's own trend, its rounds those in which
+    /// it had respondents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupTrend>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupTrend {
+    pub attribute: AttributeId,
+    pub value: Option<String>,
+    pub rounds: Vec<TrendRound>,
+}
+
+/// One group of one round's breakdown, as a round of its own.
+pub struct GroupRound<'a> {
+    pub value: Option<String>,
+    pub round: Round<'a>,
+    /// The group's results with intervals, or `None` when the privacy
+    /// policy hides the group in this round (rule P4 with its
+    /// complementary rule, as the round's own results decide).
+    pub results: Option<Results>,
+}
+
+/// The groups of a round's breakdown, each with its results when the
+/// policy shows it.
+pub fn group_rounds<'a>(
+    model: &'a Model,
+    groups: &'a GroupTallies,
+    resamples: &'a GroupResamples,
+    policy: Policy,
+) -> Vec<GroupRound<'a>> {
+    groups
+        .ordered(model)
+        .into_iter()
+        .zip(groups.hidden(model, policy))
+        .map(|((value, tally), hidden)| {
+            let resamples = resamples.of(value);
+            GroupRound {
+                value: value.map(str::to_owned),
+                round: Round {
+                    model,
+                    tally,
+                    resamples,
+                    policy: Some(policy),
+                },
+                results: hidden
+                    .is_none()
+                    .then(|| with_uncertainty(model, score_shown(model, tally, policy), resamples)),
+            }
+        })
+        .collect()
+}
+
+/// The trends of the groups of a breakdown: `rounds[i]` are round i's
+/// groups (from [`group_rounds`]), `meta[i]` what round i is.
+pub fn group_trends(
+    attribute: &AttributeId,
+    meta: &[TrendInput<'_>],
+    rounds: &[Vec<GroupRound<'_>>],
+) -> Vec<GroupTrend> {
+    let mut values: Vec<Option<String>> = Vec::new();
+    for groups in rounds {
+        for group in groups {
+            if !values.contains(&group.value) {
+                values.push(group.value.clone());
+            }
+        }
+    }
+    values
+        .into_iter()
+        .map(|value| {
+            let inputs: Vec<TrendInput<'_>> = meta
+                .iter()
+                .zip(rounds)
+                .filter_map(|(meta, groups)| {
+                    let group = groups.iter().find(|g| g.value == value)?;
+                    Some(TrendInput {
+                        assessment: meta.assessment.clone(),
+                        title: meta.title.clone(),
+                        closed_at: meta.closed_at.clone(),
+                        round: group.round,
+                        results: group.results.as_ref(),
+                    })
+                })
+                .collect();
+            GroupTrend {
+                attribute: attribute.clone(),
+                value,
+                rounds: trend(&inputs).rounds,
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -335,5 +441,8 @@ pub fn trend(rounds: &[TrendInput<'_>]) -> Trend {
             }
         })
         .collect();
-    Trend { rounds }
+    Trend {
+        rounds,
+        groups: None,
+    }
 }

@@ -8,6 +8,7 @@
 //! order or on how a sheet was split, and the memory is B tallies however
 //! many respondents there are.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::distributions::{normal_cdf, t_975};
@@ -15,7 +16,7 @@ use crate::domain::Answer;
 use crate::model::Model;
 use crate::results::{AreaResult, ItemResult};
 use crate::results::{ByStage, Interval, Results, Uncertainty};
-use crate::scoring::{Tally, evaluate};
+use crate::scoring::{Evaluation, Tally, evaluate};
 
 /// The method named in results.
 pub const METHOD: &str = "poisson bootstrap";
@@ -190,6 +191,44 @@ impl Resamples {
     }
 }
 
+/// Replicates of the groups of a breakdown, next to its
+/// [`crate::GroupTallies`]: each group resampled on its own, for the
+/// trends of groups.
+#[derive(Debug, Clone)]
+pub struct GroupResamples {
+    empty: Resamples,
+    by_value: HashMap<Option<String>, Resamples, foldhash::fast::RandomState>,
+}
+
+impl GroupResamples {
+    pub fn new(model: &Model, replicates: Replicates, salt: u64) -> Self {
+        Self {
+            empty: Resamples::new(model, replicates, salt),
+            by_value: HashMap::default(),
+        }
+    }
+
+    /// Adds a respondent with their value of the attribute.
+    pub fn add(&mut self, value: Option<&str>, respondent: &str, answers: &[Option<Answer>]) {
+        let key = value.map(str::to_owned);
+        let resamples = match self.by_value.get_mut(&key) {
+            Some(resamples) => resamples,
+            None => self
+                .by_value
+                .entry(key)
+                .or_insert_with(|| self.empty.clone()),
+        };
+        resamples.add(respondent, answers);
+    }
+
+    /// The group's replicates; a group nobody is in has empty ones.
+    pub fn of(&self, value: Option<&str>) -> &Resamples {
+        self.by_value
+            .get(&value.map(str::to_owned))
+            .unwrap_or(&self.empty)
+    }
+}
+
 /// The results with intervals and stage probabilities added, from the
 /// replicates of the same respondents. Items the results left out
 /// (suppressed under the privacy policy) are left out of every replicate
@@ -199,14 +238,15 @@ pub fn with_uncertainty(model: &Model, mut results: Results, resamples: &Resampl
     let replicates: Vec<_> = (0..resamples.count())
         .map(|b| evaluate(model, &resamples.replicate(b, &keep), None))
         .collect();
-    let b = replicates.len() as f64;
     results.uncertainty = Some(Uncertainty {
         method: METHOD,
         replicates: resamples.replicates().get(),
         level: LEVEL,
     });
+    let everything = |_: &ItemResult| true;
+    let overall: Vec<&Evaluation> = complete(&replicates, &results.items, everything);
     results.overall.score_interval = expanded_interval(
-        &mut replicates.iter().map(|r| Some(r.overall.score)),
+        &mut overall.iter().map(|r| Some(r.overall.score)),
         typical_answers(results.items.iter()),
     );
     for (index, item) in results.items.iter_mut().enumerate() {
@@ -219,27 +259,34 @@ pub fn with_uncertainty(model: &Model, mut results: Results, resamples: &Resampl
     }
     let items = &results.items;
     for (index, area) in results.areas.iter_mut().enumerate() {
-        let of_area: Vec<&AreaResult> = replicates.iter().map(|r| &r.areas[index]).collect();
-        let of_this_area = || items.iter().filter(|item| item.area == area.id);
+        let in_area = |item: &ItemResult| item.area == area.id;
+        let of_area: Vec<&AreaResult> = complete(&replicates, items, in_area)
+            .into_iter()
+            .map(|r| &r.areas[index])
+            .collect();
         area.score_interval = expanded_interval(
             &mut of_area.iter().map(|a| Some(a.score)),
-            typical_answers(of_this_area()),
+            typical_answers(items.iter().filter(|item| in_area(item))),
         );
         area.fulfilment_interval = Some(ByStage(
             area.fulfilment
                 .0
                 .iter()
                 .map(|(level, fulfilment)| {
+                    let at_stage = |item: &ItemResult| in_area(item) && item.stage == *level;
                     let spread = fulfilment.and_then(|_| {
                         expanded_interval(
-                            &mut of_area.iter().map(|a| a.fulfilment.get(*level)),
-                            typical_answers(of_this_area().filter(|item| item.stage == *level)),
+                            &mut complete(&replicates, items, at_stage)
+                                .iter()
+                                .map(|r| r.areas[index].fulfilment.get(*level)),
+                            typical_answers(items.iter().filter(|item| at_stage(item))),
                         )
                     });
                     (*level, spread)
                 })
                 .collect(),
         ));
+        let b = of_area.len().max(1) as f64;
         area.stage_probability = Some(ByStage(
             model
                 .stages()
@@ -252,6 +299,40 @@ pub fn with_uncertainty(model: &Model, mut results: Results, resamples: &Resampl
         ));
     }
     results
+}
+
+/// The replicates in which every item a value rests on (those `of` picks
+/// that the data answered) has answers. In a small set a replicate can
+/// draw weight 0 for everyone who answered an item; scoring it as if the
+/// item were unanswered would put values in the interval that no sample
+/// of these people could give, so such a replicate does not count for
+/// that value.
+pub(crate) fn complete<'a>(
+    replicates: &'a [Evaluation],
+    data: &[ItemResult],
+    of: impl Fn(&ItemResult) -> bool,
+) -> Vec<&'a Evaluation> {
+    let answered = answered_items(data, of);
+    replicates
+        .iter()
+        .filter(|r| answers_all(r, &answered))
+        .collect()
+}
+
+/// The positions of the items `of` picks that the data answered.
+pub(crate) fn answered_items(data: &[ItemResult], of: impl Fn(&ItemResult) -> bool) -> Vec<usize> {
+    data.iter()
+        .enumerate()
+        .filter(|(_, item)| of(item) && item.fulfilment.is_some())
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Whether a replicate has answers to every one of these items.
+pub(crate) fn answers_all(replicate: &Evaluation, items: &[usize]) -> bool {
+    items
+        .iter()
+        .all(|index| replicate.items[*index].fulfilment.is_some())
 }
 
 /// The sample size of a value computed from some items: the mean number

@@ -335,3 +335,84 @@ fn a_hidden_round_is_skipped_and_the_next_is_compared_with_the_last_shown() {
     assert_eq!(json["rounds"][1]["overall"], serde_json::Value::Null);
     assert!(json["rounds"][2]["areas"][0]["delta"]["interval"]["low"].is_number());
 }
+
+#[test]
+fn groups_hidden_in_a_round_stay_hidden_in_their_trend() {
+    use simm_core::{AttributeId, GroupResamples, GroupTallies, group_rounds, group_trends};
+    let model = model();
+    let policy = Policy::of_model(&model);
+    let role = AttributeId::parse("role").unwrap();
+    // Round 1: 2 partners (too few for k = 3), 5 executives, 5 without a
+    // role; the complementary rule hides the group without a role too.
+    // Round 2: 4 partners and 4 executives, both shown.
+    let breakdown = |groups: &[(Option<&str>, u8, usize)], salt: &str| {
+        let mut tallies = GroupTallies::new(&model, role.clone());
+        let mut resamples =
+            GroupResamples::new(&model, Replicates::DEFAULT, Resamples::salt_of(salt));
+        let mut id = 0;
+        for (value, answer, count) in groups {
+            let answers: Vec<Option<Answer>> = vec![Answer::new(*answer, 5); 8];
+            for _ in 0..*count {
+                tallies.add(*value, &answers);
+                resamples.add(*value, &format!("r{id}"), &answers);
+                id += 1;
+            }
+        }
+        (tallies, resamples)
+    };
+    let first = breakdown(
+        &[
+            (Some("partner"), 5, 2),
+            (Some("executive"), 2, 5),
+            (None, 3, 5),
+        ],
+        "one",
+    );
+    let second = breakdown(&[(Some("partner"), 4, 4), (Some("executive"), 4, 4)], "two");
+    let rounds = [
+        group_rounds(&model, &first.0, &first.1, policy),
+        group_rounds(&model, &second.0, &second.1, policy),
+    ];
+    let totals = [first.0.total(), second.0.total()];
+    let empty = Resamples::new(&model, Replicates::DEFAULT, 0);
+    let meta: Vec<TrendInput<'_>> = ["2025", "2026"]
+        .iter()
+        .zip(&totals)
+        .map(|(title, tally)| TrendInput {
+            assessment: (*title).to_owned(),
+            title: (*title).to_owned(),
+            closed_at: None,
+            round: round_of(&model, tally, &empty),
+            results: None,
+        })
+        .collect();
+    let trends = group_trends(&role, &meta, &rounds);
+    let values: Vec<Option<&str>> = trends.iter().map(|t| t.value.as_deref()).collect();
+    assert_eq!(values, [Some("partner"), Some("executive"), None]);
+    let partner = &trends[0];
+    assert!(!partner.rounds[0].shown && partner.rounds[0].areas.is_none());
+    assert!(partner.rounds[1].shown);
+    // Nothing shown before: no change, so nothing about round 1's partners
+    // can be worked out from round 2's.
+    assert!(partner.rounds[1].areas.as_ref().unwrap()[0].delta.is_none());
+    let executive = &trends[1];
+    let delta = executive.rounds[1].areas.as_ref().unwrap()[0]
+        .delta
+        .unwrap();
+    // 0.25 → 0.75 on every item: area a from 1 + 0.25/0.75 to stage 3.
+    assert!(
+        close(delta.value, 3.0 - (1.0 + 0.25 / 0.75)) && delta.real,
+        "{delta:?}"
+    );
+    assert!(!trends[2].rounds[0].shown, "the complementary rule holds");
+    assert_eq!(trends[2].rounds.len(), 1);
+}
+
+fn round_of<'a>(model: &'a Model, tally: &'a Tally, resamples: &'a Resamples) -> Round<'a> {
+    Round {
+        model,
+        tally,
+        resamples,
+        policy: None,
+    }
+}

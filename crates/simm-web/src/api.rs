@@ -21,6 +21,8 @@
 mod dto;
 mod handlers;
 
+pub(crate) use dto::DEFAULT_MODEL;
+
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;

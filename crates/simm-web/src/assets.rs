@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/simm.css"),
     ),
     (
+        "journey.css",
+        "text/css; charset=utf-8",
+        simm_report::JOURNEY_CSS.as_bytes(),
+    ),
+    (
         "respond.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/respond.js"),

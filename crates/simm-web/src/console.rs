@@ -11,6 +11,8 @@ mod organizations;
 mod reports;
 mod users;
 
+pub(crate) use assessments::short_id;
+
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -56,18 +58,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A page that shows a form again with what was wrong in it.
-fn invalid(template: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn invalid(template: &impl Template) -> Result<Response, AppError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(template)?).into_response())
 }
 
 /// A redirect after a successful POST, so that reloading the next page
 /// does not send the form again.
-fn see_other(path: &str) -> Response {
+pub(crate) fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
 /// May create and change organisations, assessments and invitations.
-fn is_consultant(current: &CurrentUser) -> bool {
+pub(crate) fn is_consultant(current: &CurrentUser) -> bool {
     matches!(current.user.role, Role::Consultant | Role::Admin)
 }
 
@@ -80,13 +82,17 @@ pub(crate) struct NoticeQuery {
 }
 
 impl NoticeQuery {
-    fn message(&self) -> Option<&'static str> {
+    pub(crate) fn message(&self) -> Option<&'static str> {
         Some(match self.notice.as_deref()? {
             "created" => "Created.",
             "assessment-created" => {
                 "The assessment was created as a draft. Create invitation links, then open it."
             }
             "access-granted" => "Access granted.",
+            "target-set" => "The target was saved.",
+            "action-created" => "The action was added to the plan.",
+            "action-saved" => "The action was saved.",
+            "action-deleted" => "The action was deleted, with its history.",
             "opened" => "The assessment is open: invitation links can be answered now.",
             "closed" => {
                 "The assessment is closed: links can no longer be answered, and the responses that were waiting are released into the results."

@@ -14,9 +14,11 @@ mod console;
 pub mod demo;
 mod error;
 mod extract;
+mod journey;
 mod layout;
 mod ops;
 mod passwords;
+mod plan;
 mod respond;
 mod results;
 mod routes;
@@ -154,6 +156,10 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         respond::API_ROUTES,
         steward::PAGE_ROUTES,
         steward::API_ROUTES,
+        plan::PAGE_ROUTES,
+        plan::API_ROUTES,
+        journey::PAGE_ROUTES,
+        journey::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -168,8 +174,13 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router())
         .merge(respond::router())
         .merge(steward::router())
+        .merge(plan::router())
+        .merge(journey::router())
         .merge(api::with_layers(
-            api::router().merge(steward::api_router()),
+            api::router()
+                .merge(steward::api_router())
+                .merge(plan::api_router())
+                .merge(journey::api_router()),
             &state,
         ))
         .merge(assets::router())

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use simm_core::{
-    Answer, GroupTallies, Model, Pending, Policy, Release, Resamples, Results, Tally,
-    with_uncertainty,
+    Answer, GroupResamples, GroupTallies, Model, Pending, Policy, Release, Resamples, Results,
+    Tally, with_uncertainty,
 };
 use simm_store::{Assessment, Attributes, ReleaseOutcome, ReleasePlan, StoredResponse};
 
@@ -47,6 +47,20 @@ fn group_attribute(model: &Model, name: &str) -> Result<simm_core::AttributeId, 
         .map_err(|error| AppError::bad_request(error.to_string()))
 }
 
+/// An assessment's released responses as the core takes them, and their
+/// results under its privacy policy.
+pub struct ReleasedSet {
+    pub model: Arc<Model>,
+    pub policy: Policy,
+    pub tally: Tally,
+    /// Salted by the assessment, so that two rounds' resamples are
+    /// independent even where response ids were to coincide.
+    pub resamples: Resamples,
+    /// With a breakdown: the groups' tallies and replicates.
+    pub groups: Option<(GroupTallies, GroupResamples)>,
+    pub results: AssessmentResults,
+}
+
 /// Scores the released responses of an assessment, optionally broken
 /// down by an attribute of the model.
 pub async fn assessment_results(
@@ -54,53 +68,71 @@ pub async fn assessment_results(
     assessment: &Assessment,
     group_by: Option<&str>,
 ) -> Result<(Arc<Model>, AssessmentResults), AppError> {
+    let released = released_set(state, assessment, group_by).await?;
+    Ok((released.model, released.results))
+}
+
+/// Reads and scores the released responses of an assessment, optionally
+/// broken down by an attribute of the model.
+pub async fn released_set(
+    state: &AppState,
+    assessment: &Assessment,
+    group_by: Option<&str>,
+) -> Result<ReleasedSet, AppError> {
     let model = state.model(&assessment.model_version_id).await?;
     let attribute = group_by
         .map(|name| group_attribute(&model, name))
         .transpose()?;
     let policy = policy(assessment, &model);
     let responses = state.store.responses(&assessment.id).await?;
+    let salt = Resamples::salt_of(&assessment.id);
     let mut total = Tally::new(&model);
-    let mut groups = attribute.map(|attribute| GroupTallies::new(&model, attribute));
-    // Salted by the assessment, so that two rounds' resamples are
-    // independent even where response ids were to coincide.
-    let mut resamples = Resamples::new(
-        &model,
-        state.config.replicates,
-        Resamples::salt_of(&assessment.id),
-    );
+    let mut groups = attribute.map(|attribute| {
+        (
+            GroupTallies::new(&model, attribute),
+            GroupResamples::new(&model, state.config.replicates, salt),
+        )
+    });
+    let mut resamples = Resamples::new(&model, state.config.replicates, salt);
     for response in &responses {
         let answers = answers_of(&model, &response.answers);
         total.add(&answers);
         resamples.add(&response.id, &answers);
-        if let Some(groups) = &mut groups {
+        if let Some((tallies, replicates)) = &mut groups {
             let value = response
                 .attributes
-                .get(groups.attribute().as_str())
+                .get(tallies.attribute().as_str())
                 .map(String::as_str);
-            groups.add(value, &answers);
+            tallies.add(value, &answers);
+            replicates.add(value, &response.id, &answers);
         }
     }
-    if !policy.may_show(total.answering()) {
-        return Ok((
-            model,
-            AssessmentResults::Hidden {
-                respondents: total.answering(),
-                anonymity_min: policy.minimum(),
-            },
-        ));
-    }
-    // The intervals come from the same released responses, and leave out
-    // the same suppressed items, as the scores.
-    let mut results = with_uncertainty(
-        &model,
-        simm_core::score_shown(&model, &total, policy),
-        &resamples,
-    );
-    if let Some(groups) = &groups {
-        results = simm_core::score_grouped(&model, results, groups, policy);
-    }
-    Ok((model, AssessmentResults::Shown(Box::new(results))))
+    let results = if !policy.may_show(total.answering()) {
+        AssessmentResults::Hidden {
+            respondents: total.answering(),
+            anonymity_min: policy.minimum(),
+        }
+    } else {
+        // The intervals come from the same released responses, and leave
+        // out the same suppressed items, as the scores.
+        let mut results = with_uncertainty(
+            &model,
+            simm_core::score_shown(&model, &total, policy),
+            &resamples,
+        );
+        if let Some((tallies, _)) = &groups {
+            results = simm_core::score_grouped(&model, results, tallies, policy);
+        }
+        AssessmentResults::Shown(Box::new(results))
+    };
+    Ok(ReleasedSet {
+        model,
+        policy,
+        tally: total,
+        resamples,
+        groups,
+        results,
+    })
 }
 
 /// The released responses as a response sheet in the engine's input

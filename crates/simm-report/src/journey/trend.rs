@@ -45,6 +45,8 @@ pub struct TrendView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundRow {
     pub label: String,
+    /// The day it closed, or empty for a sheet.
+    pub closed: String,
     pub respondents: u64,
     pub model: String,
     /// "stage 2, 2.41 (2.30 to 2.52)", or why it is hidden.
@@ -79,10 +81,7 @@ pub struct OutcomeRow {
 }
 
 fn label(round: &simm_core::TrendRound) -> String {
-    match &round.closed_at {
-        Some(closed) => format!("{} ({})", round.title, closed.get(..7).unwrap_or(closed)),
-        None => round.title.clone(),
-    }
+    round.title.clone()
 }
 
 fn interval(low: f64, high: f64, number: fn(f64) -> String) -> String {
@@ -141,6 +140,11 @@ pub fn trend_view(input: &TrendViewInput<'_>) -> TrendView {
         .zip(&labels)
         .map(|(round, label)| RoundRow {
             label: label.clone(),
+            closed: round
+                .closed_at
+                .as_deref()
+                .map(|closed| closed.get(..10).unwrap_or(closed).to_owned())
+                .unwrap_or_default(),
             respondents: round.respondents,
             model: format!("{} {}", round.model.id, round.model.version),
             overall: match &round.overall {
@@ -304,7 +308,9 @@ pub fn trend_view(input: &TrendViewInput<'_>) -> TrendView {
             let closed = |index: usize| input.closings.get(index).copied().flatten();
             let after = rounds.iter().enumerate().find(|(index, round)| {
                 round.compared_with.is_some_and(|before| {
-                    closed(before).is_some_and(|c| c < action.done_at)
+                    // Whole seconds: work done in the second a round
+                    // closed counts as after it.
+                    closed(before).is_some_and(|c| c <= action.done_at)
                         && closed(*index).is_some_and(|c| c >= action.done_at)
                 })
             });
@@ -329,7 +335,7 @@ pub fn trend_view(input: &TrendViewInput<'_>) -> TrendView {
             };
             Some(OutcomeRow {
                 action: action.title.clone(),
-                item: if practice.is_empty() {
+                item: if practice.is_empty() || practice == action.title {
                     item.clone()
                 } else {
                     format!("{item}: {practice}")
@@ -360,11 +366,12 @@ pub(super) fn markdown(view: &TrendView) -> String {
         out.push_str(&format!("{empty}\n"));
         return out;
     }
-    out.push_str("| Round | Respondents | Model | Overall | Change |\n|---|---|---|---|---|\n");
+    out.push_str("| Round | Closed | Respondents | Model | Overall | Change |\n|---|---|---|---|---|---|\n");
     for round in &view.rounds {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} |\n",
             format::markdown_cell(&round.label),
+            round.closed,
             round.respondents,
             format::markdown_cell(&round.model),
             round.overall,

@@ -642,6 +642,6 @@ fn links_csv(model: &Model, assessment: &Assessment, links: &[LinkRow]) -> Respo
 }
 
 /// The first characters of an id, enough to tell downloads apart.
-pub(super) fn short_id(id: &str) -> &str {
+pub(crate) fn short_id(id: &str) -> &str {
     &id[..id.len().min(8)]
 }

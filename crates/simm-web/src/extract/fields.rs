@@ -83,6 +83,17 @@ where
     }
 }
 
+/// For `#[serde(default, deserialize_with = "nullable")]` on a field of
+/// a change: absent is `None` (left as it is), `null` is `Some(None)`
+/// (cleared), a value `Some(Some(…))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ pub fn csrf_in(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let response = client.get(app.url(path)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
 }
@@ -29,7 +29,7 @@ async fn session_csrf(client: &Client, app: &TestApp) -> String {
     csrf_in(&page)
 }
 
-async fn post(
+pub async fn post(
     client: &Client,
     app: &TestApp,
     path: &str,

@@ -2,6 +2,8 @@
 //! its own server on port 0 and a fresh database.
 
 mod access;
+mod actions;
+mod actions_pages;
 mod adversary;
 mod api;
 mod browser;
