@@ -28,7 +28,7 @@ fn main() {
         let model = tiny(aggregate);
         for (n, seed) in [20, 50, 200].into_iter().zip(seeds) {
             let result = coverage::coverage(&model, n, samples, replicates, seed);
-            let share = |count| format!("{:.1} %", 100.0 * Coverage::share(count, samples));
+            let share = |count| format!("{:.1} %", 100.0 * Coverage::share(count, result.samples));
             let cells: Vec<String> = result
                 .fulfilment
                 .iter()
