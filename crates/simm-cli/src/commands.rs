@@ -8,8 +8,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use simm_core::{
-    GroupTallies, Model, Policy, Replicates, Resamples, Tally, builtin_model, score_grouped,
-    with_uncertainty,
+    GroupTallies, Model, Policy, Replicates, Resamples, Tally, Target, builtin_model,
+    score_grouped, with_uncertainty,
 };
 
 use crate::output::write_whole;
@@ -26,7 +26,7 @@ impl fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
-fn bad_input(message: impl Into<String>) -> anyhow::Error {
+pub(crate) fn bad_input(message: impl Into<String>) -> anyhow::Error {
     BadInput(message.into()).into()
 }
 
@@ -46,10 +46,13 @@ pub struct ScoreRequest<'a> {
     /// Bootstrap replicates behind the intervals (docs/scoring.md, "How
     /// sure a stage is").
     pub replicates: Replicates,
+    /// `--target`: the stages to reach, which add the roadmap.
+    pub target: Option<&'a str>,
+    pub target_date: Option<&'a str>,
 }
 
 /// Reads a model file, or the built-in model when no file is named.
-fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
+pub(crate) fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
     let Some(path) = path else {
         return Ok(builtin_model());
     };
@@ -171,18 +174,34 @@ struct Part {
     resamples: Resamples,
 }
 
-pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
-    let model = load_model(request.model)?;
-    let group_by = match request.group_by {
+/// A response sheet read whole: its tally, its breakdown if asked for,
+/// and its replicates.
+pub(crate) struct Sheet {
+    pub total: Tally,
+    pub groups: Option<GroupTallies>,
+    pub resamples: Resamples,
+}
+
+/// Reads a sheet (or standard input for `-`) on every core. `salt` keeps
+/// the replicates of several sheets independent where their respondent
+/// ids coincide; a sheet on its own needs none.
+pub(crate) fn read_sheet(
+    model: &Model,
+    path: &Path,
+    group_by: Option<&str>,
+    replicates: Replicates,
+    salt: u64,
+) -> anyhow::Result<Sheet> {
+    let group_by = match group_by {
         None => None,
         Some(name) => {
-            let index = attribute_index(&model, name)?;
+            let index = attribute_index(model, name)?;
             let attribute = model.attributes()[index].id.clone();
-            Some((index, GroupTallies::new(&model, attribute)))
+            Some((index, GroupTallies::new(model, attribute)))
         }
     };
 
-    let name = request.responses.display().to_string();
+    let name = path.display().to_string();
     let sheet_error = |error| match error {
         simm_sheet::SheetError::Io(error) => {
             anyhow::Error::new(error).context(format!("reading {name}"))
@@ -191,11 +210,10 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     };
     let group_index = group_by.as_ref().map(|(index, _)| *index);
     let empty_groups = group_by.map(|(_, groups)| groups);
-    // A sheet stands on its own, so its resamples need no salt.
     let new_state = || Part {
-        total: Tally::new(&model),
+        total: Tally::new(model),
         groups: empty_groups.clone(),
-        resamples: Resamples::new(&model, request.replicates, 0),
+        resamples: Resamples::new(model, replicates, salt),
     };
     // With a breakdown, each row is tallied in its group only; the whole
     // set is the groups' sum. Every row is resampled by its id, whatever
@@ -207,9 +225,9 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         }
         part.resamples.add(row.respondent, row.answers);
     };
-    let parts = if request.responses == Path::new("-") {
+    let parts = if path == Path::new("-") {
         let mut state = new_state();
-        simm_sheet::read_sheet(io::stdin().lock(), &model, |row| add_row(&mut state, row))
+        simm_sheet::read_sheet(io::stdin().lock(), model, |row| add_row(&mut state, row))
             .map_err(sheet_error)?;
         vec![state]
     } else {
@@ -217,7 +235,7 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        simm_sheet::read_sheet_file(request.responses, &model, threads, new_state, add_row)
+        simm_sheet::read_sheet_file(path, model, threads, new_state, add_row)
             .map_err(sheet_error)?
             .1
     };
@@ -237,6 +255,62 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     if let Some(groups) = &groups {
         total = groups.total();
     }
+    Ok(Sheet {
+        total,
+        groups,
+        resamples,
+    })
+}
+
+/// `--target vision=3,technology=3` (and `--target-date`) as a target
+/// for the model; areas not named get the next stage after `current`.
+pub(crate) fn parse_target(
+    model: &Model,
+    text: &str,
+    date: Option<&str>,
+    current: &[(simm_core::AreaId, simm_core::StageLevel)],
+) -> anyhow::Result<Target> {
+    let mut areas = Vec::new();
+    for pair in text
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+    {
+        let parsed = pair
+            .split_once('=')
+            .and_then(|(area, stage)| Some((area.trim(), stage.trim().parse::<u8>().ok()?)));
+        match parsed {
+            Some(pair) => areas.push(pair),
+            None => {
+                return Err(bad_input(format!(
+                    "--target: {} is not AREA=STAGE; write e.g. --target vision=3,technology=3",
+                    simm_core::quote_value(pair)
+                )));
+            }
+        }
+    }
+    Target::parse(model, &areas, date, current).map_err(|error| {
+        if error.field() == "date" {
+            bad_input(format!("--target-date: {}", error.message()))
+        } else {
+            bad_input(format!("--target: {error}"))
+        }
+    })
+}
+
+pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
+    let model = load_model(request.model)?;
+    let Sheet {
+        total,
+        groups,
+        resamples,
+    } = read_sheet(
+        &model,
+        request.responses,
+        request.group_by,
+        request.replicates,
+        0,
+    )?;
 
     // The whole sheet is the consultant's own data and is scored as it
     // is; a breakdown shows groups under the privacy policy.
@@ -244,15 +318,39 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     if let Some(tallies) = &groups {
         results = score_grouped(&model, results, tallies, Policy::of_model(&model));
     }
-    let text = match request.format {
-        Format::Json => {
-            let mut text =
-                serde_json::to_string_pretty(&results).context("serialising the results")?;
-            text.push('\n');
-            text
+    let roadmap = match request.target {
+        None => None,
+        Some(text) => {
+            let current: Vec<_> = results
+                .areas
+                .iter()
+                .map(|area| (area.id.clone(), area.stage))
+                .collect();
+            let target = parse_target(&model, text, request.target_date, &current)?;
+            Some(simm_core::roadmap(&model, &results, &target))
         }
-        Format::Markdown => simm_report::markdown(&model, &results),
-        Format::Html => simm_report::html(&model, &results),
+    };
+    let text = match (request.format, &roadmap) {
+        (Format::Json, None) => json(&results)?,
+        (Format::Json, Some(roadmap)) => {
+            // The results' keys, and the roadmap beside them.
+            let mut value = serde_json::to_value(&results).context("serialising the results")?;
+            value["roadmap"] = serde_json::to_value(roadmap).context("serialising the roadmap")?;
+            json(&value)?
+        }
+        (Format::Markdown, None) => simm_report::markdown(&model, &results),
+        (Format::Markdown, Some(roadmap)) => {
+            simm_report::markdown_toward(&model, &results, roadmap)
+        }
+        (Format::Html, None) => simm_report::html(&model, &results),
+        (Format::Html, Some(roadmap)) => simm_report::html_toward(&model, &results, roadmap),
     };
     write_whole(request.output, text.as_bytes())
+}
+
+/// Pretty JSON with a final line end.
+pub(crate) fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value).context("serialising the output")?;
+    text.push('\n');
+    Ok(text)
 }

@@ -6,6 +6,7 @@ mod calibrate;
 mod commands;
 mod output;
 mod server;
+mod trend;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +80,38 @@ enum Command {
         /// are steadier and slower.
         #[arg(long, value_name = "N", default_value_t = Replicates::DEFAULT.get(), value_parser = replicates)]
         replicates: u32,
+        /// The stages to reach, e.g. vision=3,technology=3; areas not named
+        /// aim at their next stage. Adds the roadmap to the output.
+        #[arg(long, value_name = "AREA=STAGE,…")]
+        target: Option<String>,
+        /// The date of the target, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE", requires = "target")]
+        target_date: Option<String>,
+    },
+    /// Compare response sheets as rounds, the earliest first: each round's
+    /// stages and scores with their intervals, and the change from the
+    /// round before, real only when its interval leaves out 0.
+    Trend {
+        /// The rounds' response sheets, the earliest first.
+        #[arg(long, required = true, num_args = 2..)]
+        responses: Vec<PathBuf>,
+        /// A model file; the built-in Smartsourcing model by default.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        format: ReportFormat,
+        /// Write to this file instead of standard output (written whole or not at all).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Bootstrap replicates behind the intervals.
+        #[arg(long, value_name = "N", default_value_t = Replicates::DEFAULT.get(), value_parser = replicates)]
+        replicates: u32,
+        /// A target to draw on the charts, e.g. vision=3,technology=3.
+        #[arg(long, value_name = "AREA=STAGE,…")]
+        target: Option<String>,
+        /// The date of the target, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE", requires = "target")]
+        target_date: Option<String>,
     },
     /// Calibrate a model from pooled response sheets: classical item
     /// analysis, Rasch calibration (CML), fit, reliability, a check of
@@ -240,6 +273,8 @@ fn main() -> ExitCode {
             format,
             output,
             replicates,
+            target,
+            target_date,
         } => {
             let format = report_format(format);
             commands::score(&commands::ScoreRequest {
@@ -249,8 +284,27 @@ fn main() -> ExitCode {
                 format,
                 output: output.as_deref(),
                 replicates: Replicates::new(replicates).expect("checked by the parser"),
+                target: target.as_deref(),
+                target_date: target_date.as_deref(),
             })
         }
+        Command::Trend {
+            responses,
+            model,
+            format,
+            output,
+            replicates,
+            target,
+            target_date,
+        } => trend::trend(&trend::TrendRequest {
+            responses: &responses,
+            model: model.as_deref(),
+            format: report_format(format),
+            output: output.as_deref(),
+            replicates: Replicates::new(replicates).expect("checked by the parser"),
+            target: target.as_deref(),
+            target_date: target_date.as_deref(),
+        }),
         Command::Calibrate {
             responses,
             model,

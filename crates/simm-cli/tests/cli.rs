@@ -4,43 +4,14 @@
 //! Set `UPDATE_GOLDEN=1` to rewrite the golden files after an intended
 //! change, then review the diff.
 
+#[allow(dead_code)]
+#[path = "support/run.rs"]
+mod run;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn simm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simm"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("simm runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "simm failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
-}
-
-/// Runs simm and expects bad-input failure: exit status 2, nothing on
-/// standard output, and the given lines on standard error.
-fn check_refused(args: &[&str], expected_stderr: &[&str]) {
-    let output = simm(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
-    assert_eq!(
-        stderr.lines().collect::<Vec<_>>(),
-        expected_stderr,
-        "{args:?}"
-    );
-}
+use run::{check_refused, repo, simm, stdout};
 
 fn check_golden(actual: &str, golden: &str) {
     let path = repo().join(golden);
