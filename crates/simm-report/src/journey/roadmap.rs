@@ -143,10 +143,9 @@ pub fn roadmap_view(model: &Model, results: &Results, roadmap: &Roadmap) -> Road
                             stage: practice.stage.get(),
                             fulfilment: match (practice.fulfilment, practice.fulfilment_interval) {
                                 (Some(f), Some(interval)) => format!(
-                                    "{} ({} to {})",
+                                    "{} ({})",
                                     format::percent(f),
-                                    format::percent(interval.low),
-                                    format::percent(interval.high)
+                                    format::percent_interval(Some(interval))
                                 ),
                                 (Some(f), None) => format::percent(f),
                                 (None, _) => "no answers".to_owned(),

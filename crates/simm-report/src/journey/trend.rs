@@ -84,16 +84,15 @@ fn label(round: &simm_core::TrendRound) -> String {
     round.title.clone()
 }
 
-fn interval(low: f64, high: f64, number: fn(f64) -> String) -> String {
-    format!("({} to {})", number(low), number(high))
-}
-
-/// "+0.42 (0.20 to 0.64), a real change" or "…, within noise".
+/// "+0.42 (0.20 to 0.64), a real change" or "…, within noise": a
+/// change's interval may run from below 0 to above, so its ends are joined
+/// by "to", not a dash.
 pub fn change_text(delta: &Delta) -> String {
     format!(
-        "{} {}, {}",
+        "{} ({} to {}), {}",
         format::signed_decimal(delta.value),
-        interval(delta.interval.low, delta.interval.high, format::decimal),
+        format::decimal(delta.interval.low),
+        format::decimal(delta.interval.high),
         if delta.real {
             "a real change"
         } else {
@@ -154,7 +153,7 @@ pub fn trend_view(input: &TrendViewInput<'_>) -> TrendView {
                     format::score(overall.score),
                     overall
                         .score_interval
-                        .map(|i| format!(" {}", interval(i.low, i.high, format::score)))
+                        .map(|i| format!(" ({})", format::score_interval(Some(i))))
                         .unwrap_or_default()
                 ),
                 None => "hidden: too few responses were released to show results".to_owned(),
@@ -187,7 +186,7 @@ pub fn trend_view(input: &TrendViewInput<'_>) -> TrendView {
                                 "{}{}",
                                 format::score(a.score),
                                 a.score_interval
-                                    .map(|i| format!(" {}", interval(i.low, i.high, format::score)))
+                                    .map(|i| format!(" ({})", format::score_interval(Some(i))))
                                     .unwrap_or_default()
                             )
                         }),
