@@ -354,17 +354,12 @@ async fn whole_flow(app: TestApp) {
         .sum();
     assert_eq!(total, ROLES.len() as i64 + 2);
 
-    // Results are the engine's, exactly.
     // Results are the engine's, exactly: the same bytes as serialising
     // simm_core's results (compared as text, since parsing JSON numbers
-    // may round the last bit).
-    // The intervals resample the released responses by their ids, salted
-    // by the assessment.
-    let mut resamples = simm_core::Resamples::new(
-        &model,
-        simm_core::Replicates::DEFAULT,
-        simm_core::Resamples::salt_of(&id),
-    );
+    // may round the last bit). The intervals resample the released
+    // responses by their ids, unsalted, as `simm score` does.
+    let mut resamples =
+        simm_core::Resamples::new(&model, simm_core::Replicates::DEFAULT, 0);
     for response in app.store.responses(&id).await.unwrap() {
         let answers: Vec<Option<simm_core::Answer>> = (0..model.items().len())
             .map(|index| {
