@@ -358,8 +358,7 @@ async fn whole_flow(app: TestApp) {
     // simm_core's results (compared as text, since parsing JSON numbers
     // may round the last bit). The intervals resample the released
     // responses by their ids, unsalted, as `simm score` does.
-    let mut resamples =
-        simm_core::Resamples::new(&model, simm_core::Replicates::DEFAULT, 0);
+    let mut resamples = simm_core::Resamples::new(&model, simm_core::Replicates::DEFAULT, 0);
     for response in app.store.responses(&id).await.unwrap() {
         let answers: Vec<Option<simm_core::Answer>> = (0..model.items().len())
             .map(|index| {
