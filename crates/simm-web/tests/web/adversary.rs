@@ -825,7 +825,11 @@ async fn a_group_hidden_in_a_round_is_not_recoverable_from_the_trends() {
                             && value == (attribute == Some("role")).then_some(members[*r].1)
                     })
                     .collect();
-                record(round, set, &format!("{group} in round {index}"));
+                record(
+                    round,
+                    set,
+                    &format!("the group {} in round {index}", group["value"]),
+                );
             }
         }
     }
