@@ -35,16 +35,9 @@ pub fn uniform(count: usize, role: &str, answer: impl Fn(&Item) -> u8) -> Vec<Ne
         .collect()
 }
 
-/// A round of the organisation with these responses, opened, released
-/// and closed, its closing moved to `closed_at` so that the rounds' order
-/// does not hang on the clock's second.
-pub async fn closed_round(
-    app: &TestApp,
-    org: &str,
-    title: &str,
-    responses: &[NewResponse],
-    closed_at: i64,
-) -> String {
+/// An open assessment of the organisation holding these responses,
+/// pending.
+async fn open_round(app: &TestApp, org: &str, title: &str, responses: &[NewResponse]) -> String {
     let assessment = app
         .store
         .create_assessment(org, title, &app.builtin_model_version)
@@ -56,11 +49,26 @@ pub async fn closed_round(
         .insert_responses(&assessment.id, responses)
         .await
         .unwrap();
-    simm_web::release_assessment(&app.state, &assessment.id, true)
+    assessment.id
+}
+
+/// A round of the organisation with these responses, released and
+/// closed as the privacy policy decides, its closing moved to
+/// `closed_at` so that the rounds' order does not hang on the clock's
+/// second.
+pub async fn closed_round(
+    app: &TestApp,
+    org: &str,
+    title: &str,
+    responses: &[NewResponse],
+    closed_at: i64,
+) -> String {
+    let assessment = open_round(app, org, title, responses).await;
+    simm_web::release_assessment(&app.state, &assessment, true)
         .await
         .unwrap();
-    set_closed_at(app, &assessment.id, closed_at).await;
-    assessment.id
+    set_closed_at(app, &assessment, closed_at).await;
+    assessment
 }
 
 /// A round as [`closed_round`], but published with every preset
@@ -75,20 +83,10 @@ pub async fn closed_round_with_small_groups(
     responses: &[NewResponse],
     closed_at: i64,
 ) -> String {
-    let assessment = app
-        .store
-        .create_assessment(org, title, &app.builtin_model_version)
-        .await
-        .unwrap();
-    let k = simm_core::builtin_model().scoring().anonymity_min.get();
-    app.store.open_assessment(&assessment.id, k).await.unwrap();
-    app.store
-        .insert_responses(&assessment.id, responses)
-        .await
-        .unwrap();
+    let assessment = open_round(app, org, title, responses).await;
     let outcome = app
         .store
-        .release(&assessment.id, true, |pending| {
+        .release(&assessment, true, |pending| {
             ReleasePlan::Publish(
                 pending
                     .iter()
@@ -102,8 +100,29 @@ pub async fn closed_round_with_small_groups(
         outcome.assessment.state,
         simm_store::AssessmentState::Closed
     );
-    set_closed_at(app, &assessment.id, closed_at).await;
-    assessment.id
+    set_closed_at(app, &assessment, closed_at).await;
+    assessment
+}
+
+/// Moves an assessment's closing in the database.
+pub async fn set_closed_at(app: &TestApp, assessment: &str, seconds: i64) {
+    macro_rules! update {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&app.database_url).await.unwrap();
+            let done = sqlx::query("UPDATE assessments SET closed_at = $1 WHERE id = $2")
+                .bind(seconds)
+                .bind(assessment)
+                .execute(&pool)
+                .await
+                .unwrap();
+            assert_eq!(done.rows_affected(), 1);
+            pool.close().await;
+        }};
+    }
+    match app.backend {
+        Backend::Sqlite => update!(sqlx::SqlitePool),
+        Backend::Postgres => update!(sqlx::PgPool),
+    }
 }
 
 /// A browser session of a user made by `TestApp::add_user`.
@@ -120,35 +139,6 @@ pub async fn signed_in_as(app: &TestApp, email: &str) -> reqwest::Client {
         .unwrap();
     assert_eq!(signed.status(), 303, "signing in as {email}");
     client
-}
-
-/// Moves an assessment's closing in the database.
-pub async fn set_closed_at(app: &TestApp, assessment: &str, seconds: i64) {
-    let sql = "UPDATE assessments SET closed_at = $1 WHERE id = $2";
-    match app.backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-            let done = sqlx::query(sql)
-                .bind(seconds)
-                .bind(assessment)
-                .execute(&pool)
-                .await
-                .unwrap();
-            assert_eq!(done.rows_affected(), 1);
-            pool.close().await;
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-            let done = sqlx::query(sql)
-                .bind(seconds)
-                .bind(assessment)
-                .execute(&pool)
-                .await
-                .unwrap();
-            assert_eq!(done.rows_affected(), 1);
-            pool.close().await;
-        }
-    }
 }
 
 fn close(a: &Value, b: f64, what: &str) {
@@ -438,17 +428,12 @@ async fn journey_roadmap_follows_the_target_once_results_show() {
     let app = spawn_app().await;
     let model = simm_core::builtin_model();
     let (token, _, org) = organization(&app).await;
-    let open = app
-        .store
-        .create_assessment(&org, "Open round", &app.builtin_model_version)
-        .await
-        .unwrap();
-    app.store.open_assessment(&open.id, 5).await.unwrap();
+    let open = open_round(&app, &org, "Open round", &uniform(8, "manager", |_| 3)).await;
     let hidden = expect(
         &app,
         &token,
         Method::GET,
-        &format!("/api/v1/assessments/{}/roadmap", open.id),
+        &format!("/api/v1/assessments/{open}/roadmap"),
         None,
         409,
     )
@@ -560,18 +545,9 @@ async fn journey_trend_page_shows_the_outcome_of_an_action_done_between_rounds()
     )
     .await;
     // The second round closes now, after the action was done.
-    let assessment = app
-        .store
-        .create_assessment(&org, "Round 2", &app.builtin_model_version)
-        .await
-        .unwrap();
-    app.store.open_assessment(&assessment.id, 5).await.unwrap();
     let answers = uniform(8, "manager", |i| if i.id == item.id { 4 } else { 2 });
-    app.store
-        .insert_responses(&assessment.id, &answers)
-        .await
-        .unwrap();
-    simm_web::release_assessment(&app.state, &assessment.id, true)
+    let assessment = open_round(&app, &org, "Round 2", &answers).await;
+    simm_web::release_assessment(&app.state, &assessment, true)
         .await
         .unwrap();
 
