@@ -30,7 +30,7 @@ pub async fn organization(app: &TestApp) -> (String, String, String) {
 }
 
 /// A viewer granted the organisation: their token and email.
-async fn viewer_of(app: &TestApp, org: &str) -> (String, String) {
+pub async fn viewer_of(app: &TestApp, org: &str) -> (String, String) {
     let (email, _) = app.add_user(Role::Viewer).await;
     let user = app.store.user_by_email(&email).await.unwrap().unwrap();
     app.store.grant_access(org, &user.id).await.unwrap();

@@ -15,6 +15,11 @@
 //! The intervals and stage probabilities, which resample the same
 //! respondents, must not move while the released set stays the same: a
 //! pending submission shows in none of them until a release.
+//!
+//! The same holds over rounds: the trend of an organisation (its JSON,
+//! by each attribute, and its page with the outcomes of actions) moves
+//! only with a release, and a group that a round hides cannot be worked
+//! out from its own trend and the whole one.
 
 #[path = "../../../simm-core/tests/support/span.rs"]
 mod span;
@@ -26,7 +31,9 @@ use serde_json::{Value, json};
 use simm_store::Role;
 use span::Span;
 
+use crate::actions::organization;
 use crate::api::call;
+use crate::journey::{closed_round, closed_round_with_small_groups, signed_in_as, uniform};
 use crate::{TestApp, spawn_app};
 
 /// A small deterministic generator: the campaigns are random but the same
@@ -566,4 +573,267 @@ async fn no_view_over_time_adds_up_to_fewer_than_the_minimum() {
         "{shown_campaigns} campaigns showed results"
     );
     assert!(views >= 100, "{views} views recorded");
+}
+
+/// Every view of an organisation's trend, as (what, text): the JSON, by
+/// each attribute, and the page.
+async fn trend_views(
+    app: &TestApp,
+    token: &str,
+    client: &reqwest::Client,
+    org: &str,
+) -> Vec<(String, String)> {
+    let mut views = Vec::new();
+    for query in ["", "?group_by=role", "?group_by=unit"] {
+        let path = format!("/api/v1/organizations/{org}/trend{query}");
+        let (status, body) = call(app, Some(token), Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        views.push((path, body.to_string()));
+    }
+    let path = format!("/organizations/{org}/trend");
+    let page = client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{path}");
+    views.push((path, page.text().await.unwrap()));
+    views
+}
+
+fn unchanged(before: &[(String, String)], now: &[(String, String)], moment: &str) {
+    for ((what, seen), (_, shown)) in before.iter().zip(now) {
+        assert!(seen == shown, "{moment}: {what} changed with no release");
+    }
+}
+
+#[tokio::test]
+async fn no_pending_submission_moves_the_trend_until_a_release() {
+    let app = spawn_app().await;
+    let model = simm_core::builtin_model();
+    let k = model.scoring().anonymity_min.get();
+    let (token, email, org) = organization(&app).await;
+    let client = signed_in_as(&app, &email).await;
+    closed_round(
+        &app,
+        &org,
+        "Round 1",
+        &simm_web::demo::synthetic_responses(&model, 12, 1),
+        1_750_000_000,
+    )
+    .await;
+    let second = closed_round(
+        &app,
+        &org,
+        "Round 2",
+        &simm_web::demo::synthetic_round(&model, 12, 2, &|_| 0.5),
+        1_760_000_000,
+    )
+    .await;
+    // An action done since round 2, whose outcome the next round shows.
+    let item = model.items()[0].id.as_str();
+    let (status, action) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/organizations/{org}/actions"),
+        Some(json!({"item": item, "status": "done"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{action}");
+    let before = trend_views(&app, &token, &client, &org).await;
+    assert!(
+        before[3]
+            .1
+            .contains("no round has closed since it was done")
+    );
+
+    // Late responses to the closed round 2 wait in its pending pool.
+    app.store
+        .insert_responses(&second, &simm_web::demo::synthetic_responses(&model, 6, 3))
+        .await
+        .unwrap();
+    unchanged(
+        &before,
+        &trend_views(&app, &token, &client, &org).await,
+        "late responses to round 2",
+    );
+
+    // Round 3 opens, and a respondent submits through the server.
+    let (status, third) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/organizations/{org}/assessments"),
+        Some(json!({"title": "Round 3"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{third}");
+    let third = third["id"].as_str().unwrap().to_owned();
+    let (status, created) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{third}/invitations"),
+        Some(json!({ "rows": [{"role": "manager"}] })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    app.store.open_assessment(&third, k).await.unwrap();
+    let respondent = created["invitations"][0]["token"].as_str().unwrap();
+    let respondent_client = app.client();
+    for item in model.items() {
+        let response = respondent_client
+            .put(app.url(&format!("/api/v1/r/{respondent}/answers/{}", item.id)))
+            .json(&json!({ "value": 5 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let response = respondent_client
+        .post(app.url(&format!("/api/v1/r/{respondent}/submit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    unchanged(
+        &before,
+        &trend_views(&app, &token, &client, &org).await,
+        "a submission into the open round 3",
+    );
+    // Enough for a release, and an interim one: round 3 is still open, so
+    // it is no round of the trend yet.
+    app.store
+        .insert_responses(&third, &uniform(k as usize, "manager", |_| 5))
+        .await
+        .unwrap();
+    unchanged(
+        &before,
+        &trend_views(&app, &token, &client, &org).await,
+        "submissions into the open round 3",
+    );
+    simm_web::release_assessment(&app.state, &third, false)
+        .await
+        .unwrap();
+    unchanged(
+        &before,
+        &trend_views(&app, &token, &client, &org).await,
+        "an interim release of the open round 3",
+    );
+
+    // Closing releases round 3: now the trend moves, and round 2 stays as
+    // it was released, its late responses still waiting.
+    simm_web::release_assessment(&app.state, &third, true)
+        .await
+        .unwrap();
+    let after = trend_views(&app, &token, &client, &org).await;
+    for ((what, seen), (_, shown)) in before.iter().zip(&after) {
+        assert!(seen != shown, "{what} did not show the release of round 3");
+    }
+    let earlier: Value = serde_json::from_str(&before[0].1).unwrap();
+    let later: Value = serde_json::from_str(&after[0].1).unwrap();
+    assert_eq!(later["rounds"].as_array().unwrap().len(), 3, "{later}");
+    assert_eq!(later["rounds"][2]["respondents"], k + 1);
+    assert_eq!(later["rounds"][1], earlier["rounds"][1]);
+    assert!(
+        !after[3].1.contains("no round has closed since it was done"),
+        "the outcome of the action shows once round 3 closes"
+    );
+}
+
+/// The role of each respondent of a round, in the order they were
+/// stored, and what everyone of the role answers.
+const GROUP_ROUNDS: [&[(&str, usize, u8)]; 2] = [
+    &[("executive", 6, 2), ("manager", 6, 3), ("partner", 2, 5)],
+    &[("executive", 6, 3), ("manager", 5, 3), ("partner", 6, 4)],
+];
+
+#[tokio::test]
+async fn a_group_hidden_in_a_round_is_not_recoverable_from_the_trends() {
+    let app = spawn_app().await;
+    let model = simm_core::builtin_model();
+    let minimum = model.scoring().anonymity_min.get() as usize;
+    let (token, _, org) = organization(&app).await;
+    // Respondent i is members[i]: (round, role).
+    let mut members: Vec<(usize, &str)> = Vec::new();
+    let mut rounds = Vec::new();
+    for (index, groups) in GROUP_ROUNDS.iter().enumerate() {
+        let mut responses = Vec::new();
+        for (role, count, answer) in groups.iter() {
+            responses.extend(uniform(*count, role, |_| *answer));
+            members.extend(std::iter::repeat_n((index, *role), *count));
+        }
+        let closing = 1_750_000_000 + 10_000_000 * index as i64;
+        rounds.push(
+            closed_round_with_small_groups(
+                &app,
+                &org,
+                &format!("Round {}", index + 1),
+                &responses,
+                closing,
+            )
+            .await,
+        );
+    }
+    let mut span = Span::new(members.len());
+    let mut shown = 0;
+    let mut record = |round: &Value, set: Vec<usize>, what: &str| {
+        assert_eq!(round["respondents"], set.len(), "{what}: {round}");
+        span.add(&set);
+        shown += 1;
+        if let Some(small) = span.small_set_disclosed(minimum) {
+            panic!("after {what}, the sum over respondents {small:?} follows from the trends");
+        }
+    };
+    let mut partner_hidden = false;
+    for attribute in [None, Some("role"), Some("unit")] {
+        let query = attribute.map_or(String::new(), |a| format!("?group_by={a}"));
+        let (status, trend) = call(
+            &app,
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/organizations/{org}/trend{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{trend}");
+        let index_of = |round: &Value| {
+            rounds
+                .iter()
+                .position(|id| round["assessment"] == id.as_str())
+                .unwrap()
+        };
+        for round in trend["rounds"].as_array().unwrap() {
+            let index = index_of(round);
+            assert_eq!(round["shown"], true, "{round}");
+            let set = (0..members.len())
+                .filter(|r| members[*r].0 == index)
+                .collect();
+            record(round, set, &format!("round {index}"));
+        }
+        for group in trend["groups"].as_array().into_iter().flatten() {
+            for round in group["rounds"].as_array().unwrap() {
+                let index = index_of(round);
+                if round["shown"] == false {
+                    assert_eq!(round["overall"], Value::Null, "{round}");
+                    assert_eq!(round["areas"], Value::Null, "{round}");
+                    partner_hidden |= index == 0 && group["value"] == "partner";
+                    continue;
+                }
+                // Only the role is preset; everyone's unit is unknown.
+                let value = group["value"].as_str();
+                let set = (0..members.len())
+                    .filter(|r| {
+                        members[*r].0 == index
+                            && value == (attribute == Some("role")).then_some(members[*r].1)
+                    })
+                    .collect();
+                record(
+                    round,
+                    set,
+                    &format!("the group {} in round {index}", group["value"]),
+                );
+            }
+        }
+    }
+    assert!(partner_hidden, "the two partners of round 1 are hidden");
+    // The whole rounds and the groups of round 2 at least.
+    assert!(shown >= 5, "{shown} aggregates shown");
 }

@@ -289,3 +289,207 @@ async fn a_consultant_and_a_respondent_go_through_an_assessment() {
     );
     consultant.close().await.unwrap();
 }
+
+async fn sign_in(app: &TestApp, client: &Client, email: &str, password: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "#email", email).await;
+    fill(client, "#password", password).await;
+    click(client, "form[action='/login'] button[type=submit]").await;
+    // The dashboard's sign-out form is on every signed-in page.
+    element(client, "form[action='/logout']").await;
+}
+
+/// Saves an action's form with a new status, and waits for the plan to
+/// show the action in it (the page before showed the old status, so this
+/// waits for the save).
+async fn change_status(client: &Client, action: &str, status: &str) {
+    element(client, &format!("#status-{action}"))
+        .await
+        .select_by_value(status)
+        .await
+        .unwrap();
+    click(
+        client,
+        &format!("form[action='/actions/{action}'] button[type=submit]"),
+    )
+    .await;
+    element(client, "p.notice.success").await;
+    element(client, &format!("#action-{action} p .status-{status}")).await;
+}
+
+async fn count(client: &Client, selector: &str) -> usize {
+    client.find_all(Locator::Css(selector)).await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consultant_plans_from_the_roadmap_and_a_viewer_reports_progress() {
+    let app = spawn_app().await;
+    let model = simm_core::builtin_model();
+    let (email, password) = app.add_user(Role::Consultant).await;
+    let user = app.store.user_by_email(&email).await.unwrap().unwrap();
+    let org = app
+        .store
+        .create_organization(
+            &simm_store::NewOrganization {
+                name: "Acme Journey".into(),
+                industry: None,
+                size: None,
+                country: None,
+            },
+            &user.id,
+        )
+        .await
+        .unwrap()
+        .id;
+    let round = crate::journey::closed_round(
+        &app,
+        &org,
+        "Baseline",
+        &simm_web::demo::synthetic_responses(&model, 12, 5),
+        1_750_000_000,
+    )
+    .await;
+    let driver = start_driver();
+    let consultant = browser(&driver).await;
+    sign_in(&app, &consultant, &email, &password).await;
+    consultant
+        .goto(&app.url(&format!("/organizations/{org}")))
+        .await
+        .unwrap();
+    click(
+        &consultant,
+        &format!("a[href='/organizations/{org}/target']"),
+    )
+    .await;
+    element(&consultant, "#target-vision")
+        .await
+        .select_by_value("4")
+        .await
+        .unwrap();
+    click(&consultant, "form[action$='/target'] button[type=submit]").await;
+    element(&consultant, "p.notice.success").await;
+    let target = app.store.target(&org).await.unwrap().unwrap();
+    assert!(
+        target.areas.contains(&("vision".to_owned(), 4)),
+        "{target:?}"
+    );
+
+    // Two practices of the roadmap adopted, each from the roadmap page.
+    let roadmap = app.url(&format!("/assessments/{round}/roadmap"));
+    let mut adopted = Vec::new();
+    for index in 0..2 {
+        consultant.goto(&roadmap).await.unwrap();
+        element(&consultant, "form[action$='/actions/adopt']").await;
+        let forms = consultant
+            .find_all(Locator::Css("form[action$='/actions/adopt']"))
+            .await
+            .unwrap();
+        assert!(forms.len() >= 2, "{} practices to adopt", forms.len());
+        let item = forms[index]
+            .find(Locator::Css("input[name=item]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+        forms[index]
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        element(&consultant, "p.notice.success").await;
+        adopted.push(item);
+    }
+    let actions = app.store.actions(&org).await.unwrap();
+    let mut items: Vec<String> = actions.iter().filter_map(|a| a.item.clone()).collect();
+    items.sort();
+    adopted.sort();
+    assert_eq!(items, adopted, "the actions are the practices adopted");
+    let (done, other) = (&actions[0].id, &actions[1].id);
+    consultant
+        .goto(&app.url(&format!("/organizations/{org}/actions")))
+        .await
+        .unwrap();
+    change_status(&consultant, done, "done").await;
+    consultant.close().await.unwrap();
+
+    // A viewer granted the organisation changes the other's status, and
+    // has nothing else to edit.
+    let (viewer_email, viewer_password) = app.add_user(Role::Viewer).await;
+    let viewer_user = app
+        .store
+        .user_by_email(&viewer_email)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store.grant_access(&org, &viewer_user.id).await.unwrap();
+    let viewer = browser(&driver).await;
+    sign_in(&app, &viewer, &viewer_email, &viewer_password).await;
+    viewer
+        .goto(&app.url(&format!("/organizations/{org}/actions")))
+        .await
+        .unwrap();
+    change_status(&viewer, other, "in_progress").await;
+    for selector in [
+        "input[name=title]".to_owned(),
+        "input[name=owner]".to_owned(),
+        "input[name=due]".to_owned(),
+        "select[name=item]".to_owned(),
+        "form[action$='/delete']".to_owned(),
+        format!("form[action='/organizations/{org}/actions']"),
+    ] {
+        assert_eq!(
+            count(&viewer, &selector).await,
+            0,
+            "a viewer sees {selector}"
+        );
+    }
+    assert_eq!(count(&viewer, "select[name=status]").await, 2);
+    viewer.close().await.unwrap();
+    let statuses: Vec<(String, simm_core::ActionStatus)> = app
+        .store
+        .actions(&org)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.status))
+        .collect();
+    assert!(statuses.contains(&(done.clone(), simm_core::ActionStatus::Done)));
+    assert!(statuses.contains(&(other.clone(), simm_core::ActionStatus::InProgress)));
+
+    // The demo's trend: both rounds in the table, and the radar's legend
+    // names the previous round and the target.
+    let demo = simm_web::demo::ensure_demo(&app.state, &app.builtin_model_version)
+        .await
+        .unwrap();
+    let demo_user = app.store.user_by_email(&demo.email).await.unwrap().unwrap();
+    let demo_org = app.store.organizations_for(&demo_user).await.unwrap()[0]
+        .id
+        .clone();
+    let rounds = app.store.rounds(&demo_org).await.unwrap();
+    assert_eq!(rounds.len(), 2);
+    let reader = browser(&driver).await;
+    sign_in(
+        &app,
+        &reader,
+        &demo.email,
+        demo.password.as_deref().unwrap(),
+    )
+    .await;
+    reader
+        .goto(&app.url(&format!("/organizations/{demo_org}/trend")))
+        .await
+        .unwrap();
+    for round in &rounds {
+        element(&reader, &format!("tr[data-round='{}']", round.title)).await;
+    }
+    element(&reader, ".charts svg").await;
+    let page = page(&reader).await;
+    let previous = format!("Previous round: {}", rounds[0].title);
+    assert!(page.contains(&previous), "the legend lacks {previous:?}");
+    assert!(page.contains("Target by"), "the legend names no target");
+    reader.close().await.unwrap();
+}

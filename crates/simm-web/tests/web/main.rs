@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod console;
 mod disk_full;
+mod journey;
 mod ops;
 mod privacy;
 mod respond;
