@@ -114,6 +114,32 @@ impl Store {
         })
     }
 
+    /// Dates an action's latest change to `status`: for history brought
+    /// in from before the platform (and the demo's), so that outcomes fall
+    /// between the right rounds. `false` when the action never had it.
+    pub async fn date_status_change(
+        &self,
+        action_id: &str,
+        status: ActionStatus,
+        changed_at: i64,
+    ) -> Result<bool> {
+        let changed = on_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "UPDATE action_status_changes SET changed_at = $1
+                 WHERE action_id = $2 AND to_status = $3 AND position = (
+                   SELECT MAX(position) FROM action_status_changes
+                   WHERE action_id = $2 AND to_status = $3)",
+            )
+            .bind(changed_at)
+            .bind(action_id)
+            .bind(status.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
     /// Applies the changes; a change of status is recorded, by `user_id`,
     /// in the same transaction, so an action never holds a status its
     /// history lacks. `None` when there is no such action.

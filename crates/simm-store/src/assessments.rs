@@ -83,6 +83,22 @@ impl Store {
         })
     }
 
+    /// Dates a closed assessment's closing: for rounds brought in from
+    /// before the platform (and the demo's history), whose order as
+    /// rounds is that of their closing. `false` when no closed assessment
+    /// has this id.
+    pub async fn date_closing(&self, id: &str, closed_at: i64) -> Result<bool> {
+        let changed = on_pool!(&self.pool, |pool| {
+            sqlx::query("UPDATE assessments SET closed_at = $1 WHERE id = $2 AND state = 'closed'")
+                .bind(closed_at)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
     /// Opens a draft or closed assessment. The first opening freezes the
     /// anonymity threshold that respondents are promised.
     pub async fn open_assessment(&self, id: &str, anonymity_min: u32) -> Result<Assessment> {

@@ -15,6 +15,7 @@ use crate::{AppError, AppState};
 pub const DEMO_EMAIL: &str = "demo@simm.example";
 pub const DEMO_ORGANIZATION: &str = "Northwind Logistics (synthetic demo data)";
 const DEMO_RESPONDENTS: usize = 72;
+const DAY: i64 = 86_400;
 
 /// How to try the demo, printed at start-up.
 pub struct DemoInfo {
@@ -60,6 +61,12 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
         synthetic_round(&model, DEMO_RESPONDENTS, 2025, &|_| 0.0),
     )
     .await?;
+    // The baseline closed a year before the second round, which closes
+    // now: rounds are ordered by their closing.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    store.date_closing(&baseline.id, now - 365 * DAY).await?;
     let Some(results) = shown_results(state, &baseline).await? else {
         return Err(AppError::internal(anyhow::anyhow!(
             "the demo baseline is too small to show"
@@ -76,7 +83,16 @@ pub async fn ensure_demo(state: &AppState, model_version_id: &str) -> Result<Dem
     store
         .set_target(&organization.id, &target, &user.id)
         .await?;
-    demo_actions(state, &organization.id, &user.id, &model, &results, &target).await?;
+    demo_actions(
+        state,
+        &organization.id,
+        &user.id,
+        &model,
+        &results,
+        &target,
+        now,
+    )
+    .await?;
 
     // The second round: technology and management improved for real, the
     // other areas differ by sampling noise only.
@@ -177,6 +193,7 @@ async fn demo_actions(
     model: &simm_core::Model,
     results: &simm_core::Results,
     target: &simm_core::Target,
+    now: i64,
 ) -> Result<(), AppError> {
     use simm_core::ActionStatus;
     let store = &state.store;
@@ -236,6 +253,9 @@ async fn demo_actions(
                         user_id,
                     )
                     .await?;
+                store
+                    .date_status_change(&action.id, ActionStatus::InProgress, now - 240 * DAY)
+                    .await?;
             }
             store
                 .update_action(
@@ -247,6 +267,12 @@ async fn demo_actions(
                     user_id,
                 )
                 .await?;
+            if status == ActionStatus::Done {
+                // Done between the rounds, so that its outcome shows.
+                store
+                    .date_status_change(&action.id, ActionStatus::Done, now - 180 * DAY)
+                    .await?;
+            }
         }
     }
     store

@@ -16,6 +16,7 @@ on_both_backends!(
     actions_are_created_listed_in_due_order_changed_and_deleted,
     history_keeps_exactly_the_status_changes_with_who_and_when,
     a_failed_change_leaves_the_action_and_its_history_as_they_were,
+    history_brought_in_is_dated_as_it_happened,
 );
 
 on_both_backends_with_url!(
@@ -580,4 +581,85 @@ async fn corrupt_journey_rows_are_errors_that_name_the_row(url: &str) {
         store.action(&bad_history.id).await.unwrap().unwrap().title,
         "History"
     );
+}
+
+async fn history_brought_in_is_dated_as_it_happened(store: Store) {
+    use ActionStatus::{Done, InProgress};
+    let (ana, org) = organization_of(&store, "ana@example.com").await;
+    let version = store
+        .store_model_version(&builtin_model(), simm_core::BUILTIN_MODEL_SOURCE)
+        .await
+        .unwrap();
+    let mut rounds = Vec::new();
+    for title in ["2025", "2026", "open"] {
+        let assessment = store
+            .create_assessment(&org.id, title, &version.id)
+            .await
+            .unwrap();
+        store.open_assessment(&assessment.id, 5).await.unwrap();
+        if title != "open" {
+            store.close_assessment(&assessment.id).await.unwrap();
+        }
+        rounds.push(assessment.id);
+    }
+    // The later round closed first by the clock; dating the earlier one a
+    // year back puts the rounds in their real order.
+    assert!(store.date_closing(&rounds[0], 1_000).await.unwrap());
+    assert!(store.date_closing(&rounds[1], 2_000).await.unwrap());
+    assert!(
+        !store.date_closing(&rounds[2], 3_000).await.unwrap(),
+        "an open one"
+    );
+    assert!(!store.date_closing(&new_id(), 3_000).await.unwrap());
+    let titles: Vec<(String, Option<i64>)> = store
+        .rounds(&org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|round| (round.title, round.closed_at))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("2025".to_owned(), Some(1_000)),
+            ("2026".to_owned(), Some(2_000))
+        ]
+    );
+
+    let action = store
+        .create_action(&org.id, &new_action("Train", None), &ana.id)
+        .await
+        .unwrap();
+    let status = |status| ActionChanges {
+        status: Some(status),
+        ..ActionChanges::default()
+    };
+    for step in [InProgress, Done, InProgress, Done] {
+        store
+            .update_action(&action.id, &status(step), &ana.id)
+            .await
+            .unwrap();
+    }
+    // Only the latest change to done is dated.
+    assert!(
+        store
+            .date_status_change(&action.id, Done, 1_500)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .date_status_change(&action.id, ActionStatus::Dropped, 1_500)
+            .await
+            .unwrap()
+    );
+    let history = store.action_history(&action.id).await.unwrap();
+    let done: Vec<i64> = history
+        .iter()
+        .filter(|change| change.to == Done)
+        .map(|change| change.changed_at)
+        .collect();
+    assert_eq!(done.len(), 2);
+    assert_ne!(done[0], 1_500);
+    assert_eq!(done[1], 1_500);
 }
