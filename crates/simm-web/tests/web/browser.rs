@@ -470,7 +470,12 @@ async fn a_consultant_plans_from_the_roadmap_and_a_viewer_reports_progress() {
         .id
         .clone();
     let rounds = app.store.rounds(&demo_org).await.unwrap();
-    assert_eq!(rounds.len(), 2);
+    let titles: Vec<&str> = rounds.iter().map(|round| round.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Baseline 2025 (synthetic)", "Round 2 2026 (synthetic)"],
+        "the demo's rounds in the order they closed"
+    );
     let reader = browser(&driver).await;
     sign_in(
         &app,
@@ -491,5 +496,10 @@ async fn a_consultant_plans_from_the_roadmap_and_a_viewer_reports_progress() {
     let previous = format!("Previous round: {}", rounds[0].title);
     assert!(page.contains(&previous), "the legend lacks {previous:?}");
     assert!(page.contains("Target by"), "the legend names no target");
+    // The practice done between the demo's rounds shows its outcome.
+    assert!(
+        page.contains("Baseline 2025 (synthetic) to Round 2 2026 (synthetic): +"),
+        "no outcome of the done action"
+    );
     reader.close().await.unwrap();
 }
