@@ -43,11 +43,8 @@ async fn trend(
     ApiQuery(query): ApiQuery<TrendQuery>,
 ) -> Result<Json<Trend>, AppError> {
     let organization = visible_organization(&state, &current, &org).await?;
-    let group_by = query
-        .group_by
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty());
+    // An empty attribute is refused, as the results API refuses it.
+    let group_by = query.group_by.as_deref().map(str::trim);
     Ok(Json(
         organization_trend_by(&state, &organization.id, group_by).await?,
     ))
