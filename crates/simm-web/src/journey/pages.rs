@@ -79,37 +79,31 @@ async fn trend_page(
     let trend = organization_trend(&state, &organization.id).await?;
     let done = actions_done(&state, &organization.id).await?;
     let closings = trend.closings();
-    let fragment = match trend.latest() {
+    // Names come from the latest round's model; before any round is
+    // shown, from the built-in one, and there is no target to draw.
+    let builtin;
+    let (model, latest, target) = match trend.latest() {
         Some((model, latest)) => {
             let organization_model = organization_model(&state, &organization.id).await?;
             let target = organization_target(&state, &organization.id, &organization_model)
                 .await?
                 .target;
-            simm_report::trend_html_fragment(&simm_report::trend_view(
-                &simm_report::TrendViewInput {
-                    model,
-                    trend: &trend.trend,
-                    latest: Some(latest),
-                    target: Some(&target),
-                    closings: &closings,
-                    done: &done,
-                },
-            ))
+            (model, Some(latest), Some(target))
         }
         None => {
-            let model = simm_core::builtin_model();
-            simm_report::trend_html_fragment(&simm_report::trend_view(
-                &simm_report::TrendViewInput {
-                    model: &model,
-                    trend: &trend.trend,
-                    latest: None,
-                    target: None,
-                    closings: &closings,
-                    done: &done,
-                },
-            ))
+            builtin = simm_core::builtin_model();
+            (&builtin, None, None)
         }
     };
+    let fragment =
+        simm_report::trend_html_fragment(&simm_report::trend_view(&simm_report::TrendViewInput {
+            model,
+            trend: &trend.trend,
+            latest,
+            target: target.as_ref(),
+            closings: &closings,
+            done: &done,
+        }));
     let latest_roadmap = trend
         .trend
         .rounds
