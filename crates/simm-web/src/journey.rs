@@ -15,7 +15,7 @@ use simm_core::{ActionStatus, CalendarDate, Model, Results, Roadmap, Round, Tren
 use simm_report::ActionDone;
 use simm_store::Assessment;
 
-use crate::plan::{OrganizationModel, OrganizationTarget, organization_target, timestamp};
+use crate::plan::{OrganizationTarget, target_for_results, timestamp};
 use crate::results::{AssessmentResults, ReleasedSet, released_set};
 use crate::routes::Route;
 use crate::{AppError, AppState};
@@ -35,9 +35,9 @@ pub fn api_router() -> Router<AppState> {
 
 /// The roadmap of a shown assessment towards its organisation's target.
 ///
-/// The target is the organisation's, read against this assessment's model;
-/// while none is set, the default is the next stage after this
-/// assessment's stages.
+/// The target is the organisation's, read against this assessment's model
+/// and results; while none is set, the default is the next stage after
+/// this assessment's stages.
 pub async fn assessment_roadmap(
     state: &AppState,
     assessment: &Assessment,
@@ -50,7 +50,13 @@ pub async fn assessment_roadmap(
             anonymity_min,
         } => return Err(crate::results::hidden_conflict(respondents, anonymity_min)),
     };
-    let target = target_of_assessment(state, assessment, &released.model).await?;
+    let target = target_for_results(
+        state,
+        &assessment.organization_id,
+        &released.model,
+        &results,
+    )
+    .await?;
     let roadmap = simm_core::roadmap(&released.model, &results, &target.target);
     Ok(AssessmentRoadmap {
         model: released.model,
@@ -58,25 +64,6 @@ pub async fn assessment_roadmap(
         target,
         roadmap,
     })
-}
-
-/// The organisation's target as an assessment's results are read
-/// against it: under the assessment's model, and while none is set, the
-/// next stage after the assessment's own stages.
-pub async fn target_of_assessment(
-    state: &AppState,
-    assessment: &Assessment,
-    model: &Arc<Model>,
-) -> Result<OrganizationTarget, AppError> {
-    organization_target(
-        state,
-        &assessment.organization_id,
-        &OrganizationModel {
-            model: model.clone(),
-            latest_round: Some(assessment.clone()),
-        },
-    )
-    .await
 }
 
 /// An assessment's roadmap, with what it was drawn from.

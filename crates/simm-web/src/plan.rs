@@ -120,34 +120,69 @@ pub(crate) async fn organization_target(
     model: &OrganizationModel,
 ) -> Result<OrganizationTarget, AppError> {
     let stored = state.store.target(organization_id).await?;
-    let top = model.model.top_stage().get();
-    let kept: Vec<(&str, u8)> = stored
-        .iter()
-        .flat_map(|stored| &stored.areas)
-        .filter(|(id, stage)| {
-            *stage <= top
-                && model
-                    .model
-                    .areas()
-                    .iter()
-                    .any(|area| area.id.as_str() == id)
-        })
-        .map(|(id, stage)| (id.as_str(), *stage))
-        .collect();
-    let current = if kept.len() == model.model.areas().len() {
+    let current = if kept_areas(&model.model, stored.as_ref()).len() == model.model.areas().len() {
         Vec::new()
     } else {
         current_stages(state, model.latest_round.as_ref()).await?
     };
-    let Some(stored) = &stored else {
+    target_against(&model.model, stored.as_ref(), &current)
+}
+
+/// The organisation's target as results already scored are read against
+/// it: under their model, with their stages for the defaults, so nothing
+/// is scored again.
+pub(crate) async fn target_for_results(
+    state: &AppState,
+    organization_id: &str,
+    model: &Model,
+    results: &simm_core::Results,
+) -> Result<OrganizationTarget, AppError> {
+    let stored = state.store.target(organization_id).await?;
+    let current: Vec<(AreaId, StageLevel)> = results
+        .areas
+        .iter()
+        .map(|area| (area.id.clone(), area.stage))
+        .collect();
+    target_against(model, stored.as_ref(), &current)
+}
+
+/// The stored target's areas that `model` has, at stages it has.
+fn kept_areas<'a>(
+    model: &Model,
+    stored: Option<&'a simm_store::StoredTarget>,
+) -> Vec<(&'a str, u8)> {
+    let top = model.top_stage().get();
+    stored
+        .iter()
+        .flat_map(|stored| &stored.areas)
+        .filter(|(id, stage)| {
+            *stage <= top && model.areas().iter().any(|area| area.id.as_str() == id)
+        })
+        .map(|(id, stage)| (id.as_str(), *stage))
+        .collect()
+}
+
+/// The target set, or the default while none is, against `model`; areas
+/// not kept get their default from `current`.
+fn target_against(
+    model: &Model,
+    stored: Option<&simm_store::StoredTarget>,
+    current: &[(AreaId, StageLevel)],
+) -> Result<OrganizationTarget, AppError> {
+    let Some(stored) = stored else {
         return Ok(OrganizationTarget {
-            target: Target::default_for(&model.model, &current),
+            target: Target::default_for(model, current),
             set: None,
         });
     };
     let date = stored.date.map(|date| date.to_string());
-    let target = Target::parse(&model.model, &kept, date.as_deref(), &current)
-        .map_err(AppError::internal)?;
+    let target = Target::parse(
+        model,
+        &kept_areas(model, Some(stored)),
+        date.as_deref(),
+        current,
+    )
+    .map_err(AppError::internal)?;
     Ok(OrganizationTarget {
         target,
         set: Some((stored.set_by_email.clone(), stored.set_at)),

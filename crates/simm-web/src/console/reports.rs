@@ -16,7 +16,7 @@ use simm_store::{Assessment, Organization};
 use super::assessments::{Participation, participation, short_id, visible_assessment};
 use super::{Nav, attachment, is_consultant, render};
 use crate::auth::{Consultant, CurrentUser};
-use crate::journey::target_of_assessment;
+use crate::plan::target_for_results;
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
 
@@ -92,7 +92,8 @@ pub(super) async fn page(
             None,
         ),
         AssessmentResults::Shown(results) => {
-            let target = target_of_assessment(&state, &assessment, &model).await?;
+            let target =
+                target_for_results(&state, &assessment.organization_id, &model, &results).await?;
             (
                 None,
                 Some(Shown {
@@ -193,7 +194,8 @@ pub(super) async fn html_report(
             anonymity_min,
         } => Err(hidden_conflict(respondents, anonymity_min)),
         AssessmentResults::Shown(results) => {
-            let target = target_of_assessment(&state, &assessment, &model).await?;
+            let target =
+                target_for_results(&state, &assessment.organization_id, &model, &results).await?;
             let roadmap = simm_core::roadmap(&model, &results, &target.target);
             Ok(attachment(
                 "text/html; charset=utf-8",

@@ -12,7 +12,7 @@ use super::{actions_done, assessment_roadmap, organization_trend};
 use crate::auth::{CurrentUser, visible_assessment, visible_organization};
 use crate::console::is_consultant;
 use crate::layout::{Nav, render};
-use crate::plan::{organization_model, organization_target};
+use crate::plan::target_for_results;
 use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
@@ -84,8 +84,7 @@ async fn trend_page(
     let builtin;
     let (model, latest, target) = match trend.latest() {
         Some((model, latest)) => {
-            let organization_model = organization_model(&state, &organization.id).await?;
-            let target = organization_target(&state, &organization.id, &organization_model)
+            let target = target_for_results(&state, &organization.id, model, latest)
                 .await?
                 .target;
             (model, Some(latest), Some(target))
