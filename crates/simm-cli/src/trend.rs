@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use simm_core::{Model, Replicates, Resamples, Round, TrendInput, score, with_uncertainty};
 
-use crate::commands::{Format, Sheet, bad_input, json, load_model, parse_target, read_sheet};
+use crate::commands::{Format, Sheet, json, load_model, parse_target, read_sheet};
 use crate::output::write_whole;
 
 pub struct TrendRequest<'a> {
@@ -21,11 +21,6 @@ pub struct TrendRequest<'a> {
 }
 
 pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
-    if request.responses.len() < 2 {
-        return Err(bad_input(
-            "--responses: give two or more sheets, the earliest round first, e.g. --responses 2025.csv 2026.csv",
-        ));
-    }
     let model: Model = load_model(request.model)?;
     let names: Vec<String> = request
         .responses

@@ -11,7 +11,7 @@ mod organizations;
 mod reports;
 mod users;
 
-pub(crate) use assessments::short_id;
+pub(crate) use assessments::{short_id, visible_assessment};
 
 use askama::Template;
 use axum::Form;

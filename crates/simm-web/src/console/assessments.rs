@@ -27,7 +27,7 @@ const ATTRIBUTE_FIELD: &str = "attr:";
 
 /// The assessment and its organisation, if the user may see them; 404
 /// otherwise.
-pub(super) async fn visible_assessment(
+pub(crate) async fn visible_assessment(
     state: &AppState,
     current: &CurrentUser,
     id: &str,

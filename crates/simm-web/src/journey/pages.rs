@@ -9,8 +9,9 @@ use axum::response::Html;
 use simm_store::{Assessment, Organization};
 
 use super::{actions_done, assessment_roadmap, organization_trend};
-use crate::auth::{CurrentUser, visible_assessment, visible_organization};
+use crate::auth::{CurrentUser, visible_organization};
 use crate::console::is_consultant;
+use crate::console::visible_assessment;
 use crate::layout::{Nav, render};
 use crate::plan::target_for_results;
 use crate::routes::{Route, route};
@@ -39,8 +40,7 @@ async fn roadmap_page(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let assessment = visible_assessment(&state, &current, &id).await?;
-    let organization = visible_organization(&state, &current, &assessment.organization_id).await?;
+    let (assessment, organization) = visible_assessment(&state, &current, &id).await?;
     let drawn = assessment_roadmap(&state, &assessment).await?;
     let target_set = drawn.target.set.is_some();
     let view = simm_report::roadmap_view(&drawn.model, &drawn.results, &drawn.roadmap);
