@@ -8,6 +8,28 @@ use crate::records::parse_attributes;
 use crate::util::new_id;
 use crate::{Backend, NewResponse, Result, Store, StoredResponse, begin_write, on_pool};
 
+/// Adds responses to an assessment's pending pool inside the caller's
+/// transaction, each under a fresh id: nothing of where a row came from is
+/// kept.
+macro_rules! insert_pending {
+    ($executor:expr, $assessment_id:expr, $responses:expr) => {
+        for response in $responses {
+            sqlx::query(
+                "INSERT INTO pending_responses (id, assessment_id, attributes, answers, answering)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind($crate::util::new_id())
+            .bind($assessment_id)
+            .bind(serde_json::to_string(&response.attributes).expect("a map of strings serialises"))
+            .bind(&response.answers)
+            .bind(response.answers.iter().any(|value| *value != 0))
+            .execute($executor)
+            .await?;
+        }
+    };
+}
+pub(crate) use insert_pending;
+
 impl Store {
     /// Submits the invitation's answers as an anonymous response, which
     /// waits in the pending pool until a release publishes it
@@ -139,19 +161,7 @@ impl Store {
     ) -> Result<()> {
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
-            for response in responses {
-                sqlx::query(
-                    "INSERT INTO pending_responses (id, assessment_id, attributes, answers, answering)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(new_id())
-                .bind(assessment_id)
-                .bind(serde_json::to_string(&response.attributes).expect("a map of strings serialises"))
-                .bind(&response.answers)
-                .bind(response.answers.iter().any(|value| *value != 0))
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_pending!(&mut *tx, assessment_id, responses);
             tx.commit().await?;
         });
         Ok(())

@@ -1636,3 +1636,6 @@ async fn a_batch_of_answers_gives_each_request_its_own_outcome(store: Store) {
     let drafts = drafts_of(&store, &open).await;
     assert_eq!(drafts["VS-2-03"], Some(5));
 }
+
+#[path = "store/imports.rs"]
+mod imports;
