@@ -49,6 +49,10 @@ pub struct ScoreRequest<'a> {
     /// `--target`: the stages to reach, which add the roadmap.
     pub target: Option<&'a str>,
     pub target_date: Option<&'a str>,
+    /// `--from`: the responses are this survey tool's export, converted
+    /// with `mapping` before scoring.
+    pub from: Option<simm_sheet::import::Source>,
+    pub mapping: Option<&'a Path>,
 }
 
 /// Reads a model file, or the built-in model when no file is named.
@@ -184,10 +188,12 @@ pub(crate) struct Sheet {
 
 /// Reads a sheet (or standard input for `-`) on every core. `salt` keeps
 /// the replicates of several sheets independent where their respondent
-/// ids coincide; a sheet on its own needs none.
+/// ids coincide; a sheet on its own needs none. `imported` is the sheet
+/// converted from the export at `path`, read instead of the file.
 pub(crate) fn read_sheet(
     model: &Model,
     path: &Path,
+    imported: Option<&str>,
     group_by: Option<&str>,
     replicates: Replicates,
     salt: u64,
@@ -225,7 +231,12 @@ pub(crate) fn read_sheet(
         }
         part.resamples.add(row.respondent, row.answers);
     };
-    let parts = if path == Path::new("-") {
+    let parts = if let Some(text) = imported {
+        let mut state = new_state();
+        simm_sheet::read_sheet(text.as_bytes(), model, |row| add_row(&mut state, row))
+            .map_err(sheet_error)?;
+        vec![state]
+    } else if path == Path::new("-") {
         let mut state = new_state();
         simm_sheet::read_sheet(io::stdin().lock(), model, |row| add_row(&mut state, row))
             .map_err(sheet_error)?;
@@ -300,6 +311,15 @@ pub(crate) fn parse_target(
 
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     let model = load_model(request.model)?;
+    let imported = match request.from {
+        None => None,
+        Some(from) => Some(crate::import::convert_export(
+            from,
+            request.responses,
+            request.mapping,
+            &model,
+        )?),
+    };
     let Sheet {
         total,
         groups,
@@ -307,6 +327,7 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     } = read_sheet(
         &model,
         request.responses,
+        imported.as_ref().map(|converted| converted.sheet.as_str()),
         request.group_by,
         request.replicates,
         0,

@@ -4,6 +4,7 @@
 mod backup;
 mod calibrate;
 mod commands;
+mod import;
 mod output;
 mod server;
 mod trend;
@@ -59,11 +60,40 @@ enum Command {
         #[command(flatten)]
         database: server::DatabaseArgs,
     },
+    /// Turn a survey tool's export into simm's response sheet
+    /// (docs/import.md). Columns that identify people are dropped and
+    /// listed on standard error.
+    Import {
+        /// The tool the export comes from.
+        #[arg(long, value_name = "TOOL", value_parser = import::source)]
+        from: simm_sheet::import::Source,
+        /// The export: CSV for qualtrics, limesurvey and google-forms; .xlsx for microsoft-forms and xlsx.
+        export: PathBuf,
+        /// A model file; the built-in Smartsourcing model by default.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The mapping file (TOML): which column is which item or attribute, what labels mean, what to drop.
+        #[arg(long, value_name = "MAP.toml")]
+        mapping: Option<PathBuf>,
+        /// Write the sheet to this file instead of standard output (written whole or not at all).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Draft a mapping for the export into this file, for review, instead of importing.
+        #[arg(long, value_name = "MAP.toml", conflicts_with_all = ["mapping", "output"])]
+        write_mapping: Option<PathBuf>,
+    },
     /// Score a response sheet: stages per area and overall, gaps, consensus.
     Score {
-        /// The response sheet (CSV; comma, semicolon or tab), or - for standard input.
+        /// The response sheet (CSV; comma, semicolon or tab), or - for
+        /// standard input; with --from, the survey tool's export.
         #[arg(long)]
         responses: PathBuf,
+        /// The responses are this survey tool's export, imported first (see `simm import`).
+        #[arg(long, value_name = "TOOL", value_parser = import::source)]
+        from: Option<simm_sheet::import::Source>,
+        /// The mapping file for --from.
+        #[arg(long, value_name = "MAP.toml", requires = "from")]
+        mapping: Option<PathBuf>,
         /// A model file; the built-in Smartsourcing model by default.
         #[arg(long)]
         model: Option<PathBuf>,
@@ -266,8 +296,25 @@ fn main() -> ExitCode {
         }
         Command::Backup { file, database } => backup::backup(&file, &database),
         Command::Restore { file, database } => backup::restore(&file, &database),
+        Command::Import {
+            from,
+            export,
+            model,
+            mapping,
+            output,
+            write_mapping,
+        } => import::import(&import::ImportRequest {
+            from,
+            export: &export,
+            model: model.as_deref(),
+            mapping: mapping.as_deref(),
+            output: output.as_deref(),
+            write_mapping: write_mapping.as_deref(),
+        }),
         Command::Score {
             responses,
+            from,
+            mapping,
             model,
             group_by,
             format,
@@ -286,6 +333,8 @@ fn main() -> ExitCode {
                 replicates: Replicates::new(replicates).expect("checked by the parser"),
                 target: target.as_deref(),
                 target_date: target_date.as_deref(),
+                from,
+                mapping: mapping.as_deref(),
             })
         }
         Command::Trend {

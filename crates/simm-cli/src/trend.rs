@@ -35,6 +35,7 @@ pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
             &model,
             path,
             None,
+            None,
             request.replicates,
             Resamples::salt_of(name),
         )?);

@@ -54,7 +54,7 @@ pub use model_diff::{
     AreaChange, AreaDelta, AttributeChange, AttributeDelta, Change, ItemChange, ItemDelta,
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
 };
-pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors};
+pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors, line_column};
 pub use privacy::{
     AttributeMask, Batch, COMMENT_FACTOR, Pending, Policy, Pool, PoolCandidate, PoolVerdict,
     Release,

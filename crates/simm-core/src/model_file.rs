@@ -153,7 +153,7 @@ impl Report<'_> {
 
 /// Converts a byte offset into a 1-based line and a 1-based column counted
 /// in characters, as editors show them.
-fn line_column(source: &str, offset: usize) -> (usize, usize) {
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;

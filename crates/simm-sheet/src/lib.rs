@@ -16,6 +16,7 @@ use std::path::Path;
 
 use simm_core::{Answer, Model, did_you_mean, quote_value};
 
+pub mod import;
 mod invitations;
 
 pub use invitations::{Presets, read_invitations};
