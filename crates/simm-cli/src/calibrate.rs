@@ -188,6 +188,11 @@ fn read_responses(
 }
 
 pub fn calibrate(request: &CalibrateRequest<'_>) -> anyhow::Result<()> {
+    if matches!(request.format, Format::Xlsx) {
+        return Err(crate::commands::bad_input(
+            "--format xlsx: the calibration report is json, markdown or html",
+        ));
+    }
     let source = match request.model {
         Some(path) => read_model_source(path)?,
         None => BUILTIN_MODEL_SOURCE.to_owned(),
@@ -274,6 +279,7 @@ pub fn calibrate(request: &CalibrateRequest<'_>) -> anyhow::Result<()> {
             simm_report::calibration_markdown(&calibration, proposal_summary.as_ref())
         }
         Format::Html => simm_report::calibration_html(&calibration, proposal_summary.as_ref()),
+        Format::Xlsx => unreachable!("refused before the calibration"),
     };
     // The proposal is written first: a report that mentions it must not
     // exist without it.

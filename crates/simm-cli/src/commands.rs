@@ -35,6 +35,27 @@ pub enum Format {
     Json,
     Markdown,
     Html,
+    Xlsx,
+}
+
+/// A workbook is binary; written to a terminal it would only garble it.
+/// Refused before any work, with what to do instead.
+pub(crate) fn refuse_binary_on_terminal(
+    format: Format,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if matches!(format, Format::Xlsx) && output.is_none() && io::stdout().is_terminal() {
+        return Err(bad_input(
+            "--format xlsx writes a binary workbook: name a file with --output results.xlsx, or redirect standard output to a file",
+        ));
+    }
+    Ok(())
+}
+
+/// The workbook's bytes, or our error (nothing in it is the user's to fix).
+pub(crate) fn workbook_bytes(input: &simm_report::WorkbookInput<'_>) -> anyhow::Result<Vec<u8>> {
+    simm_report::workbook(input).context("building the workbook")
 }
 
 pub struct ScoreRequest<'a> {
@@ -310,6 +331,7 @@ pub(crate) fn parse_target(
 }
 
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
+    refuse_binary_on_terminal(request.format, request.output)?;
     let model = load_model(request.model)?;
     let imported = match request.from {
         None => None,
@@ -365,6 +387,27 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         }
         (Format::Html, None) => simm_report::html(&model, &results),
         (Format::Html, Some(roadmap)) => simm_report::html_toward(&model, &results, roadmap),
+        (Format::Xlsx, roadmap) => {
+            let view = match roadmap {
+                None => simm_report::results_view(&model, &results),
+                Some(roadmap) => {
+                    simm_report::results_view_toward(&model, &results, &roadmap.target)
+                }
+            };
+            // The sheet is the consultant's own file: its rows are theirs
+            // already, so the workbook repeats only what scoring made of them.
+            let bytes = workbook_bytes(&simm_report::WorkbookInput {
+                model: &model,
+                results: Some(simm_report::ResultsPart {
+                    results: &results,
+                    view: &view,
+                }),
+                responses: None,
+                actions: None,
+                trend: None,
+            })?;
+            return write_whole(request.output, &bytes);
+        }
     };
     write_whole(request.output, text.as_bytes())
 }

@@ -250,6 +250,8 @@ enum ReportFormat {
     Json,
     Markdown,
     Html,
+    /// A workbook for analysts; needs --output or a pipe.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -263,6 +265,7 @@ fn report_format(format: ReportFormat) -> commands::Format {
         ReportFormat::Json => commands::Format::Json,
         ReportFormat::Markdown => commands::Format::Markdown,
         ReportFormat::Html => commands::Format::Html,
+        ReportFormat::Xlsx => commands::Format::Xlsx,
     }
 }
 

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use simm_core::{Model, Replicates, Resamples, Round, TrendInput, score, with_uncertainty};
 
-use crate::commands::{Format, Sheet, json, load_model, parse_target, read_sheet};
+use crate::commands::{
+    Format, Sheet, json, load_model, parse_target, read_sheet, refuse_binary_on_terminal,
+    workbook_bytes,
+};
 use crate::output::write_whole;
 
 pub struct TrendRequest<'a> {
@@ -21,6 +24,7 @@ pub struct TrendRequest<'a> {
 }
 
 pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
+    refuse_binary_on_terminal(request.format, request.output)?;
     let model: Model = load_model(request.model)?;
     let names: Vec<String> = request
         .responses
@@ -92,6 +96,20 @@ pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
         Format::Json => json(&trend)?,
         Format::Markdown => simm_report::trend_markdown(&view()),
         Format::Html => simm_report::trend_html(&view()),
+        Format::Xlsx => {
+            let view = view();
+            let bytes = workbook_bytes(&simm_report::WorkbookInput {
+                model: &model,
+                results: None,
+                responses: None,
+                actions: None,
+                trend: Some(simm_report::TrendPart {
+                    trend: &trend,
+                    view: &view,
+                }),
+            })?;
+            return write_whole(request.output, &bytes);
+        }
     };
     write_whole(request.output, text.as_bytes())
 }

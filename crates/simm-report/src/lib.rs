@@ -16,6 +16,7 @@ mod journey;
 mod markdown;
 mod model_markdown;
 pub mod svg;
+mod workbook;
 
 use simm_core::{AreaResult, GroupResult, HiddenBecause, Model, Results, Roadmap, Target};
 
@@ -34,6 +35,10 @@ pub use journey::{
     roadmap_markdown, roadmap_view, trend_html, trend_html_fragment, trend_markdown, trend_view,
 };
 pub use model_markdown::model_markdown;
+pub use workbook::{
+    ActionRow, ResponseTable, ResultsPart, TrendPart, WorkbookError, WorkbookInput,
+    XLSX_MEDIA_TYPE, workbook,
+};
 
 /// The r_wg below which respondents disagree about whether a practice is
 /// in place. 0.5 is the customary cut-off below which agreement is too weak
