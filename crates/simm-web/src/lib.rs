@@ -24,6 +24,7 @@ mod results;
 mod routes;
 mod security;
 mod steward;
+mod uploads;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -160,6 +161,8 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         plan::API_ROUTES,
         journey::PAGE_ROUTES,
         journey::API_ROUTES,
+        uploads::PAGE_ROUTES,
+        uploads::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -176,11 +179,13 @@ pub fn router(state: AppState) -> Router {
         .merge(steward::router())
         .merge(plan::router())
         .merge(journey::router())
+        .merge(uploads::router())
         .merge(api::with_layers(
             api::router()
                 .merge(steward::api_router())
                 .merge(plan::api_router())
-                .merge(journey::api_router()),
+                .merge(journey::api_router())
+                .merge(uploads::api_router()),
             &state,
         ))
         .merge(assets::router())

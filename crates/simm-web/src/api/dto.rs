@@ -397,6 +397,9 @@ pub struct ParticipationDto {
     pub awaiting_release: u64,
     /// Submitted responses without any answer, which are never published.
     pub blank: u64,
+    /// Responses uploaded offline, without an invitation: they count in
+    /// `released`, `awaiting_release` and `blank` and in no invitation.
+    pub imported: i64,
     pub by_group: Vec<ParticipationGroupDto>,
 }
 

@@ -400,6 +400,7 @@ pub async fn participation(
     dto.released = state.store.response_count(&assessment.id).await?.max(0) as u64;
     dto.awaiting_release = pending.answering;
     dto.blank = pending.blank;
+    dto.imported = crate::uploads::imported_count(&state, &assessment.id).await?;
     Ok(Json(dto))
 }
 

@@ -82,9 +82,15 @@ pub(super) struct Breakdown {
 pub(super) struct Participation {
     pub total: Counts,
     pub breakdowns: Vec<Breakdown>,
+    /// Responses uploaded offline (`uploads`): they have no invitation.
+    pub imported: i64,
 }
 
-pub(super) fn participation(model: &Model, rows: &[ParticipationRow]) -> Participation {
+pub(super) fn participation(
+    model: &Model,
+    rows: &[ParticipationRow],
+    imported: i64,
+) -> Participation {
     let mut total = Counts::default();
     for row in rows {
         total.add(row);
@@ -126,7 +132,11 @@ pub(super) fn participation(model: &Model, rows: &[ParticipationRow]) -> Partici
         })
         .filter(|breakdown| !breakdown.rows.is_empty())
         .collect();
-    Participation { total, breakdowns }
+    Participation {
+        total,
+        breakdowns,
+        imported,
+    }
 }
 
 pub(super) struct AttributeField {
@@ -256,7 +266,11 @@ async fn assessment_page(
         },
         csv_value: input.csv,
         max_links: MAX_LINKS,
-        participation: participation(&model, &rows),
+        participation: participation(
+            &model,
+            &rows,
+            crate::uploads::imported_count(state, &assessment.id).await?,
+        ),
         link_errors: input.link_errors,
         csv_errors: input.csv_errors,
         notice,

@@ -122,7 +122,11 @@ pub(super) async fn page(
         publication,
         hidden,
         shown,
-        participation: participation(&model, &rows),
+        participation: participation(
+            &model,
+            &rows,
+            crate::uploads::imported_count(&state, &assessment.id).await?,
+        ),
         group_options,
         group_query: group_by
             .map(|name| format!("?group_by={}", url_component(name)))

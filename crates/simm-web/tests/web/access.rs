@@ -107,6 +107,13 @@ const PAGE_STEWARD: [u16; 7] = [303, 303, 403, 403, 200, 403, 200];
 const API_CALIBRATE: [u16; 7] = [401, 401, 403, 403, 409, 403, 409];
 const PAGE_CALIBRATE: [u16; 7] = [303, 303, 403, 403, 409, 403, 409];
 
+/// An upload of offline responses: a one-row sheet of simm's layout,
+/// answering the model's first item, as a multipart body.
+const MULTIPART: &str = "multipart/form-data; boundary=matrix";
+const MULTIPART_START: &str = "--matrix\r\n";
+const UPLOAD: &str = "--matrix\r\nContent-Disposition: form-data; name=\"file\"; filename=\"paper.csv\"\r\n\r\nrespondent,{item}\r\np1,4\r\n\r\n--matrix--\r\n";
+const PAGE_UPLOAD: &str = "--matrix\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--matrix\r\nContent-Disposition: form-data; name=\"file\"; filename=\"paper.csv\"\r\n\r\nrespondent,{item}\r\np1,4\r\n\r\n--matrix--\r\n";
+
 const MATRIX: &[Row] = &[
     // ----- the consultant and viewer API
     row(
@@ -202,6 +209,15 @@ const MATRIX: &[Row] = &[
     // The journey (journey/api.rs): whoever reads the results reads the
     // roadmap and the trend.
     row("GET", "/api/v1/assessments/{id}/roadmap", None, API_READ),
+    // Offline responses (uploads/api.rs): consultants with access upload,
+    // whoever reads participation reads the uploads' counts.
+    row("GET", "/api/v1/assessments/{id}/imports", None, API_READ),
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/imports",
+        Some(UPLOAD),
+        API_CREATE,
+    ),
     row("GET", "/api/v1/organizations/{org}/trend", None, API_READ),
     row(
         "GET",
@@ -406,6 +422,19 @@ const MATRIX: &[Row] = &[
     ),
     row("GET", "/assessments/{id}/results", None, PAGE_READ),
     row("GET", "/assessments/{id}/roadmap", None, PAGE_READ),
+    row(
+        "GET",
+        "/assessments/{id}/upload",
+        None,
+        PAGE_CONSULTANT_READ,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/upload",
+        Some(PAGE_UPLOAD),
+        // It answers with what it stored (200), not a redirect.
+        PAGE_CONSULTANT_READ,
+    ),
     row("GET", "/organizations/{org}/trend", None, PAGE_READ),
     row("GET", "/assessments/{id}/results.json", None, PAGE_READ),
     row("GET", "/assessments/{id}/report.html", None, PAGE_READ),
@@ -662,7 +691,9 @@ async fn run_cell(
     }
     if let Some(body) = row.body {
         let body = fill(body, &csrf);
-        let content_type = if is_api {
+        let content_type = if body.starts_with(MULTIPART_START) {
+            MULTIPART
+        } else if is_api {
             "application/json"
         } else {
             "application/x-www-form-urlencoded"

@@ -16,6 +16,7 @@ mod respond;
 mod results_view;
 mod steward;
 mod throttle;
+mod uploads;
 
 #[path = "../../../simm-store/tests/support/postgres_database.rs"]
 mod postgres_database;
