@@ -91,6 +91,7 @@ pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
         Format::Json => json(&trend)?,
         Format::Markdown => simm_report::trend_markdown(&view()),
         Format::Html => simm_report::trend_html(&view()),
+        Format::Pdf | Format::Slides => return Err(crate::commands::pdf_is_for_score("trend")),
     };
     write_whole(request.output, text.as_bytes())
 }
