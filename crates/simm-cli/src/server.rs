@@ -14,7 +14,7 @@ use simm_store::{Role, Store};
 use simm_web::{AppState, Config};
 
 use crate::commands::BadInput;
-use crate::config::{ConfigFile, read_config};
+use crate::config::{ConfigFile, load, read_config};
 
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATABASE: &str = "sqlite://simm.db";
@@ -137,7 +137,11 @@ fn redact(url: &str) -> String {
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     init_logs(args.log_format);
-    let file = read_config(args.database.config.as_deref())?;
+    let loaded = load(args.database.config.as_deref())?;
+    // Read before listening, so that a bad logo stops the start with its
+    // place in the file.
+    let branding = loaded.branding()?;
+    let file = loaded.file;
     let metrics_token = args
         .metrics_token
         .or(file.metrics_token.clone())
@@ -162,6 +166,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let mut config = Config::new(public_url.clone());
         config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
         config.metrics_token = metrics_token;
+        config.branding = Some(branding);
         config.replicates = simm_core::Replicates::new(args.replicates).expect("checked by the parser");
         let state = AppState::new(store, config);
         if args.demo {

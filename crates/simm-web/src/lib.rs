@@ -18,6 +18,7 @@ mod journey;
 mod layout;
 mod ops;
 mod passwords;
+mod pdf;
 mod plan;
 mod respond;
 mod results;
@@ -77,6 +78,9 @@ pub struct Config {
     /// Bootstrap replicates behind the results' intervals and stage
     /// probabilities.
     pub replicates: simm_core::Replicates,
+    /// The consultancy's name, logo and colour on the PDF downloads;
+    /// `None` prints them unbranded.
+    pub branding: Option<simm_report::Branding>,
 }
 
 impl Config {
@@ -94,6 +98,7 @@ impl Config {
             metrics_token: None,
             readiness_timeout: Duration::from_secs(2),
             replicates: simm_core::Replicates::DEFAULT,
+            branding: None,
         }
     }
 
@@ -110,6 +115,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     models: Arc<RwLock<HashMap<String, Arc<Model>>>>,
+    /// Permits for PDF renders: at most `pdf::RENDERS` at a time.
+    pdf_renders: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -118,6 +125,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             models: Arc::default(),
+            pdf_renders: pdf::renders(),
         }
     }
 
