@@ -279,6 +279,9 @@ pub fn calibrate(request: &CalibrateRequest<'_>) -> anyhow::Result<()> {
             simm_report::calibration_markdown(&calibration, proposal_summary.as_ref())
         }
         Format::Html => simm_report::calibration_html(&calibration, proposal_summary.as_ref()),
+        Format::Pdf | Format::Slides => {
+            return Err(crate::commands::pdf_is_for_score("calibrate"));
+        }
         Format::Xlsx => unreachable!("refused before the calibration"),
     };
     // The proposal is written first: a report that mentions it must not

@@ -35,6 +35,10 @@ pub enum Format {
     Json,
     Markdown,
     Html,
+    /// The PDF report on A4.
+    Pdf,
+    /// The 16:9 slide deck, as PDF.
+    Slides,
     Xlsx,
 }
 
@@ -45,9 +49,12 @@ pub(crate) fn refuse_binary_on_terminal(
     output: Option<&Path>,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
-    if matches!(format, Format::Xlsx) && output.is_none() && io::stdout().is_terminal() {
+    if matches!(format, Format::Xlsx | Format::Pdf | Format::Slides)
+        && output.is_none()
+        && io::stdout().is_terminal()
+    {
         return Err(bad_input(
-            "--format xlsx writes a binary workbook: name a file with --output results.xlsx, or redirect standard output to a file",
+            "this format is binary (a workbook or a PDF): name a file with --output, e.g. --output results.xlsx, or redirect standard output to a file",
         ));
     }
     Ok(())
@@ -70,6 +77,8 @@ pub struct ScoreRequest<'a> {
     /// `--target`: the stages to reach, which add the roadmap.
     pub target: Option<&'a str>,
     pub target_date: Option<&'a str>,
+    /// The config file whose `[branding]` the PDF formats show.
+    pub config: Option<&'a Path>,
     /// `--from`: the responses are this survey tool's export, converted
     /// with `mapping` before scoring.
     pub from: Option<simm_sheet::import::Source>,
@@ -374,6 +383,17 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         }
     };
     let text = match (request.format, &roadmap) {
+        (Format::Pdf | Format::Slides, _) => {
+            let branding = crate::config::load(request.config)?.branding()?;
+            let bytes = pdf(
+                &model,
+                &results,
+                roadmap.as_ref(),
+                &branding,
+                request.format,
+            )?;
+            return write_whole(request.output, &bytes);
+        }
         (Format::Json, None) => json(&results)?,
         (Format::Json, Some(roadmap)) => {
             // The results' keys, and the roadmap beside them.
@@ -410,6 +430,63 @@ pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
         }
     };
     write_whole(request.output, text.as_bytes())
+}
+
+/// The PDF report or the slides, from the view the HTML report is laid
+/// out from.
+fn pdf(
+    model: &Model,
+    results: &simm_core::Results,
+    roadmap: Option<&simm_core::Roadmap>,
+    branding: &simm_report::Branding,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let view = match roadmap {
+        Some(roadmap) => simm_report::results_view_toward(model, results, &roadmap.target),
+        None => simm_report::results_view(model, results),
+    };
+    let charts =
+        simm_report::Charts::draw_toward(model, results, roadmap.map(|roadmap| &roadmap.target));
+    let journey = roadmap.map(|roadmap| simm_report::roadmap_view(model, results, roadmap));
+    let document = simm_pdf::Document {
+        view: &view,
+        charts: &charts,
+        roadmap: journey.as_ref(),
+        organisation: None,
+        branding,
+        date: today()?,
+    };
+    let bytes = match format {
+        Format::Slides => simm_pdf::slides(&document),
+        _ => simm_pdf::report(&document),
+    };
+    bytes.context("rendering the PDF")
+}
+
+/// The day printed on a PDF: SOURCE_DATE_EPOCH when set, the convention
+/// for reproducible output, or today in UTC.
+fn today() -> anyhow::Result<simm_core::CalendarDate> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            bad_input(format!(
+                "SOURCE_DATE_EPOCH: {} is not a number of seconds",
+                simm_core::quote_value(&text)
+            ))
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64),
+    };
+    simm_core::CalendarDate::from_unix_seconds(seconds)
+        .ok_or_else(|| bad_input("SOURCE_DATE_EPOCH: the day is outside 1970-01-01 to 9999-12-31"))
+}
+
+/// The refusal of `--format pdf` or `slides` by a command other than
+/// `simm score`, whose report is the only one laid out as PDF.
+pub(crate) fn pdf_is_for_score(command: &str) -> anyhow::Error {
+    bad_input(format!(
+        "--format: simm {command} writes json, markdown or html; pdf and slides are formats of simm score"
+    ))
 }
 
 /// Pretty JSON with a final line end.

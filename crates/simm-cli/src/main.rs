@@ -4,6 +4,7 @@
 mod backup;
 mod calibrate;
 mod commands;
+mod config;
 mod import;
 mod output;
 mod server;
@@ -117,6 +118,10 @@ enum Command {
         /// The date of the target, YYYY-MM-DD.
         #[arg(long, value_name = "DATE", requires = "target")]
         target_date: Option<String>,
+        /// A TOML config file whose `[branding]` table (name, logo, accent)
+        /// the pdf and slides formats show.
+        #[arg(long, env = "SIMM_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Compare response sheets as rounds, the earliest first: each round's
     /// stages and scores with their intervals, and the change from the
@@ -250,6 +255,10 @@ enum ReportFormat {
     Json,
     Markdown,
     Html,
+    /// The report as PDF (A4), for `simm score`.
+    Pdf,
+    /// A 16:9 slide deck as PDF, for `simm score`.
+    Slides,
     /// A workbook for analysts; needs --output or a pipe.
     Xlsx,
 }
@@ -265,6 +274,8 @@ fn report_format(format: ReportFormat) -> commands::Format {
         ReportFormat::Json => commands::Format::Json,
         ReportFormat::Markdown => commands::Format::Markdown,
         ReportFormat::Html => commands::Format::Html,
+        ReportFormat::Pdf => commands::Format::Pdf,
+        ReportFormat::Slides => commands::Format::Slides,
         ReportFormat::Xlsx => commands::Format::Xlsx,
     }
 }
@@ -325,6 +336,7 @@ fn main() -> ExitCode {
             replicates,
             target,
             target_date,
+            config,
         } => {
             let format = report_format(format);
             commands::score(&commands::ScoreRequest {
@@ -336,6 +348,7 @@ fn main() -> ExitCode {
                 replicates: Replicates::new(replicates).expect("checked by the parser"),
                 target: target.as_deref(),
                 target_date: target_date.as_deref(),
+                config: config.as_deref(),
                 from,
                 mapping: mapping.as_deref(),
             })

@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use serde::Deserialize;
 use simm_store::backup::DatabaseLock;
 use simm_store::{Role, Store};
 use simm_web::{AppState, Config};
 
 use crate::commands::BadInput;
+use crate::config::{ConfigFile, load, read_config};
 
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATABASE: &str = "sqlite://simm.db";
@@ -91,45 +91,6 @@ impl From<RoleArg> for Role {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    bind: Option<String>,
-    database: Option<String>,
-    public_url: Option<String>,
-    trust_forwarded_for: Option<bool>,
-    metrics_token: Option<String>,
-}
-
-fn read_config(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
-    let Some(path) = path else {
-        return Ok(ConfigFile::default());
-    };
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        BadInput(format!(
-            "{}: cannot read the config file: {error}",
-            path.display()
-        ))
-    })?;
-    toml::from_str(&text).map_err(|error| {
-        let place = error.span().map(|span| {
-            let before = &text[..span.start.min(text.len())];
-            format!(
-                "{}:{}",
-                before.matches('\n').count() + 1,
-                before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1
-            )
-        });
-        BadInput(format!(
-            "{}:{}: {}",
-            path.display(),
-            place.unwrap_or_else(|| "1:1".into()),
-            error.message()
-        ))
-        .into()
-    })
-}
-
 fn database_url(args: &DatabaseArgs, file: &ConfigFile) -> String {
     args.database
         .clone()
@@ -176,7 +137,11 @@ fn redact(url: &str) -> String {
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     init_logs(args.log_format);
-    let file = read_config(args.database.config.as_deref())?;
+    let loaded = load(args.database.config.as_deref())?;
+    // Read before listening, so that a bad logo stops the start with its
+    // place in the file.
+    let branding = loaded.branding()?;
+    let file = loaded.file;
     let metrics_token = args
         .metrics_token
         .or(file.metrics_token.clone())
@@ -201,6 +166,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let mut config = Config::new(public_url.clone());
         config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
         config.metrics_token = metrics_token;
+        config.branding = Some(branding);
         config.replicates = simm_core::Replicates::new(args.replicates).expect("checked by the parser");
         let state = AppState::new(store, config);
         if args.demo {
@@ -360,22 +326,6 @@ mod tests {
         assert_eq!(
             database_url(&DatabaseArgs::default(), &ConfigFile::default()),
             DEFAULT_DATABASE
-        );
-    }
-
-    #[test]
-    fn config_file_errors_name_the_place() {
-        let path = std::env::temp_dir().join(format!("simm-config-{}.toml", std::process::id()));
-        std::fs::write(
-            &path,
-            "bind = \"127.0.0.1:9000\"\ndatabse = \"sqlite://x.db\"\n",
-        )
-        .unwrap();
-        let error = read_config(Some(&path)).err().unwrap().to_string();
-        std::fs::remove_file(&path).unwrap();
-        assert!(
-            error.starts_with(&format!("{}:2:1: unknown field `databse`", path.display())),
-            "{error}"
         );
     }
 

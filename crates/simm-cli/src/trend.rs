@@ -96,6 +96,7 @@ pub fn trend(request: &TrendRequest<'_>) -> anyhow::Result<()> {
         Format::Json => json(&trend)?,
         Format::Markdown => simm_report::trend_markdown(&view()),
         Format::Html => simm_report::trend_html(&view()),
+        Format::Pdf | Format::Slides => return Err(crate::commands::pdf_is_for_score("trend")),
         Format::Xlsx => {
             let view = view();
             let bytes = workbook_bytes(&simm_report::WorkbookInput {

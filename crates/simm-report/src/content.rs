@@ -46,6 +46,9 @@ pub struct OverallView {
     pub score_interval: String,
     /// Which area or areas set the overall result, as a sentence.
     pub set_by: String,
+    /// The areas that set the overall result, as indices into
+    /// [`ResultsView::areas`], for a summary that names their reasons.
+    pub weakest: Vec<usize>,
 }
 
 pub struct AreaView {
@@ -193,11 +196,16 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
     let threshold_text = format!("{} %", format::threshold_percent(threshold));
     let top = model.top_stage();
 
-    let weakest: Vec<String> = results
+    let weakest_areas: Vec<usize> = results
         .areas
         .iter()
-        .filter(|area| area.score == results.overall.score)
-        .map(|area| crate::area_name(model, &area.id).to_owned())
+        .enumerate()
+        .filter(|(_, area)| area.score == results.overall.score)
+        .map(|(index, _)| index)
+        .collect();
+    let weakest: Vec<String> = weakest_areas
+        .iter()
+        .map(|&index| crate::area_name(model, &results.areas[index].id).to_owned())
         .collect();
     let set_by = match weakest.as_slice() {
         [] => String::new(),
@@ -286,6 +294,7 @@ pub(crate) fn build(model: &Model, results: &Results) -> ResultsView {
                 .map(|interval| format::score_interval(Some(interval)))
                 .unwrap_or_default(),
             set_by,
+            weakest: weakest_areas,
         },
         common_language: format::percent_or_undefined(results.common_language),
         common_language_sentence: "Common language is how far respondents give the same answers (the mean r_wg agreement over all statements): 100 % means everyone answers alike, 0 % that answers are as spread as chance.".to_owned(),

@@ -8,6 +8,7 @@
 //! `simm_core::score` computed, and suppressed groups arrive without scores,
 //! so no renderer can leak them.
 
+mod branding;
 mod calibration;
 mod content;
 pub mod format;
@@ -20,6 +21,7 @@ mod workbook;
 
 use simm_core::{AreaResult, GroupResult, HiddenBecause, Model, Results, Roadmap, Target};
 
+pub use branding::{Accent, Branding, BrandingError, Logo, LogoFormat, MAX_BRAND_NAME};
 pub use calibration::{
     CALIBRATION_CSS, ProposalSummary, calibration_html, calibration_html_fragment,
     calibration_markdown, wright_map,

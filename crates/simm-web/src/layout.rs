@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use simm_store::Role;
 
 use crate::AppError;
@@ -19,9 +19,9 @@ pub(crate) fn render(template: &impl Template) -> Result<Html<String>, AppError>
 pub(crate) fn attachment(
     content_type: &'static str,
     filename: &str,
-    body: impl Into<String>,
+    body: impl Into<axum::body::Body>,
 ) -> Response {
-    let mut response = body.into().into_response();
+    let mut response = Response::new(body.into());
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // The names are built from ids and fixed words, so they are plain ASCII.

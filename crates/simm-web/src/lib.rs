@@ -18,6 +18,7 @@ mod journey;
 mod layout;
 mod ops;
 mod passwords;
+mod pdf;
 mod plan;
 mod respond;
 mod results;
@@ -78,6 +79,9 @@ pub struct Config {
     /// Bootstrap replicates behind the results' intervals and stage
     /// probabilities.
     pub replicates: simm_core::Replicates,
+    /// The consultancy's name, logo and colour on the PDF downloads;
+    /// `None` prints them unbranded.
+    pub branding: Option<simm_report::Branding>,
 }
 
 impl Config {
@@ -95,6 +99,7 @@ impl Config {
             metrics_token: None,
             readiness_timeout: Duration::from_secs(2),
             replicates: simm_core::Replicates::DEFAULT,
+            branding: None,
         }
     }
 
@@ -111,6 +116,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     models: Arc<RwLock<HashMap<String, Arc<Model>>>>,
+    /// Permits for PDF renders: at most `pdf::RENDERS` at a time.
+    pdf_renders: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -119,6 +126,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             models: Arc::default(),
+            pdf_renders: pdf::renders(),
         }
     }
 

@@ -455,6 +455,39 @@ pub async fn results(
     })
 }
 
+/// The PDF report of the released results, or 409 below the threshold.
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
+) -> Result<Response, AppError> {
+    pdf(&state, &current, &id, &query, crate::pdf::Kind::Report).await
+}
+
+/// The slide deck of the released results, or 409 below the threshold.
+pub async fn slides_pdf(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
+) -> Result<Response, AppError> {
+    pdf(&state, &current, &id, &query, crate::pdf::Kind::Slides).await
+}
+
+async fn pdf(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    query: &ResultsQuery,
+    kind: crate::pdf::Kind,
+) -> Result<Response, AppError> {
+    let assessment = assessment(state, current, id).await?;
+    let organization = organization(state, current, &assessment.organization_id).await?;
+    let group_by = query.group_by.as_deref().map(str::trim);
+    crate::pdf::download(state, &assessment, organization.name, group_by, kind).await
+}
+
 /// The submitted responses as a response sheet that `simm score` reads.
 /// Consultants and admins only: viewers see aggregates, never rows.
 pub async fn responses_csv(

@@ -16,6 +16,7 @@ use simm_store::{Assessment, Organization};
 use super::assessments::{Participation, participation, short_id, visible_assessment};
 use super::{Nav, attachment, is_consultant, render};
 use crate::auth::{Consultant, CurrentUser};
+use crate::pdf::Kind;
 use crate::plan::target_for_results;
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
@@ -208,6 +209,44 @@ pub(super) async fn html_report(
             ))
         }
     }
+}
+
+/// The PDF report: what the HTML report shows, on A4.
+pub(super) async fn pdf_report(
+    state: State<AppState>,
+    current: CurrentUser,
+    id: Path<String>,
+    query: Query<ResultsQuery>,
+) -> Result<Response, AppError> {
+    pdf(state, current, id, query, Kind::Report).await
+}
+
+/// The slide deck for a workshop, from the same results.
+pub(super) async fn pdf_slides(
+    state: State<AppState>,
+    current: CurrentUser,
+    id: Path<String>,
+    query: Query<ResultsQuery>,
+) -> Result<Response, AppError> {
+    pdf(state, current, id, query, Kind::Slides).await
+}
+
+async fn pdf(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<ResultsQuery>,
+    kind: Kind,
+) -> Result<Response, AppError> {
+    let (assessment, organization) = visible_assessment(&state, &current, &id).await?;
+    crate::pdf::download(
+        &state,
+        &assessment,
+        organization.name,
+        query.group_by(),
+        kind,
+    )
+    .await
 }
 
 /// The submitted responses as a response sheet, for consultants only and

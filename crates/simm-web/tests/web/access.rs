@@ -206,6 +206,8 @@ const MATRIX: &[Row] = &[
         API_READ_WITHHELD,
     ),
     row("GET", "/api/v1/assessments/{id}/results", None, API_READ),
+    row("GET", "/api/v1/assessments/{id}/report.pdf", None, API_READ),
+    row("GET", "/api/v1/assessments/{id}/slides.pdf", None, API_READ),
     // The journey (journey/api.rs): whoever reads the results reads the
     // roadmap and the trend.
     row("GET", "/api/v1/assessments/{id}/roadmap", None, API_READ),
@@ -438,6 +440,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/organizations/{org}/trend", None, PAGE_READ),
     row("GET", "/assessments/{id}/results.json", None, PAGE_READ),
     row("GET", "/assessments/{id}/report.html", None, PAGE_READ),
+    row("GET", "/assessments/{id}/report.pdf", None, PAGE_READ),
+    row("GET", "/assessments/{id}/slides.pdf", None, PAGE_READ),
     row(
         "GET",
         "/assessments/{id}/responses.csv",

@@ -677,6 +677,8 @@ async fn another_consultant_finds_nothing() {
         format!("/assessments/{assessment}/results?group_by=role"),
         format!("/assessments/{assessment}/results.json"),
         format!("/assessments/{assessment}/report.html"),
+        format!("/assessments/{assessment}/report.pdf"),
+        format!("/assessments/{assessment}/slides.pdf"),
         format!("/assessments/{assessment}/responses.csv"),
         "/organizations/missing".to_owned(),
         "/assessments/missing/results".to_owned(),
@@ -891,7 +893,7 @@ async fn results_stay_hidden_below_the_anonymity_threshold() {
         json,
         serde_json::json!({"respondents": 0, "anonymity_min": 5, "suppressed": true})
     );
-    for path in ["report.html", "responses.csv"] {
+    for path in ["report.html", "report.pdf", "slides.pdf", "responses.csv"] {
         let (status, page) = get(&client, &app, &format!("/assessments/{assessment}/{path}")).await;
         assert_eq!(status, 409, "{path}");
         assert!(

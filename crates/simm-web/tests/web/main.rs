@@ -11,6 +11,7 @@ mod console;
 mod disk_full;
 mod journey;
 mod ops;
+mod pdf;
 mod privacy;
 mod respond;
 mod results_view;
