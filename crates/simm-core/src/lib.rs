@@ -59,7 +59,9 @@ pub use privacy::{
     AttributeMask, Batch, COMMENT_FACTOR, Pending, Policy, Pool, PoolCandidate, PoolVerdict,
     Release,
 };
-pub use proposal::{Proposal, ProposalError, StageMove, propose_model, proposed_version};
+pub use proposal::{
+    Proposal, ProposalError, StageMove, propose_model, proposed_version, toml_basic_string,
+};
 pub use rasch::{
     ItemEstimate, Method, PersonSummary, Progress, RaschError, RaschFit, RaschOptions,
     calibrate_rasch,

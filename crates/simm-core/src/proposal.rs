@@ -173,7 +173,7 @@ pub fn propose_model(
 
     let version = proposed_version(model.version());
     let mut edits: Vec<(Range<usize>, String)> =
-        vec![(spans.version.span(), basic_string(&version))];
+        vec![(spans.version.span(), toml_basic_string(&version))];
     for (stage_move, skip) in moves.iter().zip(&skip) {
         if skip.is_none() {
             let span = spans
@@ -342,8 +342,9 @@ fn comment(text: &str) -> String {
     }
 }
 
-/// A TOML basic string holding `text`.
-fn basic_string(text: &str) -> String {
+/// A TOML basic string holding `text`: for files simm writes for people
+/// to edit (proposals, drafted import mappings).
+pub fn toml_basic_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -389,7 +390,7 @@ mod tests {
     #[test]
     fn basic_strings_escape_what_toml_requires() {
         for text in ["1.0.0", "a\"b\\c", "tab\there", "new\nline", "\u{7f}", "é"] {
-            let toml_text = format!("v = {}", basic_string(text));
+            let toml_text = format!("v = {}", toml_basic_string(text));
             let table: toml::Table = toml::from_str(&toml_text).expect(&toml_text);
             assert_eq!(table["v"].as_str(), Some(text));
         }

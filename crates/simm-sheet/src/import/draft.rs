@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use simm_core::{Answer, Model};
+use simm_core::{Answer, Model, toml_basic_string};
 
 use super::Source;
 use super::convert::{Target, item_scores};
@@ -134,7 +134,7 @@ fn draft_table(source: Source, table: &Table, model: &Model) -> Draft {
         let _ = writeln!(
             text,
             "  {}, # review: matched no statement or attribute ({nearest})",
-            toml_string(&column.header)
+            toml_basic_string(&column.header)
         );
     }
     text.push_str("]\n\n[columns]\n");
@@ -144,7 +144,7 @@ fn draft_table(source: Source, table: &Table, model: &Model) -> Draft {
             continue;
         };
         let column = &table.columns[index];
-        let header = toml_string(&column.header);
+        let header = toml_basic_string(&column.header);
         let mark = if choice.score < SURE {
             review += 1;
             " review"
@@ -158,7 +158,7 @@ fn draft_table(source: Source, table: &Table, model: &Model) -> Draft {
                 let _ = writeln!(
                     text,
                     "{header} = {} # confidence {:.2}{mark}: {}",
-                    toml_string(item.id.as_str()),
+                    toml_basic_string(item.id.as_str()),
                     choice.score,
                     one_line(&item.text)
                 );
@@ -166,7 +166,7 @@ fn draft_table(source: Source, table: &Table, model: &Model) -> Draft {
             Target::Attribute(attribute) => {
                 let (values, doubtful) = attribute_values(table, index, model, attribute);
                 review += doubtful;
-                let id = toml_string(model.attributes()[attribute].id.as_str());
+                let id = toml_basic_string(model.attributes()[attribute].id.as_str());
                 let entry = if values.is_empty() {
                     id
                 } else {
@@ -228,7 +228,7 @@ fn answer_labels(table: &Table, columns: &[usize], model: &Model) -> (String, us
         if Answer::parse(&cell, scale.points).is_ok() {
             continue;
         }
-        let label = toml_string(&cell);
+        let label = toml_basic_string(&cell);
         if let Some(position) = scale.labels.iter().position(|l| same_text(l, &cell)) {
             let _ = writeln!(text, "{label} = {} # confidence 1.00", position + 1);
             continue;
@@ -305,7 +305,11 @@ fn attribute_values(
             .map(|value| (value, similarity(value, &cell)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
         {
-            values.push(format!("{} = {}", toml_string(&cell), toml_string(value)));
+            values.push(format!(
+                "{} = {}",
+                toml_basic_string(&cell),
+                toml_basic_string(value)
+            ));
         }
     }
     (values, doubtful)
@@ -313,36 +317,4 @@ fn attribute_values(
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A TOML basic string.
-fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn toml_strings_escape_what_toml_needs() {
-        assert_eq!(toml_string("a \"b\"\\\n"), r#""a \"b\"\\\n""#);
-        assert_eq!(toml_string("\u{1}"), r#""\u0001""#);
-    }
 }
