@@ -14,8 +14,7 @@ use simm_report::Branding;
 use simm_store::Assessment;
 use tokio::sync::Semaphore;
 
-use crate::console::short_id;
-use crate::layout::attachment;
+use crate::layout::{attachment, short_id};
 use crate::plan::target_for_results;
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
