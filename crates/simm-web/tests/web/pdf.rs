@@ -302,3 +302,21 @@ async fn no_group_the_policy_hides_is_in_the_pdfs() {
         }
     }
 }
+
+#[tokio::test]
+async fn three_renders_at_once_all_succeed_two_at_a_time() {
+    let app = spawn_app().await;
+    let (token, _, id) = answered(&app, &["Harbour"; 6]).await;
+    let report_path = format!("/api/v1/assessments/{id}/report.pdf");
+    let slides_path = format!("/api/v1/assessments/{id}/slides.pdf");
+    let (report, slides, again) = tokio::join!(
+        download(&app, &token, &report_path),
+        download(&app, &token, &slides_path),
+        download(&app, &token, &report_path),
+    );
+    // The same results on the same day give the same file, whoever waited.
+    assert_eq!(report, again);
+    assert_eq!(pages(&slides), 5 + simm_core::builtin_model().areas().len());
+    let peak = app.state.pdf_renders_peak();
+    assert!((1..=2).contains(&peak), "{peak} renders ran at once");
+}
