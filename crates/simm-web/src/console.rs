@@ -11,7 +11,8 @@ mod organizations;
 mod reports;
 mod users;
 
-pub(crate) use assessments::{short_id, visible_assessment};
+pub(crate) use crate::layout::short_id;
+pub(crate) use assessments::visible_assessment;
 
 use askama::Template;
 use axum::Form;

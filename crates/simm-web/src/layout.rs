@@ -15,6 +15,11 @@ pub(crate) fn render(template: &impl Template) -> Result<Html<String>, AppError>
     template.render().map(Html).map_err(AppError::internal)
 }
 
+/// The first characters of an id, enough to tell downloads apart.
+pub(crate) fn short_id(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
 /// A file download: never cached, always saved rather than shown.
 pub(crate) fn attachment(
     content_type: &'static str,

@@ -117,7 +117,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     models: Arc<RwLock<HashMap<String, Arc<Model>>>>,
     /// Permits for PDF renders: at most `pdf::RENDERS` at a time.
-    pdf_renders: Arc<tokio::sync::Semaphore>,
+    pdf_renders: Arc<pdf::Renders>,
 }
 
 impl AppState {
@@ -126,8 +126,14 @@ impl AppState {
             store,
             config: Arc::new(config),
             models: Arc::default(),
-            pdf_renders: pdf::renders(),
+            pdf_renders: Arc::new(pdf::Renders::new()),
         }
+    }
+
+    /// The most PDF renders that ran at once since the start: never more
+    /// than the server allows (2), which the tests check.
+    pub fn pdf_renders_peak(&self) -> usize {
+        self.pdf_renders.peak()
     }
 
     /// The parsed model of a stored model version. Versions never change,

@@ -8,14 +8,14 @@
 //! requests wait their turn rather than starving the other handlers.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::response::Response;
 use simm_report::Branding;
 use simm_store::Assessment;
 use tokio::sync::Semaphore;
 
-use crate::console::short_id;
-use crate::layout::attachment;
+use crate::layout::{attachment, short_id};
 use crate::plan::target_for_results;
 use crate::results::{AssessmentResults, assessment_results, hidden_conflict};
 use crate::{AppError, AppState};
@@ -23,9 +23,25 @@ use crate::{AppError, AppState};
 /// How many PDFs the server lays out at the same time.
 pub const RENDERS: usize = 2;
 
-/// The permits of the renders in flight, shared by every handler.
-pub(crate) fn renders() -> Arc<Semaphore> {
-    Arc::new(Semaphore::new(RENDERS))
+/// The permits of the renders in flight, shared by every handler, and
+/// the most that were ever taken at once.
+pub(crate) struct Renders {
+    permits: Arc<Semaphore>,
+    peak: AtomicUsize,
+}
+
+impl Renders {
+    pub(crate) fn new() -> Renders {
+        Renders {
+            permits: Arc::new(Semaphore::new(RENDERS)),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// The most renders that ran at the same time since the start.
+    pub(crate) fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -67,12 +83,17 @@ pub(crate) async fn download(
     let journey = simm_report::roadmap_view(&model, &results, &roadmap);
     let config = state.config.clone();
     let date = crate::plan::today();
-    let permit = state
-        .pdf_renders
+    let renders = state.pdf_renders.clone();
+    let permit = renders
+        .permits
         .clone()
         .acquire_owned()
         .await
         .map_err(AppError::internal)?;
+    renders.peak.fetch_max(
+        RENDERS - renders.permits.available_permits(),
+        Ordering::SeqCst,
+    );
     let bytes = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let unbranded = Branding::default();

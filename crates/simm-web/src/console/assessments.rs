@@ -15,7 +15,9 @@ use simm_store::{
 };
 
 use super::organizations::{version_label, visible_organization};
-use super::{Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, render, see_other};
+use super::{
+    Empty, Nav, NoticeQuery, attachment, invalid, is_consultant, render, see_other, short_id,
+};
 use crate::auth::{Consultant, CsrfForm, CurrentUser};
 use crate::{AppError, AppState};
 
@@ -653,9 +655,4 @@ fn links_csv(model: &Model, assessment: &Assessment, links: &[LinkRow]) -> Respo
         &format!("simm-links-{}.csv", short_id(&assessment.id)),
         body,
     )
-}
-
-/// The first characters of an id, enough to tell downloads apart.
-pub(crate) fn short_id(id: &str) -> &str {
-    &id[..id.len().min(8)]
 }

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use simm_report::{Charts, ResultsView};
 use simm_store::{Assessment, Organization};
 
-use super::assessments::{Participation, participation, short_id, visible_assessment};
-use super::{Nav, attachment, is_consultant, render};
+use super::assessments::{Participation, participation, visible_assessment};
+use super::{Nav, attachment, is_consultant, render, short_id};
 use crate::auth::{Consultant, CurrentUser};
 use crate::pdf::Kind;
 use crate::plan::target_for_results;

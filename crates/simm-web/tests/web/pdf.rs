@@ -1,7 +1,8 @@
 //! The PDF downloads, read back with poppler (`pdftotext`, `pdfinfo`) as a
 //! reader of the file sees them: every area's reason, computed on its own
 //! from the JSON results with `simm_report::area_reason`, the
-//! organisation's name on the cover, and no group the policy hides.
+//! organisation's name and the server's branding on the cover, and no
+//! group the policy hides.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -12,7 +13,7 @@ use simm_core::{AreaId, AreaResult, StageFulfilment, StageLevel};
 use simm_store::Role;
 
 use crate::api::{call, organization_with_assessment};
-use crate::{TestApp, spawn_app};
+use crate::{Backend, TestApp, spawn_app, spawn_app_with};
 
 /// Runs a poppler tool on `pdf` given on standard input (`outputs` are
 /// the arguments after the input: "-" for pdftotext's standard output). Without poppler
@@ -167,7 +168,12 @@ fn area_of(area: &Value) -> AreaResult {
 
 #[tokio::test]
 async fn consultants_and_viewers_download_the_report_and_the_slides() {
-    let app = spawn_app().await;
+    // The server's branding, as `simm serve` sets it from `[branding]`.
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        config.branding =
+            Some(simm_report::Branding::parse("Kestrel Advisory", None, Some("#0a7d3b")).unwrap());
+    })
+    .await;
     let (owner, org, id) = answered(&app, &["Harbour"; 6]).await;
     let (viewer_email, _) = app.add_user(Role::Viewer).await;
     let viewer = simm_web::accounts::create_token(&app.store, &viewer_email)
@@ -295,4 +301,22 @@ async fn no_group_the_policy_hides_is_in_the_pdfs() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn three_renders_at_once_all_succeed_two_at_a_time() {
+    let app = spawn_app().await;
+    let (token, _, id) = answered(&app, &["Harbour"; 6]).await;
+    let report_path = format!("/api/v1/assessments/{id}/report.pdf");
+    let slides_path = format!("/api/v1/assessments/{id}/slides.pdf");
+    let (report, slides, again) = tokio::join!(
+        download(&app, &token, &report_path),
+        download(&app, &token, &slides_path),
+        download(&app, &token, &report_path),
+    );
+    // The same results on the same day give the same file, whoever waited.
+    assert_eq!(report, again);
+    assert_eq!(pages(&slides), 5 + simm_core::builtin_model().areas().len());
+    let peak = app.state.pdf_renders_peak();
+    assert!((1..=2).contains(&peak), "{peak} renders ran at once");
 }
