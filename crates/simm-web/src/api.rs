@@ -53,6 +53,7 @@ pub const ROUTES: &[Route] = {
         route!(GET "/api/v1/assessments/{id}/report.pdf" => report_pdf),
         route!(GET "/api/v1/assessments/{id}/slides.pdf" => slides_pdf),
         route!(GET "/api/v1/assessments/{id}/responses.csv" => responses_csv),
+        route!(GET "/api/v1/assessments/{id}/results.xlsx" => results_xlsx),
         route!(GET "/api/v1/organizations/{org}/access" => list_access),
         route!(POST "/api/v1/organizations/{org}/access" => grant_access),
         route!(GET "/api/v1/models" => list_models),

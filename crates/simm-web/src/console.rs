@@ -50,6 +50,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/assessments/{id}/report.pdf" => reports::pdf_report),
     route!(GET "/assessments/{id}/slides.pdf" => reports::pdf_slides),
     route!(GET "/assessments/{id}/responses.csv" => reports::responses_csv),
+    route!(GET "/assessments/{id}/results.xlsx" => reports::workbook),
     route!(GET "/users" => users::list),
     route!(POST "/users" => users::add),
     route!(GET "/account/password" => users::password_page),

@@ -119,6 +119,41 @@ pub async fn organization_trend(
     })
 }
 
+/// The trend and its view as the trend page shows them (and the results
+/// workbook's Trend sheet, so that the two cannot disagree).
+pub async fn organization_trend_view(
+    state: &AppState,
+    organization_id: &str,
+) -> Result<(OrganizationTrend, simm_report::TrendView), AppError> {
+    let trend = organization_trend(state, organization_id).await?;
+    let done = actions_done(state, organization_id).await?;
+    let closings = trend.closings();
+    // Names come from the latest round's model; before any round is
+    // shown, from the built-in one, and there is no target to draw.
+    let builtin;
+    let (model, latest, target) = match trend.latest() {
+        Some((model, latest)) => {
+            let target = target_for_results(state, organization_id, model, latest)
+                .await?
+                .target;
+            (model, Some(latest), Some(target))
+        }
+        None => {
+            builtin = simm_core::builtin_model();
+            (&builtin, None, None)
+        }
+    };
+    let view = simm_report::trend_view(&simm_report::TrendViewInput {
+        model,
+        trend: &trend.trend,
+        latest,
+        target: target.as_ref(),
+        closings: &closings,
+        done: &done,
+    });
+    Ok((trend, view))
+}
+
 /// The trend as the API answers it: with a breakdown, each group's own
 /// trend too, where every round shows only the groups its own results
 /// show.

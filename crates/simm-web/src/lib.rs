@@ -26,6 +26,7 @@ mod routes;
 mod security;
 mod steward;
 mod uploads;
+mod workbook;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -215,6 +215,33 @@ pub(crate) fn timestamp(seconds: i64) -> String {
     )
 }
 
+/// The organisation's action plan as the workbook's Actions sheet lists
+/// it: each action as the API gives it (`ActionDto`), in plan order.
+pub(crate) async fn action_rows(
+    state: &AppState,
+    organization_id: &str,
+) -> Result<Vec<simm_report::ActionRow>, AppError> {
+    let model = organization_model(state, organization_id).await?.model;
+    let today = today();
+    let actions = state.store.actions(organization_id).await?;
+    Ok(actions
+        .into_iter()
+        .map(|action| {
+            let dto = dto::ActionDto::new(action, &model, today);
+            simm_report::ActionRow {
+                title: dto.title,
+                item: dto.item,
+                area: dto.area,
+                owner: dto.owner,
+                due: dto.due,
+                status: dto.status.label().to_owned(),
+                overdue: dto.overdue,
+                notes: dto.notes,
+            }
+        })
+        .collect())
+}
+
 /// The practice text of the model's item `id`, if the model has it.
 pub(crate) fn practice_of<'m>(model: &'m Model, id: Option<&str>) -> Option<&'m str> {
     let index = model.item_index(id?)?;

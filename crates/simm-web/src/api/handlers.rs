@@ -510,6 +510,23 @@ pub async fn responses_csv(
         .into_response())
 }
 
+/// The results workbook, as the console serves it; the Responses sheet
+/// only for consultants and admins.
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    _query: ApiQuery<NoQuery>,
+) -> Result<Response, AppError> {
+    let assessment = assessment(&state, &current, &id).await?;
+    let bytes = crate::workbook::results_workbook(&state, &current, &assessment, None).await?;
+    Ok(crate::layout::attachment(
+        simm_report::XLSX_MEDIA_TYPE,
+        &format!("results-{}.xlsx", assessment.id),
+        bytes,
+    ))
+}
+
 pub async fn openapi(_query: ApiQuery<NoQuery>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],

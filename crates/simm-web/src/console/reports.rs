@@ -1,5 +1,5 @@
 //! The results page and the downloads: results as JSON, the HTML report,
-//! and (for consultants) the responses as a sheet.
+//! the workbook, and (for consultants) the responses as a sheet.
 //!
 //! Everything shown comes from `results::assessment_results`, which applies
 //! the anonymity rule; below the threshold nothing but the number of
@@ -247,6 +247,24 @@ async fn pdf(
         kind,
     )
     .await
+}
+
+/// The results workbook: what report.html shows, the plan and the trend,
+/// and for consultants the response rows.
+pub(super) async fn workbook(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<ResultsQuery>,
+) -> Result<Response, AppError> {
+    let (assessment, _) = visible_assessment(&state, &current, &id).await?;
+    let bytes =
+        crate::workbook::results_workbook(&state, &current, &assessment, query.group_by()).await?;
+    Ok(attachment(
+        simm_report::XLSX_MEDIA_TYPE,
+        &format!("simm-results-{}.xlsx", short_id(&assessment.id)),
+        bytes,
+    ))
 }
 
 /// The submitted responses as a response sheet, for consultants only and

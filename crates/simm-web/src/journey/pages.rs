@@ -8,12 +8,11 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use simm_store::{Assessment, Organization};
 
-use super::{actions_done, assessment_roadmap, organization_trend};
+use super::{assessment_roadmap, organization_trend_view};
 use crate::auth::{CurrentUser, visible_organization};
 use crate::console::is_consultant;
 use crate::console::visible_assessment;
 use crate::layout::{Nav, render};
-use crate::plan::target_for_results;
 use crate::routes::{Route, route};
 use crate::{AppError, AppState};
 
@@ -76,33 +75,8 @@ async fn trend_page(
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let organization = visible_organization(&state, &current, &id).await?;
-    let trend = organization_trend(&state, &organization.id).await?;
-    let done = actions_done(&state, &organization.id).await?;
-    let closings = trend.closings();
-    // Names come from the latest round's model; before any round is
-    // shown, from the built-in one, and there is no target to draw.
-    let builtin;
-    let (model, latest, target) = match trend.latest() {
-        Some((model, latest)) => {
-            let target = target_for_results(&state, &organization.id, model, latest)
-                .await?
-                .target;
-            (model, Some(latest), Some(target))
-        }
-        None => {
-            builtin = simm_core::builtin_model();
-            (&builtin, None, None)
-        }
-    };
-    let fragment =
-        simm_report::trend_html_fragment(&simm_report::trend_view(&simm_report::TrendViewInput {
-            model,
-            trend: &trend.trend,
-            latest,
-            target: target.as_ref(),
-            closings: &closings,
-            done: &done,
-        }));
+    let (trend, view) = organization_trend_view(&state, &organization.id).await?;
+    let fragment = simm_report::trend_html_fragment(&view);
     let latest_roadmap = trend
         .trend
         .rounds

@@ -229,6 +229,12 @@ const MATRIX: &[Row] = &[
     ),
     row(
         "GET",
+        "/api/v1/assessments/{id}/results.xlsx",
+        None,
+        API_READ,
+    ),
+    row(
+        "GET",
         "/api/v1/assessments/{id}/responses.csv",
         None,
         [401, 401, 403, 200, 200, 404, 403],
@@ -442,6 +448,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/assessments/{id}/report.html", None, PAGE_READ),
     row("GET", "/assessments/{id}/report.pdf", None, PAGE_READ),
     row("GET", "/assessments/{id}/slides.pdf", None, PAGE_READ),
+    // The workbook: viewers get it too, without the Responses sheet.
+    row("GET", "/assessments/{id}/results.xlsx", None, PAGE_READ),
     row(
         "GET",
         "/assessments/{id}/responses.csv",

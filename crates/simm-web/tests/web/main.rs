@@ -18,6 +18,7 @@ mod results_view;
 mod steward;
 mod throttle;
 mod uploads;
+mod workbook;
 
 #[path = "../../../simm-store/tests/support/postgres_database.rs"]
 mod postgres_database;
