@@ -43,8 +43,16 @@ async fn trend(
     ApiQuery(query): ApiQuery<TrendQuery>,
 ) -> Result<Json<Trend>, AppError> {
     let organization = visible_organization(&state, &current, &org).await?;
-    // An empty attribute is refused, as the results API refuses it.
+    // An empty or unknown attribute is refused, as the results API refuses
+    // it, before any round is read: an organisation without rounds too.
     let group_by = query.group_by.as_deref().map(str::trim);
+    if let Some(name) = group_by {
+        crate::plan::organization_model(&state, &organization.id)
+            .await?
+            .model
+            .group_by_attribute(name)
+            .map_err(|error| AppError::bad_request(error.to_string()))?;
+    }
     Ok(Json(
         organization_trend_by(&state, &organization.id, group_by).await?,
     ))

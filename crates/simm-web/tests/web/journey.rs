@@ -568,3 +568,34 @@ async fn journey_trend_page_shows_the_outcome_of_an_action_done_between_rounds()
     assert!(page.contains(item.id.as_str()), "{page}");
     assert!(page.contains(&expected), "{expected:?} is not in\n{page}");
 }
+
+#[tokio::test]
+async fn journey_trend_refuses_an_empty_or_unknown_group_by_before_any_round() {
+    let app = spawn_app().await;
+    let (token, _, org) = organization(&app).await;
+    for (query, needle) in [("", "no attribute \"\""), ("rol", "did you mean \"role\"")] {
+        let refused = expect(
+            &app,
+            &token,
+            Method::GET,
+            &format!("/api/v1/organizations/{org}/trend?group_by={query}"),
+            None,
+            400,
+        )
+        .await;
+        assert!(
+            refused["error"].as_str().unwrap().contains(needle),
+            "{query:?}: {refused}"
+        );
+    }
+    let trend = expect(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/api/v1/organizations/{org}/trend?group_by=role"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(trend["rounds"], serde_json::json!([]));
+}
