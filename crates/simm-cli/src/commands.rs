@@ -188,9 +188,19 @@ pub fn model_show(path: Option<&Path>, json: bool) -> anyhow::Result<()> {
     write_whole(None, text.as_bytes())
 }
 
-pub fn template(path: Option<&Path>) -> anyhow::Result<()> {
+pub fn template(
+    path: Option<&Path>,
+    format: simm_sheet::QuestionnaireFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
     let model = load_model(path)?;
-    write_whole(None, simm_sheet::template(&model).as_bytes())
+    let text = simm_sheet::questionnaire(&model, format).map_err(|error| {
+        bad_input(format!(
+            "{}: {error}",
+            path.map_or("the built-in model".into(), |p| p.display().to_string())
+        ))
+    })?;
+    write_whole(output, text.as_bytes())
 }
 
 /// The position of the attribute `--group-by` names, or bad input with the

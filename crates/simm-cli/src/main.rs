@@ -32,11 +32,21 @@ enum Command {
     /// Work with model files.
     #[command(subcommand)]
     Model(ModelCommand),
-    /// Print an empty response sheet (CSV header) for a model.
+    /// Print the model's questionnaire: an empty response sheet (CSV
+    /// header), or a survey to import into LimeSurvey or Qualtrics.
     Template {
         /// A model file; the built-in Smartsourcing model by default.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// csv (simm's response sheet), limesurvey-tsv (LimeSurvey's
+        /// tab-separated survey structure) or qualtrics-txt (Qualtrics'
+        /// Advanced Format TXT); docs/import.md, "Exporting the
+        /// questionnaire".
+        #[arg(long, default_value = "csv", value_parser = questionnaire_format)]
+        format: simm_sheet::QuestionnaireFormat,
+        /// Write to this file instead of standard output (written whole or not at all).
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Run the web platform.
     Serve(server::ServeArgs),
@@ -285,6 +295,10 @@ pub(crate) fn replicates(text: &str) -> Result<u32, simm_core::ReplicatesError> 
     Replicates::parse(text).map(Replicates::get)
 }
 
+fn questionnaire_format(text: &str) -> Result<simm_sheet::QuestionnaireFormat, String> {
+    text.parse()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -298,7 +312,11 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Import { file, database }) => {
             server::model_import(&file, &database)
         }
-        Command::Template { model } => commands::template(model.as_deref()),
+        Command::Template {
+            model,
+            format,
+            output,
+        } => commands::template(model.as_deref(), format, output.as_deref()),
         Command::Serve(args) => server::serve(args),
         Command::User(UserCommand::Add {
             email,

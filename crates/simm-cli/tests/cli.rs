@@ -219,6 +219,56 @@ fn template_is_the_header_of_a_response_sheet() {
 }
 
 #[test]
+fn template_writes_the_questionnaire_for_limesurvey_and_qualtrics() {
+    let folder = tempdir("questionnaire");
+    let structure = folder.join("survey.txt");
+    let output = simm(&[
+        "template",
+        "--format",
+        "limesurvey-tsv",
+        "--output",
+        structure.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let structure = std::fs::read_to_string(&structure).unwrap();
+    assert!(structure.starts_with("id\trelated_id\tclass\ttype/scale\tname\t"));
+    // Every item is a subquestion coded by its letters and digits.
+    assert_eq!(
+        structure.lines().filter(|l| l.contains("\tSQ\t")).count(),
+        48
+    );
+    assert!(structure.contains("\tSQ\t0\tVS201\t"), "{structure}");
+    let txt = stdout(&simm(&["template", "--format", "qualtrics-txt"]));
+    assert!(txt.starts_with("[[AdvancedFormat]]\n"));
+    assert_eq!(txt.matches("[[Question:Matrix]]").count(), 4);
+    check_refused(
+        &["template", "--format", "limesurvey"],
+        &[
+            "error: invalid value 'limesurvey' for '--format <FORMAT>': \"limesurvey\" is not a questionnaire format; expected one of csv, limesurvey-tsv, qualtrics-txt; did you mean \"limesurvey-tsv\"?",
+            "",
+            "For more information, try '--help'.",
+        ],
+    );
+    // Two ids that become one question code are refused, both named.
+    let model = folder.join("model.toml");
+    let text = std::fs::read_to_string(repo().join("crates/simm-core/models/smartsourcing.toml"))
+        .unwrap()
+        .replacen("id = \"VS-2-02\"", "id = \"VS-20-1\"", 1);
+    std::fs::write(&model, text).unwrap();
+    let model = model.to_str().unwrap();
+    check_refused(
+        &["template", "--format", "qualtrics-txt", "--model", model],
+        &[&format!(
+            "{model}: item \"VS-20-1\" and item \"VS-2-01\" both become question code \"VS201\" in qualtrics-txt; rename one of them in the model"
+        )],
+    );
+}
+
+#[test]
 fn model_check_accepts_the_builtin_file() {
     let output = simm(&[
         "model",

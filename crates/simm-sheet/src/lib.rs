@@ -18,8 +18,10 @@ use simm_core::{Answer, Model, did_you_mean, quote_value};
 
 pub mod import;
 mod invitations;
+mod questionnaire;
 
 pub use invitations::{Presets, read_invitations};
+pub use questionnaire::{QuestionnaireError, QuestionnaireFormat, questionnaire, survey_code};
 
 /// The column that names the respondent.
 pub const RESPONDENT_COLUMN: &str = "respondent";

@@ -9,6 +9,7 @@ use super::mapping::{ColumnRule, LabelValue, Mapping, RuleTarget};
 use super::privacy::{DropReason, default_drop};
 use super::similarity::{same_text, similarity};
 use super::table::{Column, Table};
+use crate::questionnaire::survey_code;
 use crate::{SheetRow, write_sheet};
 
 /// What a kept column of the export became.
@@ -459,16 +460,21 @@ fn resolve(target: &RuleTarget, model: &Model) -> Option<Target> {
 }
 
 /// A column that needs no mapping: its header (or an alias) is an item's
-/// id or exact statement, or an attribute's id or name.
+/// id, question code (as `simm template` writes it for LimeSurvey and
+/// Qualtrics) or exact statement, or an attribute's id, code or name.
 fn automatic(column: &Column, model: &Model) -> Option<Target> {
     for name in column.names() {
         if let Some(index) = model.items().iter().position(|item| {
-            item.id.as_str().eq_ignore_ascii_case(name) || same_text(&item.text, name)
+            item.id.as_str().eq_ignore_ascii_case(name)
+                || survey_code(item.id.as_str()).eq_ignore_ascii_case(name)
+                || same_text(&item.text, name)
         }) {
             return Some(Target::Item(index));
         }
         if let Some(index) = model.attributes().iter().position(|attribute| {
-            attribute.id.as_str().eq_ignore_ascii_case(name) || same_text(&attribute.name, name)
+            attribute.id.as_str().eq_ignore_ascii_case(name)
+                || survey_code(attribute.id.as_str()).eq_ignore_ascii_case(name)
+                || same_text(&attribute.name, name)
         }) {
             return Some(Target::Attribute(index));
         }
