@@ -7,7 +7,8 @@
 //! answered, a comment each) are submitted one at a time through the real
 //! server, with interim snapshots at random moments, and closed. After
 //! every step the test reads every view: the results, the results by each
-//! attribute, the comments and the responses download. It works out, as
+//! attribute, the results workbook, the
+//! comments and the responses download. It works out, as
 //! the observer would, which respondents each shown aggregate sums over,
 //! by matching the shown numbers against the respondents' answers, and
 //! checks by rank computation that no set of fewer than the minimum lies
@@ -149,6 +150,101 @@ fn decode(
         found.len()
     );
     found.pop().unwrap()
+}
+
+/// Every number in a JSON value.
+fn numbers(value: &Value, into: &mut Vec<f64>) {
+    match value {
+        Value::Number(number) => into.extend(number.as_f64()),
+        Value::Array(values) => values.iter().for_each(|v| numbers(v, into)),
+        Value::Object(map) => map.values().for_each(|v| numbers(v, into)),
+        _ => {}
+    }
+}
+
+/// The results workbook is another view of the same released results:
+/// it answers 409 exactly when the JSON is suppressed, and every number
+/// of its result sheets is a number the JSON shows (whose sums the
+/// observer already decodes), so the workbook lets the observer subtract
+/// nothing the JSON does not. The Responses sheet is the responses
+/// download, checked as such below.
+async fn workbook_shows_only_the_json(
+    app: &TestApp,
+    token: &str,
+    assessment: &str,
+    group_by: Option<&str>,
+) {
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    let query = group_by.map_or(String::new(), |g| format!("?group_by={g}"));
+    let (status, results) = call(
+        app,
+        Some(token),
+        Method::GET,
+        &format!("/api/v1/assessments/{assessment}/results{query}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{results}");
+    let response = app
+        .client()
+        .get(app.url(&format!(
+            "/api/v1/assessments/{assessment}/results.xlsx{query}"
+        )))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    if results["suppressed"] == true {
+        assert_eq!(
+            status,
+            409,
+            "the workbook of suppressed results ({query}): {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        return;
+    }
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
+    let mut shown = Vec::new();
+    numbers(&results, &mut shown);
+    let sheets = ["Areas", "Stage fulfilment", "Items", "Consensus", "Groups"];
+    let mut checked = 0;
+    for sheet in sheets {
+        let Ok(range) = book.worksheet_range(sheet) else {
+            continue;
+        };
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+            .unwrap_or_default();
+        for cell in range.used_cells() {
+            // Not results: the organisation's target, and a count of the
+            // statements the JSON itself marks weak.
+            if matches!(
+                header.get(cell.1).map(String::as_str),
+                Some("Target" | "Statements with weak consensus")
+            ) {
+                continue;
+            }
+            let value = match cell.2 {
+                Data::Float(value) => *value,
+                Data::Int(value) => *value as f64,
+                _ => continue,
+            };
+            checked += 1;
+            assert!(
+                shown.iter().any(|n| (n - value).abs() < 1e-9),
+                "{sheet} ({query}) shows {value} at row {}, column {}, which the results JSON does not",
+                cell.0 + 1,
+                cell.1 + 1
+            );
+        }
+    }
+    assert!(checked > 0, "the workbook has numbers to check");
 }
 
 fn close_to(a: f64, b: f64) -> bool {
@@ -300,6 +396,10 @@ impl Observer {
                 self.record(&set, &what);
             }
         }
+        // TODO(#11): the API's results.xlsx takes no group_by yet (the
+        // console's does), so its Groups sheet is checked only by
+        // tests/web/workbook.rs.
+        workbook_shows_only_the_json(app, token, assessment, None).await;
         let (status, comments) = call(
             app,
             Some(token),
