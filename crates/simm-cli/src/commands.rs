@@ -462,6 +462,7 @@ fn pdf(
         view: &view,
         charts: &charts,
         roadmap: journey.as_ref(),
+        actions: None,
         organisation: None,
         branding,
         date: today()?,

@@ -2,7 +2,7 @@
 //! is copied from the view; nothing is computed here, so the PDF says what
 //! the HTML report says.
 
-use simm_report::{Branding, ResultsView, RoadmapView};
+use simm_report::{ActionRow, Branding, ResultsView, RoadmapView};
 
 use crate::Document;
 use crate::value::Value;
@@ -123,6 +123,7 @@ pub(crate) fn document(document: &Document<'_>) -> Value {
         ),
         ("groups", groups(view, document.charts.heat_map.is_some())),
         ("journey", document.roadmap.map_or(Value::None, journey)),
+        ("actions", document.actions.map_or(Value::None, actions)),
         (
             "items",
             Value::Array(
@@ -318,4 +319,23 @@ fn journey(roadmap: &RoadmapView) -> Value {
             ),
         ),
     ])
+}
+
+fn actions(rows: &[ActionRow]) -> Value {
+    let optional = |text: &Option<String>| text.as_deref().map_or(Value::None, Value::text_or_none);
+    Value::Array(
+        rows.iter()
+            .map(|row| {
+                Value::Dict(vec![
+                    ("title", Value::str(&row.title)),
+                    ("item", optional(&row.item)),
+                    ("area", optional(&row.area)),
+                    ("owner", optional(&row.owner)),
+                    ("due", optional(&row.due)),
+                    ("status", Value::str(&row.status)),
+                    ("overdue", Value::Bool(row.overdue)),
+                ])
+            })
+            .collect(),
+    )
 }

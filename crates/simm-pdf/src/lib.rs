@@ -12,7 +12,7 @@ mod value;
 mod world;
 
 use simm_core::CalendarDate;
-use simm_report::{Branding, Charts, ResultsView, RoadmapView};
+use simm_report::{ActionRow, Branding, Charts, ResultsView, RoadmapView};
 use typst_layout::PagedDocument;
 
 use crate::world::MemoryWorld;
@@ -27,6 +27,9 @@ pub struct Document<'a> {
     pub view: &'a ResultsView,
     pub charts: &'a Charts,
     pub roadmap: Option<&'a RoadmapView>,
+    /// The organisation's action plan, where there is one (the web's
+    /// assessments); the same rows as the workbook's Actions sheet.
+    pub actions: Option<&'a [ActionRow]>,
     /// The organisation assessed, when known (the web's assessments).
     pub organisation: Option<&'a str>,
     pub branding: &'a Branding,

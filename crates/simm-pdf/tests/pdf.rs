@@ -131,6 +131,7 @@ fn render(slides: bool, organisation: &str, branding: &Branding) -> (Model, Resu
         view: &view,
         charts: &charts,
         roadmap: None,
+        actions: None,
         organisation: Some(organisation),
         branding,
         date: date(),

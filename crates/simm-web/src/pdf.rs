@@ -81,6 +81,7 @@ pub(crate) async fn download(
     let view = simm_report::results_view_toward(&model, &results, &target.target);
     let charts = simm_report::Charts::draw_toward(&model, &results, Some(&target.target));
     let journey = simm_report::roadmap_view(&model, &results, &roadmap);
+    let actions = crate::plan::action_rows(state, &assessment.organization_id).await?;
     let config = state.config.clone();
     let date = crate::plan::today();
     let renders = state.pdf_renders.clone();
@@ -101,6 +102,7 @@ pub(crate) async fn download(
             view: &view,
             charts: &charts,
             roadmap: Some(&journey),
+            actions: Some(&actions),
             organisation: Some(&organisation),
             branding: config.branding.as_ref().unwrap_or(&unbranded),
             date,

@@ -320,3 +320,55 @@ async fn three_renders_at_once_all_succeed_two_at_a_time() {
     let peak = app.state.pdf_renders_peak();
     assert!((1..=2).contains(&peak), "{peak} renders ran at once");
 }
+
+#[tokio::test]
+async fn the_report_carries_the_action_plan_with_its_text_taken_literally() {
+    let app = spawn_app().await;
+    let (token, org, id) = answered(&app, &["Harbour"; 6]).await;
+    let title = "<script> #set text(red) *b* $x$ @r // plan";
+    let actions = format!("/api/v1/organizations/{org}/actions");
+    for (title, owner, due) in [
+        (title, "Dana #Ops", "2020-01-15"),
+        ("Write the innovation strategy", "CIO", "2099-06-30"),
+    ] {
+        let (status, body) = call(
+            &app,
+            Some(&token),
+            Method::POST,
+            &actions,
+            Some(json!({ "title": title, "owner": owner, "due": due })),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let report = download(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{id}/report.pdf"),
+    )
+    .await;
+    // pdftotext keeps a table's cells in reading order; the words of a
+    // long cell may wrap, so compare with the spaces squeezed out.
+    let shown: String = text(&report).split_whitespace().collect();
+    assert!(shown.contains("Actionplan"), "no action plan section");
+    for expected in [
+        title,
+        "Dana #Ops",
+        "2020-01-15 (overdue)",
+        "Write the innovation strategy",
+        "CIO",
+        "2099-06-30",
+    ] {
+        let squeezed: String = expected.split_whitespace().collect();
+        assert!(
+            shown.contains(&squeezed),
+            "{expected:?} is not in the report"
+        );
+    }
+    assert!(
+        !shown.contains("2099-06-30(overdue)"),
+        "a future due day is not overdue"
+    );
+    // The slides, which carry no plan, and the CLI's report (no
+    // organisation, no plan) still build: tests/pdf.rs and the CLI tests.
+}
