@@ -463,6 +463,7 @@ fn pdf(
         charts: &charts,
         roadmap: journey.as_ref(),
         actions: None,
+        trend: None,
         organisation: None,
         branding,
         date: today()?,

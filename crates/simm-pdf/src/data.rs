@@ -2,7 +2,7 @@
 //! is copied from the view; nothing is computed here, so the PDF says what
 //! the HTML report says.
 
-use simm_report::{ActionRow, Branding, ResultsView, RoadmapView};
+use simm_report::{ActionRow, Branding, ResultsView, RoadmapView, TrendView};
 
 use crate::Document;
 use crate::value::Value;
@@ -124,6 +124,7 @@ pub(crate) fn document(document: &Document<'_>) -> Value {
         ("groups", groups(view, document.charts.heat_map.is_some())),
         ("journey", document.roadmap.map_or(Value::None, journey)),
         ("actions", document.actions.map_or(Value::None, actions)),
+        ("trend", document.trend.map_or(Value::None, trend)),
         (
             "items",
             Value::Array(
@@ -338,4 +339,82 @@ fn actions(rows: &[ActionRow]) -> Value {
             })
             .collect(),
     )
+}
+
+fn trend(view: &TrendView) -> Value {
+    let real = |real: Option<bool>| real.map_or(Value::None, Value::Bool);
+    Value::Dict(vec![
+        ("title", Value::str(&view.title)),
+        (
+            "empty",
+            view.empty
+                .as_deref()
+                .map_or(Value::None, Value::text_or_none),
+        ),
+        (
+            "rounds",
+            Value::Array(
+                view.rounds
+                    .iter()
+                    .map(|round| {
+                        Value::Dict(vec![
+                            ("label", Value::str(&round.label)),
+                            ("closed", Value::str(&round.closed)),
+                            ("respondents", Value::Int(round.respondents as i64)),
+                            ("overall", Value::str(&round.overall)),
+                            ("change", Value::str(&round.change)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "areas",
+            Value::Array(
+                view.areas
+                    .iter()
+                    .map(|area| {
+                        Value::Dict(vec![
+                            ("area", Value::str(&area.area)),
+                            (
+                                "cells",
+                                Value::Array(
+                                    area.cells
+                                        .iter()
+                                        .map(|cell| {
+                                            Value::Dict(vec![
+                                                ("round", Value::str(&cell.round)),
+                                                ("stage", Value::str(&cell.stage)),
+                                                ("score", Value::str(&cell.score)),
+                                                ("change", Value::str(&cell.change)),
+                                                ("real", real(cell.real)),
+                                            ])
+                                        })
+                                        .collect(),
+                                ),
+                            ),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        ("left_out", Value::strings(&view.left_out)),
+        (
+            "outcomes",
+            Value::Array(
+                view.outcomes
+                    .iter()
+                    .map(|outcome| {
+                        Value::Dict(vec![
+                            ("action", Value::str(&outcome.action)),
+                            ("item", Value::str(&outcome.item)),
+                            ("done_on", Value::str(&outcome.done_on)),
+                            ("change", Value::str(&outcome.change)),
+                            ("real", real(outcome.real)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+    ])
 }

@@ -12,7 +12,7 @@ mod value;
 mod world;
 
 use simm_core::CalendarDate;
-use simm_report::{ActionRow, Branding, Charts, ResultsView, RoadmapView};
+use simm_report::{ActionRow, Branding, Charts, ResultsView, RoadmapView, TrendView};
 use typst_layout::PagedDocument;
 
 use crate::world::MemoryWorld;
@@ -30,6 +30,9 @@ pub struct Document<'a> {
     /// The organisation's action plan, where there is one (the web's
     /// assessments); the same rows as the workbook's Actions sheet.
     pub actions: Option<&'a [ActionRow]>,
+    /// The organisation's rounds and trend, where there is one, as the
+    /// trend page shows them (hidden rounds by their size only).
+    pub trend: Option<&'a TrendView>,
     /// The organisation assessed, when known (the web's assessments).
     pub organisation: Option<&'a str>,
     pub branding: &'a Branding,

@@ -132,6 +132,7 @@ fn render(slides: bool, organisation: &str, branding: &Branding) -> (Model, Resu
         charts: &charts,
         roadmap: None,
         actions: None,
+        trend: None,
         organisation: Some(organisation),
         branding,
         date: date(),

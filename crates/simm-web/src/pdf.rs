@@ -1,5 +1,6 @@
 //! The PDF report and slide deck as downloads, for the console and the API:
-//! the same released results, target and roadmap as the HTML report, laid
+//! the same released results, target and roadmap as the HTML report, and
+//! the organisation's action plan and trend as the workbook has them, laid
 //! out by `simm_pdf` with the organisation's name and the server's
 //! branding.
 //!
@@ -82,6 +83,8 @@ pub(crate) async fn download(
     let charts = simm_report::Charts::draw_toward(&model, &results, Some(&target.target));
     let journey = simm_report::roadmap_view(&model, &results, &roadmap);
     let actions = crate::plan::action_rows(state, &assessment.organization_id).await?;
+    let (_, trend) =
+        crate::journey::organization_trend_view(state, &assessment.organization_id).await?;
     let config = state.config.clone();
     let date = crate::plan::today();
     let renders = state.pdf_renders.clone();
@@ -103,6 +106,7 @@ pub(crate) async fn download(
             charts: &charts,
             roadmap: Some(&journey),
             actions: Some(&actions),
+            trend: Some(&trend),
             organisation: Some(&organisation),
             branding: config.branding.as_ref().unwrap_or(&unbranded),
             date,

@@ -372,3 +372,83 @@ async fn the_report_carries_the_action_plan_with_its_text_taken_literally() {
     // The slides, which carry no plan, and the CLI's report (no
     // organisation, no plan) still build: tests/pdf.rs and the CLI tests.
 }
+
+#[tokio::test]
+async fn the_report_carries_the_trend_the_trend_api_gives() {
+    use crate::journey::{closed_round, uniform};
+    let app = spawn_app().await;
+    let model = simm_core::builtin_model();
+    let (token, _, org) = crate::actions::organization(&app).await;
+    let k = model.scoring().anonymity_min.get() as usize;
+    // Round 2 puts Vision and Strategy's stage 2 in place, nothing else.
+    let before = |_: &simm_core::Item| 1;
+    let after = |item: &simm_core::Item| {
+        if item.area.as_str() == "vision" && item.stage.get() == 2 {
+            5
+        } else {
+            1
+        }
+    };
+    closed_round(
+        &app,
+        &org,
+        "Baseline round",
+        &uniform(k + 1, "employee", before),
+        1_750_000_000,
+    )
+    .await;
+    let second = closed_round(
+        &app,
+        &org,
+        "Second round",
+        &uniform(k + 1, "employee", after),
+        1_780_000_000,
+    )
+    .await;
+    let (status, trend) = call(
+        &app,
+        Some(&token),
+        Method::GET,
+        &format!("/api/v1/organizations/{org}/trend"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{trend}");
+    let report = download(
+        &app,
+        &token,
+        &format!("/api/v1/assessments/{second}/report.pdf"),
+    )
+    .await;
+    let shown = text(&report);
+    let start = shown.find("Trend over rounds").expect("a trend section");
+    let end = start
+        + shown[start..]
+            .find("Consensus")
+            .expect("the consensus follows");
+    let section: String = shown[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for title in ["Baseline round", "Second round"] {
+        assert!(section.contains(title), "{title} not in {section}");
+    }
+    // Every real change the API reports is in the PDF, with its value,
+    // and nothing else is called real.
+    let mut real = 0;
+    for round in trend["rounds"].as_array().unwrap() {
+        for area in round["areas"].as_array().into_iter().flatten() {
+            let delta = &area["delta"];
+            if delta["real"] == true {
+                real += 1;
+                let value = format!("{:+.2}", delta["value"].as_f64().unwrap());
+                assert!(section.contains(&value), "{value} not in {section}");
+            }
+        }
+        if round["overall"]["delta"]["real"] == true {
+            real += 1;
+        }
+    }
+    assert_eq!(real, 1, "only Vision and Strategy changed: {trend}");
+    assert_eq!(section.matches("a real change").count(), real, "{section}");
+}
