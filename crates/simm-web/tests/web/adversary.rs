@@ -18,7 +18,8 @@
 //! pending submission shows in none of them until a release.
 //!
 //! The same holds over rounds: the trend of an organisation (its JSON,
-//! by each attribute, and its page with the outcomes of actions) moves
+//! by each attribute, its page with the outcomes of actions, and the PDF
+//! report of each closed round, which carries the trend) moves
 //! only with a release, and a group that a round hides cannot be worked
 //! out from its own trend and the whole one.
 
@@ -694,6 +695,37 @@ async fn trend_views(
     let page = client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(page.status(), 200, "{path}");
     views.push((path, page.text().await.unwrap()));
+    // The PDF report of every closed round carries the trend and the
+    // action plan too; the same results give the same bytes, so any
+    // pending answer that reached it would change them.
+    let (status, assessments) = call(
+        app,
+        Some(token),
+        Method::GET,
+        &format!("/api/v1/organizations/{org}/assessments"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{assessments}");
+    for assessment in assessments.as_array().unwrap() {
+        if assessment["state"] != "closed" {
+            continue;
+        }
+        let path = format!(
+            "/api/v1/assessments/{}/report.pdf",
+            assessment["id"].as_str().unwrap()
+        );
+        let response = app
+            .client()
+            .get(app.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.unwrap();
+        views.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+    }
     views
 }
 
