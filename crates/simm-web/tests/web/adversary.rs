@@ -397,8 +397,8 @@ impl Observer {
                 self.record(&set, &what);
             }
         }
-        // TODO(#11): the API's results.xlsx takes no group_by yet (the
-        // console's does), so its Groups sheet is checked only by
+        // The API's results.xlsx takes no group_by (the console's does),
+        // so the observer reads it whole; its Groups sheet is checked in
         // tests/web/workbook.rs.
         workbook_shows_only_the_json(app, token, assessment, None).await;
         let (status, comments) = call(
