@@ -82,9 +82,17 @@ pub(crate) async fn download(
     let view = simm_report::results_view_toward(&model, &results, &target.target);
     let charts = simm_report::Charts::draw_toward(&model, &results, Some(&target.target));
     let journey = simm_report::roadmap_view(&model, &results, &roadmap);
-    let actions = crate::plan::action_rows(state, &assessment.organization_id).await?;
-    let (_, trend) =
-        crate::journey::organization_trend_view(state, &assessment.organization_id).await?;
+    // Only the report carries the plan and the trend; the deck would
+    // resample every round for nothing.
+    let (actions, trend) = match kind {
+        Kind::Report => {
+            let actions = crate::plan::action_rows(state, &assessment.organization_id).await?;
+            let (_, trend) =
+                crate::journey::organization_trend_view(state, &assessment.organization_id).await?;
+            (Some(actions), Some(trend))
+        }
+        Kind::Slides => (None, None),
+    };
     let config = state.config.clone();
     let date = crate::plan::today();
     let renders = state.pdf_renders.clone();
@@ -105,8 +113,8 @@ pub(crate) async fn download(
             view: &view,
             charts: &charts,
             roadmap: Some(&journey),
-            actions: Some(&actions),
-            trend: Some(&trend),
+            actions: actions.as_deref(),
+            trend: trend.as_ref(),
             organisation: Some(&organisation),
             branding: config.branding.as_ref().unwrap_or(&unbranded),
             date,
