@@ -13,6 +13,7 @@ mod answers;
 mod assessments;
 pub mod backup;
 mod drafts;
+mod emails;
 mod error;
 mod health;
 mod imports;
@@ -42,6 +43,10 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row};
 
 pub use answers::{SaveAnswer, SaveOutcome};
+pub use emails::{
+    ClaimedEmail, EmailCount, EmailKind, EmailRecipientRow, INTERRUPTED, NewEmailRecipient,
+    NewEmailTemplate, OutboxState, QueueOutcome, SendOutcome,
+};
 pub use error::{Result, StoreError};
 pub use health::PoolUse;
 pub use imports::{ImportOutcome, ImportRecord};
@@ -140,7 +145,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Deleted rows are overwritten with zeros, so that the
+                // e-mail addresses deleted at an assessment's close are
+                // gone from the file, not only unlinked from it.
+                .pragma("secure_delete", "ON");
             let database = options.get_filename().display().to_string();
             let mut pool_options =
                 SqlitePoolOptions::new()
@@ -309,6 +318,9 @@ async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {
     let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
         .fetch_one(&mut *connection)
         .await?;
+    let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete")
+        .fetch_one(&mut *connection)
+        .await?;
     // synchronous = 2 is FULL: every commit reaches the disk before it is
     // acknowledged, which the promise "an acknowledged answer survives a
     // power cut" rests on.
@@ -316,9 +328,10 @@ async fn check_sqlite_settings(pool: &SqlitePool) -> Result<()> {
         || synchronous != 2
         || foreign_keys != 1
         || busy_timeout < 1000
+        || secure_delete != 1
     {
         return Err(StoreError::UnsafeConfiguration(format!(
-            "journal_mode={journal}, synchronous={synchronous}, foreign_keys={foreign_keys}, busy_timeout={busy_timeout}; expected wal, 2 (FULL), 1, at least 1000"
+            "journal_mode={journal}, synchronous={synchronous}, foreign_keys={foreign_keys}, busy_timeout={busy_timeout}, secure_delete={secure_delete}; expected wal, 2 (FULL), 1, at least 1000, 1"
         )));
     }
     Ok(())

@@ -168,6 +168,7 @@ impl Store {
                     .bind(assessment_id)
                     .execute(&mut *tx)
                     .await?;
+                crate::emails::forget_email_addresses!(tx, assessment_id);
             }
             let rows = sqlx::query(
                 "SELECT id, attributes, answers, answering FROM pending_responses
@@ -262,6 +263,9 @@ impl Store {
             }
             .await?
         });
+        if close {
+            self.forget_deleted_pages().await?;
+        }
         let assessment = self
             .assessment(assessment_id)
             .await?

@@ -1639,3 +1639,6 @@ async fn a_batch_of_answers_gives_each_request_its_own_outcome(store: Store) {
 
 #[path = "store/imports.rs"]
 mod imports;
+
+#[path = "store/emails.rs"]
+mod emails;
