@@ -18,7 +18,23 @@ pub(crate) struct ConfigFile {
     pub public_url: Option<String>,
     pub trust_forwarded_for: Option<bool>,
     pub metrics_token: Option<String>,
+    /// The SMTP relay: smtp://user@host:587?tls=starttls (docs/campaigns.md).
+    pub smtp_url: Option<Spanned<String>>,
+    /// The sender of invitations and reminders.
+    pub smtp_from: Option<Spanned<String>>,
+    /// Messages a second, at most.
+    pub smtp_rate: Option<Spanned<f64>>,
     pub branding: Option<BrandingTable>,
+}
+
+/// The e-mail settings as flags and variables gave them; each overrides
+/// the config file's.
+pub(crate) struct MailFlags {
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub smtp_rate: Option<f64>,
+    /// `SIMM_SMTP_PASSWORD`, which only the environment gives.
+    pub password: Option<String>,
 }
 
 /// `[branding]`: the consultancy's name, a logo file (PNG or SVG, a path
@@ -81,6 +97,70 @@ pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 impl Config {
+    /// The relay to send e-mail through, if a URL is set: from the flags
+    /// (or `SIMM_SMTP_*`), else the file, whose errors name their line and
+    /// column. A URL without a sender is refused, and so is a sender or a
+    /// rate without a URL.
+    pub(crate) fn mail(&self, flags: MailFlags) -> anyhow::Result<Option<simm_web::MailSettings>> {
+        let path = self.path.as_deref().unwrap_or(Path::new("config"));
+        let located = |from_flag: bool,
+                       span: Option<std::ops::Range<usize>>,
+                       name: &str,
+                       flag: &str| match span {
+            Some(span) if !from_flag => format!(
+                "{}:{}: {name}",
+                path.display(),
+                place(&self.text, span.start)
+            ),
+            _ => flag.to_owned(),
+        };
+        let url_from_flag = flags.smtp_url.is_some();
+        let url_span = self.file.smtp_url.as_ref().map(Spanned::span);
+        let url = flags
+            .smtp_url
+            .or_else(|| self.file.smtp_url.as_ref().map(|u| u.get_ref().clone()));
+        let from_from_flag = flags.smtp_from.is_some();
+        let from_span = self.file.smtp_from.as_ref().map(Spanned::span);
+        let from = flags
+            .smtp_from
+            .or_else(|| self.file.smtp_from.as_ref().map(|f| f.get_ref().clone()));
+        let rate_from_flag = flags.smtp_rate.is_some();
+        let rate_span = self.file.smtp_rate.as_ref().map(Spanned::span);
+        let rate = flags
+            .smtp_rate
+            .or_else(|| self.file.smtp_rate.as_ref().map(|r| *r.get_ref()));
+        let Some(url) = url else {
+            if from.is_some() || rate.is_some() {
+                return Err(BadInput("--smtp-from and --smtp-rate need --smtp-url (SIMM_SMTP_URL, or smtp_url in the config file)".into()).into());
+            }
+            return Ok(None);
+        };
+        let url_at = located(url_from_flag, url_span, "smtp_url", "--smtp-url");
+        let settings = simm_mail::SmtpSettings::parse(&url)
+            .map_err(|error| BadInput(format!("{url_at}: {error}")))?;
+        let Some(from) = from else {
+            return Err(BadInput(format!("{url_at}: a relay needs a sender: give --smtp-from (SIMM_SMTP_FROM, or smtp_from in the config file), e.g. \"Acme Consulting\" <simm@acme.example>")).into());
+        };
+        let from_at = located(from_from_flag, from_span, "smtp_from", "--smtp-from");
+        let sender = simm_mail::parse_sender(&from)
+            .map_err(|problem| BadInput(format!("{from_at}: {problem}")))?;
+        let relay =
+            simm_mail::Relay::new(settings, flags.password.filter(|p| !p.is_empty()), sender)
+                .map_err(|error| BadInput(format!("{url_at}: {error}")))?;
+        let mut mail = simm_web::MailSettings::new(relay);
+        if let Some(rate) = rate {
+            if !(rate.is_finite() && rate > 0.0 && rate <= 10_000.0) {
+                let rate_at = located(rate_from_flag, rate_span, "smtp_rate", "--smtp-rate");
+                return Err(BadInput(format!(
+                    "{rate_at}: {rate} is not a rate of messages a second from more than 0 to 10000"
+                ))
+                .into());
+            }
+            mail.messages_per_second = rate;
+        }
+        Ok(Some(mail))
+    }
+
     /// The branding of `[branding]`, its logo read from the disk; the
     /// reports' own look without one.
     pub(crate) fn branding(&self) -> anyhow::Result<Branding> {
@@ -157,6 +237,104 @@ mod tests {
                 .to_string()
                 .replace(&format!("{}/", folder.display()), ""),
         }
+    }
+
+    /// The error of the mail settings a file and flags give, or "" when
+    /// they are accepted.
+    fn mail_error(text: &str, flags: MailFlags) -> String {
+        let folder = std::env::temp_dir().join(format!("simm-mail-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(format!("{}.toml", text.len()));
+        std::fs::write(&path, text).unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let _entered = runtime.enter();
+        let outcome = load(Some(&path)).and_then(|config| config.mail(flags));
+        std::fs::remove_file(&path).unwrap();
+        match outcome {
+            Ok(_) => String::new(),
+            Err(error) => error
+                .to_string()
+                .replace(&format!("{}/", folder.display()), ""),
+        }
+    }
+
+    fn flags(url: Option<&str>, from: Option<&str>, password: Option<&str>) -> MailFlags {
+        MailFlags {
+            smtp_url: url.map(str::to_owned),
+            smtp_from: from.map(str::to_owned),
+            smtp_rate: None,
+            password: password.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn mail_settings_errors_name_the_flag_or_the_place_in_the_file() {
+        let check = |text: &str, flags: MailFlags, expected: &str| {
+            let error = mail_error(text, flags);
+            assert!(error.contains(expected), "{text:?}: {error}");
+            assert!(expected.is_empty() || !error.is_empty());
+        };
+        let from = Some("simm@acme.example");
+        check(
+            "",
+            flags(Some("smtp://mail.acme.example?tls=none"), from, None),
+            "",
+        );
+        check(
+            "smtp_url = \"smtp://mail.acme.example?tls=none\"\nsmtp_from = \"simm@acme.example\"\nsmtp_rate = 5.0\n",
+            flags(None, None, None),
+            "",
+        );
+        check(
+            "",
+            flags(Some("smtp://u:secret@mail.acme.example"), from, None),
+            "--smtp-url: the SMTP URL \"smtp://u:secret@mail.acme.example\" holds a password",
+        );
+        check(
+            "",
+            flags(Some("smtp://u@mail.acme.example"), from, None),
+            "--smtp-url: the SMTP URL names the user \"u\", but SIMM_SMTP_PASSWORD is not set",
+        );
+        check(
+            "",
+            flags(Some("smtp://mail.acme.example"), from, Some("pw")),
+            "SIMM_SMTP_PASSWORD is set, but the SMTP URL names no user",
+        );
+        check(
+            "",
+            flags(Some("smtp://mail.acme.example"), None, None),
+            "a relay needs a sender",
+        );
+        check("", flags(None, from, None), "need --smtp-url");
+        check(
+            "",
+            flags(
+                Some("smtp://mail.acme.example"),
+                Some("not an address"),
+                None,
+            ),
+            "--smtp-from: the sender \"not an address\" is not an address",
+        );
+        check(
+            "bind = \"x\"\nsmtp_url = \"smtp://mail.acme.example?tls=startls\"\n",
+            flags(None, from, None),
+            ".toml:2:12: smtp_url: the SMTP URL",
+        );
+        check(
+            "smtp_url = \"smtp://mail.acme.example\"\nsmtp_from = \"x\"\n",
+            flags(None, None, None),
+            ".toml:2:13: smtp_from: the sender",
+        );
+        check(
+            "smtp_url = \"smtp://mail.acme.example\"\nsmtp_from = \"a@b.example\"\nsmtp_rate = 0.0\n",
+            flags(None, None, None),
+            ".toml:3:13: smtp_rate: 0 is not a rate",
+        );
+        check(
+            "smtp_url = \"smtp://mail.acme.example?ca=/missing.pem\"\nsmtp_from = \"a@b.example\"\n",
+            flags(None, None, None),
+            "reading the certificates of ca=/missing.pem",
+        );
     }
 
     #[test]

@@ -60,6 +60,19 @@ pub struct ServeArgs {
     /// probabilities (docs/scoring.md, "How sure a stage is").
     #[arg(long, env = "SIMM_REPLICATES", value_name = "N", default_value_t = simm_core::Replicates::DEFAULT.get(), value_parser = crate::replicates)]
     replicates: u32,
+    /// The SMTP relay invitations and reminders go through, e.g.
+    /// smtp://user@mail.example.com:587?tls=starttls (tls=none, starttls
+    /// or implicit; smtps:// for implicit; ca=FILE for a private CA). The
+    /// password comes from SIMM_SMTP_PASSWORD only.
+    #[arg(long, env = "SIMM_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of invitations and reminders, e.g.
+    /// "Acme Consulting" <simm@acme.example>.
+    #[arg(long, env = "SIMM_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// Messages a second this server sends at most (10 by default).
+    #[arg(long, env = "SIMM_SMTP_RATE", value_name = "PER_SECOND")]
+    smtp_rate: Option<f64>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -141,6 +154,16 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Read before listening, so that a bad logo stops the start with its
     // place in the file.
     let branding = loaded.branding()?;
+    // The relay's connection pool starts a task, so it is made inside the
+    // runtime; a bad setting still stops the start before listening.
+    let runtime = runtime()?;
+    let entered = runtime.enter();
+    let mail = loaded.mail(crate::config::MailFlags {
+        smtp_url: args.smtp_url.clone(),
+        smtp_from: args.smtp_from.clone(),
+        smtp_rate: args.smtp_rate,
+        password: std::env::var("SIMM_SMTP_PASSWORD").ok(),
+    })?;
     let file = loaded.file;
     let metrics_token = args
         .metrics_token
@@ -157,7 +180,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ))
     })?;
     let url = database_url(&args.database, &file);
-    runtime()?.block_on(async move {
+    drop(entered);
+    runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
         let local = listener.local_addr()?;
         let public_url = args.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{local}"));
@@ -167,6 +191,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
         config.metrics_token = metrics_token;
         config.branding = Some(branding);
+        config.mail = mail.map(std::sync::Arc::new);
         config.replicates = simm_core::Replicates::new(args.replicates).expect("checked by the parser");
         let state = AppState::new(store, config);
         if args.demo {

@@ -455,6 +455,19 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the invitation was e-mailed, so that its address is kept
+    /// until the assessment closes.
+    pub async fn invitation_was_emailed(&self, invitation_id: &str) -> Result<bool> {
+        on_pool!(&self.pool, |pool| {
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT id FROM email_recipients WHERE invitation_id = $1")
+                    .bind(invitation_id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(found.is_some())
+        })
+    }
+
     /// When the next queued message is due, if any is queued.
     pub async fn next_email_due(&self) -> Result<Option<i64>> {
         on_pool!(&self.pool, |pool| {

@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use simm_core::builtin_model;
+#[path = "support/database_bytes.rs"]
+mod database_bytes;
 #[path = "support/postgres_database.rs"]
 mod postgres_database;
+use database_bytes::database_bytes;
 use postgres_database::TestDatabase;
 
 use simm_store::{

@@ -18,7 +18,7 @@
 //! re-score an assessment under another model version (`steward.rs`).
 //! Another tenant's object answers 404, exactly like a missing one.
 
-mod dto;
+pub(crate) mod dto;
 mod handlers;
 
 pub(crate) use dto::DEFAULT_MODEL;

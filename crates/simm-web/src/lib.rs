@@ -10,6 +10,7 @@ pub mod accounts;
 mod api;
 mod assets;
 mod auth;
+mod campaigns;
 mod console;
 pub mod demo;
 mod error;
@@ -38,6 +39,7 @@ use simm_core::Model;
 use simm_store::Store;
 use tokio::net::TcpListener;
 
+pub use campaigns::MailSettings;
 pub use error::AppError;
 pub use ops::MetricsToken;
 pub use results::release_assessment;
@@ -83,6 +85,9 @@ pub struct Config {
     /// The consultancy's name, logo and colour on the PDF downloads;
     /// `None` prints them unbranded.
     pub branding: Option<simm_report::Branding>,
+    /// The SMTP relay invitations and reminders are sent through; `None`
+    /// sends no e-mail.
+    pub mail: Option<Arc<MailSettings>>,
 }
 
 impl Config {
@@ -101,6 +106,7 @@ impl Config {
             readiness_timeout: Duration::from_secs(2),
             replicates: simm_core::Replicates::DEFAULT,
             branding: None,
+            mail: None,
         }
     }
 
@@ -119,6 +125,8 @@ pub struct AppState {
     models: Arc<RwLock<HashMap<String, Arc<Model>>>>,
     /// Permits for PDF renders: at most `pdf::RENDERS` at a time.
     pdf_renders: Arc<pdf::Renders>,
+    /// Wakes this server's e-mail sender when messages were queued.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -128,6 +136,7 @@ impl AppState {
             config: Arc::new(config),
             models: Arc::default(),
             pdf_renders: Arc::new(pdf::Renders::new()),
+            outbox_wake: Arc::default(),
         }
     }
 
@@ -178,6 +187,7 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         journey::API_ROUTES,
         uploads::PAGE_ROUTES,
         uploads::API_ROUTES,
+        campaigns::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -200,7 +210,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(steward::api_router())
                 .merge(plan::api_router())
                 .merge(journey::api_router())
-                .merge(uploads::api_router()),
+                .merge(uploads::api_router())
+                .merge(campaigns::api_router()),
             &state,
         ))
         .merge(assets::router())
@@ -221,18 +232,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight
+/// and the message the e-mail sender has in hand. The sender runs when the
+/// configuration has a relay.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let (stop_sender, stopped) = tokio::sync::watch::channel(false);
+    let sender = tokio::spawn(campaigns::run_outbox(state.clone(), stopped));
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    let _ = stop_sender.send(true);
+    let _ = sender.await;
     state.store.close().await;
-    Ok(())
+    Ok(served?)
 }
 
 /// Stores the built-in model on first start, so assessments can use it.

@@ -11,7 +11,7 @@ use simm_store::{
     QueueOutcome, SendOutcome, Store, hash_token, new_token,
 };
 
-use super::{open_assessment, save};
+use super::{database_bytes, open_assessment, save};
 // For the scenarios the macros generate, which find them in `super`.
 use super::{TestDatabase, postgres_store, sqlite_store, sqlite_url};
 
@@ -448,36 +448,5 @@ async fn closing_deletes_every_address_and_keeps_the_counts(url: &str) {
                 .any(|window| window == needle.as_bytes()),
             "{needle:?} is still in the database's bytes"
         );
-    }
-}
-
-/// Everything the database holds, as bytes: SQLite's file with its
-/// write-ahead log and shared memory, or a plain dump of PostgreSQL's.
-async fn database_bytes(url: &str) -> Vec<u8> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let mut bytes = Vec::new();
-        for suffix in ["", "-wal", "-shm"] {
-            if let Ok(part) = std::fs::read(format!("{path}{suffix}")) {
-                bytes.extend(part);
-            }
-        }
-        assert!(!bytes.is_empty(), "no database file at {path}");
-        bytes
-    } else {
-        let output = std::process::Command::new("pg_dump")
-            .arg("--dbname")
-            .arg(url)
-            .output()
-            .expect("pg_dump runs");
-        assert!(
-            output.status.success(),
-            "pg_dump: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(
-            output.stdout.windows(14).any(|w| w == b"email_outbox ("),
-            "the dump holds the tables"
-        );
-        output.stdout
     }
 }

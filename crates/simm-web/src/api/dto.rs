@@ -336,7 +336,7 @@ impl NewInvitationsBody {
 /// of its declared values (in the declared spelling), by the rules the
 /// console's forms share ([`simm_core::attribute_value`]); empty values
 /// are left out.
-fn check_attributes(
+pub(crate) fn check_attributes(
     model: &Model,
     field: &str,
     given: BTreeMap<String, String>,

@@ -223,6 +223,9 @@ struct StartPage<'a> {
     anonymity_min: u32,
     /// What is kept with the answers, e.g. "Role: partner".
     kept: Vec<String>,
+    /// Whether the link came by e-mail, whose address simm keeps until
+    /// the close.
+    emailed: bool,
     answered: usize,
     continue_href: String,
 }
@@ -278,6 +281,10 @@ async fn start(
         minutes: (model.items().len() * 12).div_ceil(60).max(1),
         anonymity_min: invited.anonymity_min(),
         kept,
+        emailed: state
+            .store
+            .invitation_was_emailed(&invited.invitation.id)
+            .await?,
         answered,
         continue_href,
     })

@@ -85,6 +85,10 @@ const API_VIEWER_WRITE: [u16; 7] = [401, 401, 200, 200, 200, 404, 404];
 const API_WRITE: [u16; 7] = [401, 401, 403, 200, 200, 404, 403];
 const API_CREATE: [u16; 7] = [401, 401, 403, 201, 201, 404, 403];
 const API_PUBLIC: [u16; 7] = [200; 7];
+/// Read by consultants with access and admins only: the e-mail list.
+const API_CONSULTANT_READ: [u16; 7] = [401, 401, 403, 200, 200, 404, 403];
+/// Put in the outbox by consultants with access: 202, sent later.
+const API_QUEUE: [u16; 7] = [401, 401, 403, 202, 202, 404, 403];
 /// An interim snapshot: allowed to consultants with access and admins, and
 /// refused (409) by the data, since the fixture's responses are released
 /// already and none wait.
@@ -219,6 +223,35 @@ const MATRIX: &[Row] = &[
         "/api/v1/assessments/{id}/imports",
         Some(UPLOAD),
         API_CREATE,
+    ),
+    // Campaigns (campaigns/api.rs): consultants with access send and
+    // list, since the list holds addresses; viewers see counts only, in
+    // participation.
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/invitations/email",
+        Some(
+            r#"{"recipients": [{"email": "{unique}@matrix.example", "attributes": {"role": "partner"}}]}"#,
+        ),
+        API_QUEUE,
+    ),
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/invitations/email/preview",
+        Some(r#"{"kind": "reminder"}"#),
+        API_WRITE,
+    ),
+    row(
+        "GET",
+        "/api/v1/assessments/{id}/emails",
+        None,
+        API_CONSULTANT_READ,
+    ),
+    row(
+        "POST",
+        "/api/v1/assessments/{id}/reminders",
+        Some("{}"),
+        API_QUEUE,
     ),
     row("GET", "/api/v1/organizations/{org}/trend", None, API_READ),
     row(

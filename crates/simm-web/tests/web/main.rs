@@ -7,6 +7,7 @@ mod actions_pages;
 mod adversary;
 mod api;
 mod browser;
+mod campaigns;
 mod console;
 mod disk_full;
 mod journey;
@@ -23,6 +24,9 @@ mod workbook;
 #[path = "../../../simm-store/tests/support/postgres_database.rs"]
 mod postgres_database;
 pub use postgres_database::TestDatabase;
+#[path = "../../../simm-store/tests/support/database_bytes.rs"]
+mod database_bytes;
+pub use database_bytes::database_bytes;
 
 use std::time::Duration;
 
@@ -96,6 +100,7 @@ pub async fn serve_app(
     config.login_attempts_per_account = 10;
     config.login_attempts_per_address = 50;
     config.throttle_window = Duration::from_secs(900);
+    config.mail = test_mail().map(std::sync::Arc::new);
     configure(&mut config);
     let state = AppState::new(store.clone(), config);
     let served = state.clone();
@@ -113,6 +118,46 @@ pub async fn serve_app(
         state,
         builtin_model_version: builtin.id,
     }
+}
+
+/// The mail sink `scripts/smtp-sink` runs on loopback, from the variables
+/// it prints; `None` when they are not set (the e-mail tests then fail, as
+/// the PostgreSQL ones do without their server).
+pub struct MailSink {
+    pub url: String,
+    pub password: String,
+    pub maildir: std::path::PathBuf,
+}
+
+impl MailSink {
+    pub fn from_env() -> Option<MailSink> {
+        Some(MailSink {
+            url: std::env::var("SIMM_TEST_SMTP_URL").ok()?,
+            password: std::env::var("SIMM_TEST_SMTP_PASSWORD").ok()?,
+            maildir: std::env::var("SIMM_TEST_SMTP_MAILDIR").ok()?.into(),
+        })
+    }
+
+    pub fn required() -> MailSink {
+        MailSink::from_env().expect(
+            "SIMM_TEST_SMTP_URL is not set; run ./scripts/test, which starts the mail sink (or eval \"$(scripts/smtp-sink)\")",
+        )
+    }
+}
+
+/// Sending through the sink, fast: retries after a second.
+pub fn test_mail() -> Option<simm_web::MailSettings> {
+    let sink = MailSink::from_env()?;
+    let relay = simm_mail::Relay::new(
+        simm_mail::SmtpSettings::parse(&sink.url).unwrap(),
+        Some(sink.password),
+        simm_mail::parse_sender("\"Acme Consulting\" <simm@consulting.example>").unwrap(),
+    )
+    .unwrap();
+    let mut mail = simm_web::MailSettings::new(relay);
+    mail.messages_per_second = 200.0;
+    mail.retry_after = Duration::from_secs(1);
+    Some(mail)
 }
 
 impl TestApp {
