@@ -20,7 +20,10 @@ pub mod import;
 mod invitations;
 mod questionnaire;
 
-pub use invitations::{Presets, read_invitations};
+pub use invitations::{
+    EMAIL_COLUMN, EmailCheck, Presets, Recipient, read_invitations, read_recipients,
+    read_recipients_xlsx,
+};
 pub use questionnaire::{QuestionnaireError, QuestionnaireFormat, questionnaire, survey_code};
 
 /// The column that names the respondent.

@@ -480,7 +480,7 @@ impl Store {
     }
 
     /// Every address invited to the assessment, with the state of its
-    /// latest message, in the order they were added.
+    /// latest message, in the order they were added (a batch by address).
     pub async fn email_recipients(&self, assessment_id: &str) -> Result<Vec<EmailRecipientRow>> {
         on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(

@@ -13,13 +13,22 @@
 
 mod api;
 mod outbox;
+mod pages;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use simm_mail::{Relay, Template, Values};
+use simm_mail::{EmailAddress, Relay, Template, Values};
+use std::collections::BTreeMap;
 
+use serde::Serialize;
+use simm_store::{
+    AssessmentState, Attributes, EmailKind, InvitationState, NewEmailRecipient, NewEmailTemplate,
+    OutboxState, QueueOutcome, hash_token, new_token,
+};
+
+use crate::plan::timestamp;
 use crate::routes::Route;
 use crate::{AppError, AppState};
 
@@ -27,9 +36,15 @@ pub use outbox::run as run_outbox;
 
 /// The campaign API, inside the consultant API's layers.
 pub const API_ROUTES: &[Route] = api::ROUTES;
+/// The console's e-mail page.
+pub const PAGE_ROUTES: &[Route] = pages::ROUTES;
 
 pub fn api_router() -> Router<AppState> {
     crate::routes::router(API_ROUTES)
+}
+
+pub fn router() -> Router<AppState> {
+    crate::routes::router(PAGE_ROUTES)
 }
 
 /// How the server sends e-mail: the relay, and how fast and how often it
@@ -129,4 +144,185 @@ pub(crate) async fn render_sample(
         anonymity_min,
         &link,
     )))
+}
+
+/// A template from a request, or the default of its kind.
+pub(crate) fn template(
+    kind: EmailKind,
+    subject: Option<String>,
+    body: Option<String>,
+) -> Result<Template, AppError> {
+    let (default_subject, default_body) = match kind {
+        EmailKind::Invitation => (
+            simm_mail::DEFAULT_INVITATION_SUBJECT,
+            simm_mail::DEFAULT_INVITATION_BODY,
+        ),
+        EmailKind::Reminder => (
+            simm_mail::DEFAULT_REMINDER_SUBJECT,
+            simm_mail::DEFAULT_REMINDER_BODY,
+        ),
+    };
+    Template::parse(
+        subject.as_deref().unwrap_or(default_subject),
+        body.as_deref().unwrap_or(default_body),
+    )
+    .map_err(|error| AppError::bad_request(error.to_string()))
+}
+
+pub(crate) fn stored(kind: EmailKind, template: &Template) -> NewEmailTemplate {
+    NewEmailTemplate {
+        kind,
+        subject: template.subject_source().to_owned(),
+        body: template.body_source().to_owned(),
+    }
+}
+
+/// Makes an invitation for each checked address and queues its message,
+/// all or none, and wakes the sender.
+pub(crate) async fn queue_invitations(
+    state: &AppState,
+    assessment_id: &str,
+    template: &Template,
+    recipients: &[(EmailAddress, Attributes)],
+) -> Result<QueueOutcome, AppError> {
+    let recipients: Vec<NewEmailRecipient> = recipients
+        .iter()
+        .map(|(address, attributes)| {
+            let token = new_token();
+            NewEmailRecipient {
+                address_key: address.key(),
+                address: address.as_str().to_owned(),
+                token_hash: hash_token(&token),
+                token,
+                attributes: attributes.clone(),
+            }
+        })
+        .collect();
+    let outcome = state
+        .store
+        .queue_email_invitations(
+            assessment_id,
+            &stored(EmailKind::Invitation, template),
+            &recipients,
+            outbox::unix_now(),
+        )
+        .await?;
+    if matches!(outcome, QueueOutcome::Queued(_)) {
+        state.outbox_wake.notify_waiters();
+    }
+    Ok(outcome)
+}
+
+/// Queues the reminders and wakes the sender: how many, or `None` when the
+/// assessment is not open.
+pub(crate) async fn queue_reminders(
+    state: &AppState,
+    assessment_id: &str,
+    template: &Template,
+) -> Result<Option<u64>, AppError> {
+    let queued = state
+        .store
+        .queue_reminders(
+            assessment_id,
+            &stored(EmailKind::Reminder, template),
+            outbox::unix_now(),
+        )
+        .await?;
+    if queued.is_some() {
+        state.outbox_wake.notify_waiters();
+    }
+    Ok(queued)
+}
+
+pub(crate) fn not_open(state: AssessmentState) -> AppError {
+    AppError::conflict(format!(
+        "the assessment is {}; e-mails go out only while it is open",
+        state.as_str()
+    ))
+}
+
+pub(crate) fn already_invited(address: &str) -> String {
+    format!(
+        "{} is invited to this assessment already; send a reminder instead",
+        simm_core::quote_value(address)
+    )
+}
+
+#[derive(Serialize)]
+pub(crate) struct RecipientView {
+    pub(crate) id: String,
+    pub(crate) email: String,
+    pub(crate) attributes: Attributes,
+    /// queued, sending, sent, failed, or submitted once the invitee has
+    /// submitted.
+    pub(crate) state: &'static str,
+    /// The latest message: invitation or reminder.
+    pub(crate) message: &'static str,
+    pub(crate) attempts: i64,
+    /// The relay's answer to the latest failed try.
+    pub(crate) error: Option<String>,
+    pub(crate) invited_at: Option<String>,
+    pub(crate) reminders_sent: i64,
+}
+
+#[derive(Serialize)]
+pub(crate) struct EmailsView {
+    pub(crate) recipients: Vec<RecipientView>,
+    /// Messages by kind and state; kept when the addresses are deleted.
+    pub(crate) messages: BTreeMap<&'static str, BTreeMap<&'static str, i64>>,
+    /// Whether the assessment closed and its addresses were deleted.
+    pub(crate) addresses_deleted: bool,
+}
+
+/// The e-mail list of an assessment: each address with its state, and the
+/// counts that outlive the addresses. The API and the page show this one
+/// view.
+pub(crate) async fn emails_view(
+    state: &AppState,
+    assessment: &simm_store::Assessment,
+) -> Result<EmailsView, AppError> {
+    let rows = state.store.email_recipients(&assessment.id).await?;
+    let counts = state.store.email_counts(&assessment.id).await?;
+    let mut messages: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for kind in [EmailKind::Invitation, EmailKind::Reminder] {
+        let by_state = messages.entry(kind.as_str()).or_default();
+        for state in [
+            OutboxState::Queued,
+            OutboxState::Sending,
+            OutboxState::Sent,
+            OutboxState::Failed,
+        ] {
+            by_state.insert(state.as_str(), 0);
+        }
+    }
+    for count in counts {
+        *messages
+            .entry(count.kind.as_str())
+            .or_default()
+            .entry(count.state.as_str())
+            .or_default() += count.messages;
+    }
+    let recipients = rows
+        .into_iter()
+        .map(|row| RecipientView {
+            id: row.id,
+            email: row.address,
+            attributes: row.attributes,
+            state: if row.invitation_state == InvitationState::Submitted {
+                "submitted"
+            } else {
+                row.latest_state.as_str()
+            },
+            message: row.latest_kind.as_str(),
+            attempts: row.attempts,
+            error: row.error,
+            invited_at: row.invited_at.map(timestamp),
+            reminders_sent: row.reminders_sent,
+        })
+        .collect();
+    Ok(EmailsView {
+        recipients,
+        messages,
+        addresses_deleted: assessment.state == AssessmentState::Closed,
+    })
 }

@@ -187,6 +187,7 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         journey::API_ROUTES,
         uploads::PAGE_ROUTES,
         uploads::API_ROUTES,
+        campaigns::PAGE_ROUTES,
         campaigns::API_ROUTES,
         api::ROUTES,
         assets::ROUTES,
@@ -205,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plan::router())
         .merge(journey::router())
         .merge(uploads::router())
+        .merge(campaigns::router())
         .merge(api::with_layers(
             api::router()
                 .merge(steward::api_router())

@@ -27,6 +27,7 @@ use crate::routes::Route;
 use crate::{AppError, AppState};
 
 pub use form::UploadForm;
+pub(crate) use form::{read_fields, text_field};
 
 /// The upload page.
 pub const PAGE_ROUTES: &[Route] = pages::ROUTES;

@@ -32,6 +32,12 @@ pub use privacy::DropReason;
 
 use table::Table;
 
+/// The first worksheet of an XLSX workbook, its rows numbered as the
+/// spreadsheet shows them; for the recipients sheet, which is no export.
+pub(crate) fn workbook_rows(workbook: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
+    xlsx::first_sheet(workbook).map_err(|error| error.to_string())
+}
+
 /// The survey tool an export comes from; its names are the CLI's
 /// `--from` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,21 +27,60 @@ pub struct UploadForm {
 
 const FIELDS: [&str; 4] = ["file", "format", "mapping", "csrf"];
 
+/// A multipart form's fields, read whole: each allowed field at most once,
+/// as (name, file name, bytes); an unknown or repeated field is refused
+/// with its name. The upload and the e-mail page read their forms here.
+pub(crate) async fn read_fields(
+    request: Request,
+    state: &AppState,
+    allowed: &[&str],
+) -> Result<(CurrentUser, Vec<(String, Option<String>, Vec<u8>)>), AppError> {
+    let (mut parts, body) = request.into_parts();
+    let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+    let request = Request::from_parts(parts, body);
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            AppError::bad_request(format!(
+                "the upload must be multipart/form-data with a file field: {}",
+                rejection.body_text()
+            ))
+        })?;
+    let mut fields: Vec<(String, Option<String>, Vec<u8>)> = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if !allowed.contains(&name.as_str()) {
+            let hint = simm_core::did_you_mean(&name, allowed.iter().copied())
+                .map(|n| format!("; did you mean {n:?}?"))
+                .unwrap_or_default();
+            return Err(AppError::bad_request(format!(
+                "{name:?} is not a field of the upload; expected {}{hint}",
+                allowed.join(", ")
+            )));
+        }
+        if fields.iter().any(|(seen, _, _)| *seen == name) {
+            return Err(AppError::bad_request(format!(
+                "{name}: the field appears more than once; send one"
+            )));
+        }
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(malformed)?.to_vec();
+        fields.push((name, file_name, bytes));
+    }
+    Ok((user, fields))
+}
+
+/// A text field's value: UTF-8, or a client error naming the field.
+pub(crate) fn text_field(name: &str, bytes: Vec<u8>) -> Result<String, AppError> {
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::bad_request(format!("{name}: the field is not UTF-8 text")))
+}
+
 impl FromRequest<AppState> for UploadForm {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
-        let request = Request::from_parts(parts, body);
-        let mut multipart = Multipart::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                AppError::bad_request(format!(
-                    "the upload must be multipart/form-data with a file field: {}",
-                    rejection.body_text()
-                ))
-            })?;
+        let (user, fields) = read_fields(request, state, &FIELDS).await?;
         let mut form = UploadForm {
             user,
             file: None,
@@ -49,26 +88,7 @@ impl FromRequest<AppState> for UploadForm {
             mapping: None,
             csrf: String::new(),
         };
-        let mut seen: Vec<String> = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(malformed)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            if !FIELDS.contains(&name.as_str()) {
-                let hint = simm_core::did_you_mean(&name, FIELDS)
-                    .map(|n| format!("; did you mean {n:?}?"))
-                    .unwrap_or_default();
-                return Err(AppError::bad_request(format!(
-                    "{name:?} is not a field of the upload; expected {}{hint}",
-                    FIELDS.join(", ")
-                )));
-            }
-            if seen.contains(&name) {
-                return Err(AppError::bad_request(format!(
-                    "{name}: the field appears more than once; send one"
-                )));
-            }
-            seen.push(name.clone());
-            let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(malformed)?.to_vec();
+        for (name, file_name, bytes) in fields {
             match name.as_str() {
                 // A file input left empty still sends its field, with no name
                 // and no bytes.
@@ -92,9 +112,7 @@ impl FromRequest<AppState> for UploadForm {
                     form.mapping = Some((name, text));
                 }
                 other => {
-                    let text = String::from_utf8(bytes).map_err(|_| {
-                        AppError::bad_request(format!("{other}: the field is not UTF-8 text"))
-                    })?;
+                    let text = text_field(other, bytes)?;
                     if other == "csrf" {
                         form.csrf = text;
                     } else if !text.trim().is_empty() {

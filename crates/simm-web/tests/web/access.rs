@@ -118,6 +118,9 @@ const MULTIPART_START: &str = "--matrix\r\n";
 const UPLOAD: &str = "--matrix\r\nContent-Disposition: form-data; name=\"file\"; filename=\"paper.csv\"\r\n\r\nrespondent,{item}\r\np1,4\r\n\r\n--matrix--\r\n";
 const PAGE_UPLOAD: &str = "--matrix\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--matrix\r\nContent-Disposition: form-data; name=\"file\"; filename=\"paper.csv\"\r\n\r\nrespondent,{item}\r\np1,4\r\n\r\n--matrix--\r\n";
 
+/// The e-mail page's form with a one-address list.
+const PAGE_EMAILS: &str = "--matrix\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--matrix\r\nContent-Disposition: form-data; name=\"list\"; filename=\"people.csv\"\r\n\r\nemail,role\r\n{unique}@matrix.example,partner\r\n\r\n--matrix\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nHello\r\n--matrix\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n{link}\r\n--matrix\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nsend\r\n--matrix--\r\n";
+
 const MATRIX: &[Row] = &[
     // ----- the consultant and viewer API
     row(
@@ -467,6 +470,26 @@ const MATRIX: &[Row] = &[
         "GET",
         "/assessments/{id}/upload",
         None,
+        PAGE_CONSULTANT_READ,
+    ),
+    // The e-mail page (campaigns/pages.rs): consultants with access. Its
+    // posts answer with the page (200), not a redirect.
+    row(
+        "GET",
+        "/assessments/{id}/emails",
+        None,
+        PAGE_CONSULTANT_READ,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/emails",
+        Some(PAGE_EMAILS),
+        PAGE_CONSULTANT_READ,
+    ),
+    row(
+        "POST",
+        "/assessments/{id}/reminders",
+        Some("csrf={csrf}"),
         PAGE_CONSULTANT_READ,
     ),
     row(

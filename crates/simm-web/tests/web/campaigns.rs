@@ -622,3 +622,146 @@ async fn two_servers_on_one_database_send_each_message_once() {
         assert_eq!(sink.delivered_to(address).len(), 1, "{address}");
     }
 }
+
+/// The console's page: a CSV list with a bad row is refused whole, with
+/// its row and column; a good one is sent; the preview shows the message;
+/// the reminder button reminds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_page_sends_a_list_refuses_a_bad_one_whole_and_reminds() {
+    let sink = MailSink::required();
+    let app = spawn_app().await;
+    let (assessment, token) = open_assessment(&app).await;
+    let (client, email) = app.signed_in(Role::Consultant).await;
+    let user = app.store.user_by_email(&email).await.unwrap().unwrap();
+    let org = app
+        .store
+        .assessment(&assessment)
+        .await
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    app.store.grant_access(&org, &user.id).await.unwrap();
+    let path = format!("/assessments/{assessment}/emails");
+    let page = client
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let to = addresses(&["lee", "kim"]);
+    let post = |parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>| {
+        let (app, client, path) = (&app, &client, &path);
+        async move {
+            let parts: Vec<(&str, Option<&str>, &[u8])> = parts
+                .iter()
+                .map(|(n, f, b)| (*n, *f, b.as_slice()))
+                .collect();
+            crate::uploads::post_multipart(app, client, None, path, &parts).await
+        }
+    };
+    let form = |list: String, action: &'static str| {
+        vec![
+            ("csrf", None, csrf.clone().into_bytes()),
+            ("list", Some("people.csv"), list.into_bytes()),
+            ("subject", None, b"{organization} asks".to_vec()),
+            ("body", None, b"Please answer: {link}".to_vec()),
+            ("action", None, action.as_bytes().to_vec()),
+        ]
+    };
+    let bad = format!("email,role\n{},partner\nnot-an-address,manger\n", to[0]);
+    let (status, body) = post(form(bad, "send")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("people.csv:3:1: row 2, column &#34;email&#34;: &#34;not-an-address&#34; is not an address"), "{body}");
+    assert!(
+        body.contains("people.csv:3:2: row 2, column &#34;role&#34;"),
+        "{body}"
+    );
+    assert!(
+        emails(&app, &token, &assessment).await["recipients"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let good = format!("Email;Role\n{};partner\n{};\n", to[0], to[1]);
+    let (status, body) = post(form(good.clone(), "preview")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("Acme asks") && body.contains("/r/your-personal-link"),
+        "{body}"
+    );
+    assert!(
+        emails(&app, &token, &assessment).await["recipients"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let (status, body) = post(form(good, "send")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("2 invitations are queued"), "{body}");
+    let lee = sink.wait_for(&to[0], 1).await.remove(0);
+    assert_eq!(lee.header("Subject"), Some("Acme asks"));
+    sink.wait_for(&to[1], 1).await;
+    let list = emails(&app, &token, &assessment).await;
+    let lee_row = list["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == to[0].as_str())
+        .unwrap();
+    assert_eq!(lee_row["attributes"], json!({"role": "partner"}));
+    eventually("both invitations recorded sent", || {
+        let (app, token, assessment) = (&app, &token, &assessment);
+        async move {
+            (emails(app, token, assessment).await["messages"]["invitation"]["sent"] == 2)
+                .then_some(())
+        }
+    })
+    .await;
+
+    // Without the form's token nothing is sent; with it, both are reminded.
+    let reminders = format!("/assessments/{assessment}/reminders");
+    let refused = client
+        .post(app.url(&reminders))
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let reminded = client
+        .post(app.url(&reminders))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reminded.status(), 200);
+    assert!(
+        reminded
+            .text()
+            .await
+            .unwrap()
+            .contains("2 reminders are queued")
+    );
+    sink.wait_for(&to[0], 2).await;
+    sink.wait_for(&to[1], 2).await;
+    let page = client
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&to[0]) && page.contains("role: partner"),
+        "{page}"
+    );
+}

@@ -34,7 +34,7 @@ fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
     body
 }
 
-async fn post_multipart(
+pub async fn post_multipart(
     app: &TestApp,
     client: &reqwest::Client,
     token: Option<&str>,
