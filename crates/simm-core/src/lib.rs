@@ -11,12 +11,14 @@ mod actions;
 mod calendar;
 mod calibration;
 mod classical;
+mod deadline;
 mod distributions;
 mod domain;
 mod model;
 mod model_diff;
 mod model_file;
 mod parallel;
+mod participation;
 mod privacy;
 mod proposal;
 mod rasch;
@@ -44,6 +46,7 @@ pub use classical::{
     AnswerMatrix, ClassicalAnalysis, ClassicalSums, ItemStatistics, SetAnalysis, alpha_if_deleted,
     classical_analysis, corrected_item_total, cronbach_alpha, item_statistics,
 };
+pub use deadline::{Deadline, DeadlineError};
 pub use distributions::two_sided_p;
 pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
@@ -55,6 +58,9 @@ pub use model_diff::{
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
 };
 pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors, line_column};
+pub use participation::{
+    LOW_RESPONSE_RATE, RateStanding, TARGET_RESPONSE_RATE, rate_standing, response_rate,
+};
 pub use privacy::{
     AttributeMask, Batch, COMMENT_FACTOR, Pending, Policy, Pool, PoolCandidate, PoolVerdict,
     Release,

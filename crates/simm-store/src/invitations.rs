@@ -91,7 +91,9 @@ impl Store {
     pub async fn participation(&self, assessment_id: &str) -> Result<Vec<ParticipationRow>> {
         on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(
-                "SELECT attributes, state, COUNT(*) AS invitations FROM invitations
+                "SELECT attributes, state, COUNT(*) AS invitations,
+                        SUM(CASE WHEN opened OR state <> 'pending' THEN 1 ELSE 0 END) AS opened
+                 FROM invitations
                  WHERE assessment_id = $1 GROUP BY attributes, state ORDER BY attributes, state",
             )
             .bind(assessment_id)
@@ -107,6 +109,7 @@ impl Store {
                         )?,
                         state: InvitationState::parse(&row.try_get::<String, _>("state")?),
                         invitations: row.try_get("invitations")?,
+                        opened: row.try_get::<Option<i64>, _>("opened")?.unwrap_or_default(),
                     })
                 })
                 .collect()

@@ -12,6 +12,7 @@ mod actions;
 mod answers;
 mod assessments;
 pub mod backup;
+mod deadlines;
 mod drafts;
 mod emails;
 mod error;
@@ -43,6 +44,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row};
 
 pub use answers::{SaveAnswer, SaveOutcome};
+pub use deadlines::DeadlineRecord;
 pub use emails::{
     ClaimedEmail, EmailCount, EmailKind, EmailRecipientRow, INTERRUPTED, NewEmailRecipient,
     NewEmailTemplate, OutboxState, QueueOutcome, SendOutcome,

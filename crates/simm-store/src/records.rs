@@ -182,6 +182,9 @@ pub struct ParticipationRow {
     pub attributes: Attributes,
     pub state: InvitationState,
     pub invitations: i64,
+    /// Of them, those whose link was opened (or that were answered
+    /// before opening was recorded).
+    pub opened: i64,
 }
 
 /// A submitted response: attributes, date and answers, nothing else.

@@ -12,6 +12,7 @@
 //! Viewers see participation counts, never addresses.
 
 mod api;
+mod deadline;
 mod outbox;
 mod pages;
 
@@ -32,15 +33,19 @@ use crate::plan::timestamp;
 use crate::routes::Route;
 use crate::{AppError, AppState};
 
+pub(crate) use deadline::deadline_of;
+pub use deadline::run as run_schedule;
 pub use outbox::run as run_outbox;
 
 /// The campaign API, inside the consultant API's layers.
 pub const API_ROUTES: &[Route] = api::ROUTES;
+/// The deadline API, inside the same layers.
+pub const DEADLINE_ROUTES: &[Route] = deadline::ROUTES;
 /// The console's e-mail page.
 pub const PAGE_ROUTES: &[Route] = pages::ROUTES;
 
 pub fn api_router() -> Router<AppState> {
-    crate::routes::router(API_ROUTES)
+    crate::routes::router(API_ROUTES).merge(crate::routes::router(DEADLINE_ROUTES))
 }
 
 pub fn router() -> Router<AppState> {
@@ -103,13 +108,14 @@ pub(crate) fn link(state: &AppState, token: &str) -> String {
 pub(crate) fn values<'a>(
     organization: &'a str,
     assessment_title: &'a str,
+    deadline: Option<&'a str>,
     anonymity_min: u32,
     link: &'a str,
 ) -> Values<'a> {
     Values {
         organization,
         assessment: assessment_title,
-        deadline: None,
+        deadline,
         link,
         anonymity_min,
     }
@@ -138,9 +144,13 @@ pub(crate) async fn render_sample(
         .unwrap_or_default();
     let link = link(state, "your-personal-link");
     let anonymity_min = crate::results::policy(assessment, &model).minimum();
+    let deadline = deadline_of(state, &assessment.id)
+        .await?
+        .map(|d| d.to_string());
     Ok(template.render(&values(
         &organization,
         &assessment.title,
+        deadline.as_deref(),
         anonymity_min,
         &link,
     )))
@@ -274,6 +284,31 @@ pub(crate) struct EmailsView {
     pub(crate) addresses_deleted: bool,
 }
 
+/// The order the states are shown in.
+const SHOWN_STATES: [OutboxState; 4] = [
+    OutboxState::Queued,
+    OutboxState::Sending,
+    OutboxState::Sent,
+    OutboxState::Failed,
+];
+
+impl EmailsView {
+    /// Each kind's counts in the order of [`SHOWN_STATES`], for a table
+    /// whose columns are those states.
+    pub(crate) fn count_rows(&self) -> Vec<(&'static str, Vec<i64>)> {
+        self.messages
+            .iter()
+            .map(|(kind, by_state)| {
+                let counts = SHOWN_STATES
+                    .iter()
+                    .map(|state| by_state.get(state.as_str()).copied().unwrap_or_default())
+                    .collect();
+                (*kind, counts)
+            })
+            .collect()
+    }
+}
+
 /// The e-mail list of an assessment: each address with its state, and the
 /// counts that outlive the addresses. The API and the page show this one
 /// view.
@@ -286,12 +321,7 @@ pub(crate) async fn emails_view(
     let mut messages: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = BTreeMap::new();
     for kind in [EmailKind::Invitation, EmailKind::Reminder] {
         let by_state = messages.entry(kind.as_str()).or_default();
-        for state in [
-            OutboxState::Queued,
-            OutboxState::Sending,
-            OutboxState::Sent,
-            OutboxState::Failed,
-        ] {
+        for state in SHOWN_STATES {
             by_state.insert(state.as_str(), 0);
         }
     }

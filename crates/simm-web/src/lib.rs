@@ -88,6 +88,8 @@ pub struct Config {
     /// The SMTP relay invitations and reminders are sent through; `None`
     /// sends no e-mail.
     pub mail: Option<Arc<MailSettings>>,
+    /// How often deadlines and scheduled reminders are looked at.
+    pub schedule_every: Duration,
 }
 
 impl Config {
@@ -107,6 +109,7 @@ impl Config {
             replicates: simm_core::Replicates::DEFAULT,
             branding: None,
             mail: None,
+            schedule_every: Duration::from_secs(30),
         }
     }
 
@@ -127,6 +130,8 @@ pub struct AppState {
     pdf_renders: Arc<pdf::Renders>,
     /// Wakes this server's e-mail sender when messages were queued.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// How many times the schedule has looked at deadlines and reminders.
+    schedule_ticks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {
@@ -137,6 +142,7 @@ impl AppState {
             models: Arc::default(),
             pdf_renders: Arc::new(pdf::Renders::new()),
             outbox_wake: Arc::default(),
+            schedule_ticks: Arc::default(),
         }
     }
 
@@ -144,6 +150,14 @@ impl AppState {
     /// than the server allows (2), which the tests check.
     pub fn pdf_renders_peak(&self) -> usize {
         self.pdf_renders.peak()
+    }
+
+    /// How many rounds the schedule (deadlines, scheduled reminders) has
+    /// finished since the start, so that a test can wait for the next
+    /// ones instead of for a time.
+    pub fn schedule_ticks(&self) -> u64 {
+        self.schedule_ticks
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The parsed model of a stored model version. Versions never change,
@@ -189,6 +203,7 @@ pub fn routes() -> impl Iterator<Item = &'static Route> {
         uploads::API_ROUTES,
         campaigns::PAGE_ROUTES,
         campaigns::API_ROUTES,
+        campaigns::DEADLINE_ROUTES,
         api::ROUTES,
         assets::ROUTES,
         ops::ROUTES,
@@ -236,20 +251,23 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight
 /// and the message the e-mail sender has in hand. The sender runs when the
-/// configuration has a relay.
+/// configuration has a relay; the schedule (deadlines and scheduled
+/// reminders) always.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_sender, stopped) = tokio::sync::watch::channel(false);
-    let sender = tokio::spawn(campaigns::run_outbox(state.clone(), stopped));
+    let sender = tokio::spawn(campaigns::run_outbox(state.clone(), stopped.clone()));
+    let schedule = tokio::spawn(campaigns::run_schedule(state.clone(), stopped));
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_sender.send(true);
     let _ = sender.await;
+    let _ = schedule.await;
     state.store.close().await;
     Ok(served?)
 }

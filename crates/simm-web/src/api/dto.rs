@@ -387,6 +387,8 @@ pub struct CreatedInvitationsDto {
 pub struct ParticipationDto {
     /// All invitations.
     pub invitations: i64,
+    /// Invitations whose link was opened.
+    pub opened: i64,
     /// Began answering and have not submitted yet.
     pub started: i64,
     pub submitted: i64,
@@ -400,15 +402,28 @@ pub struct ParticipationDto {
     /// Responses uploaded offline, without an invitation: they count in
     /// `released`, `awaiting_release` and `blank` and in no invitation.
     pub imported: i64,
+    /// Submitted invitations over all invitations; `null` without any.
+    pub response_rate: Option<f64>,
+    /// The overall rate survey practice aims for.
+    pub target_rate: f64,
+    /// Whether the overall rate reaches it.
+    pub meets_target: bool,
+    /// A group below this rate is flagged `low`.
+    pub low_rate: f64,
     pub by_group: Vec<ParticipationGroupDto>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ParticipationGroupDto {
     pub attributes: Attributes,
+    pub invitations: i64,
+    pub opened: i64,
     pub pending: i64,
     pub started: i64,
     pub submitted: i64,
+    pub response_rate: Option<f64>,
+    /// Below the low rate (60 %).
+    pub low: bool,
 }
 
 impl ParticipationDto {
@@ -423,11 +438,18 @@ impl ParticipationDto {
                     .entry(row.attributes.clone())
                     .or_insert_with(|| ParticipationGroupDto {
                         attributes: row.attributes,
+                        invitations: 0,
+                        opened: 0,
                         pending: 0,
                         started: 0,
                         submitted: 0,
+                        response_rate: None,
+                        low: false,
                     });
             dto.invitations += row.invitations;
+            dto.opened += row.opened;
+            group.invitations += row.invitations;
+            group.opened += row.opened;
             match row.state {
                 InvitationState::Pending => group.pending += row.invitations,
                 InvitationState::Started => {
@@ -440,7 +462,20 @@ impl ParticipationDto {
                 }
             }
         }
-        dto.by_group = groups.into_values().collect();
+        dto.by_group = groups
+            .into_values()
+            .map(|mut group| {
+                group.response_rate = simm_core::response_rate(group.invitations, group.submitted);
+                group.low = simm_core::rate_standing(group.invitations, group.submitted)
+                    == simm_core::RateStanding::Low;
+                group
+            })
+            .collect();
+        dto.response_rate = simm_core::response_rate(dto.invitations, dto.submitted);
+        dto.target_rate = simm_core::TARGET_RESPONSE_RATE;
+        dto.low_rate = simm_core::LOW_RESPONSE_RATE;
+        dto.meets_target = simm_core::rate_standing(dto.invitations, dto.submitted)
+            == simm_core::RateStanding::MeetsTarget;
         dto
     }
 }

@@ -138,9 +138,18 @@ async fn deliver(
         }
     };
     let link = super::link(state, &claimed.link_token);
+    let deadline = match super::deadline_of(state, &claimed.assessment_id).await {
+        Ok(deadline) => deadline.map(|d| d.to_string()),
+        Err(_) => {
+            return Err(SendError::Transient(
+                "the assessment's deadline could not be read".into(),
+            ));
+        }
+    };
     let rendered = template.render(&super::values(
         &claimed.organization_name,
         &claimed.assessment_title,
+        deadline.as_deref(),
         anonymity_min,
         &link,
     ));

@@ -62,10 +62,21 @@ impl Counts {
 
     /// Submitted invitations as a share of all invitations.
     pub fn rate(&self) -> String {
-        match self.total() {
-            0 => "–".to_owned(),
-            total => simm_report::format::percent(self.submitted as f64 / total as f64),
+        match simm_core::response_rate(self.total(), self.submitted) {
+            None => "–".to_owned(),
+            Some(rate) => simm_report::format::percent(rate),
         }
+    }
+
+    /// Whether the group's rate is below the 60 % survey practice flags.
+    pub fn low(&self) -> bool {
+        simm_core::rate_standing(self.total(), self.submitted) == simm_core::RateStanding::Low
+    }
+
+    /// Whether the rate reaches the 75 % survey practice aims for.
+    pub fn meets_target(&self) -> bool {
+        simm_core::rate_standing(self.total(), self.submitted)
+            == simm_core::RateStanding::MeetsTarget
     }
 }
 

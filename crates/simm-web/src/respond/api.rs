@@ -97,6 +97,8 @@ struct Questionnaire {
 struct AssessmentView {
     title: String,
     state: &'static str,
+    /// When it closes itself, as respondents read it, if it has a deadline.
+    deadline: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -125,6 +127,10 @@ async fn questionnaire(
     _query: ApiQuery<NoQuery>,
 ) -> ApiResult<Questionnaire> {
     let invited = invited_by(&state, &parts, &token).await?;
+    state.store.mark_opened(&invited.invitation.id).await?;
+    let deadline = crate::campaigns::deadline_of(&state, &invited.assessment.id)
+        .await?
+        .map(|deadline| deadline.to_string());
     let model = &invited.model;
     let organization = state
         .store
@@ -164,6 +170,7 @@ async fn questionnaire(
         assessment: AssessmentView {
             title: invited.assessment.title.clone(),
             state: invited.assessment.state.as_str(),
+            deadline,
         },
         anonymity_min: invited.anonymity_min(),
         scale: ScaleView {

@@ -226,6 +226,8 @@ struct StartPage<'a> {
     /// Whether the link came by e-mail, whose address simm keeps until
     /// the close.
     emailed: bool,
+    /// When the assessment closes itself, if it has a deadline.
+    deadline: Option<String>,
     answered: usize,
     continue_href: String,
 }
@@ -239,6 +241,7 @@ async fn start(
     if let Some(page) = status_page(&state, &invited).await? {
         return Ok(page);
     }
+    state.store.mark_opened(&invited.invitation.id).await?;
     let model = &invited.model;
     let drafts = drafts(&state, &invited).await?;
     let answered = model
@@ -285,6 +288,9 @@ async fn start(
             .store
             .invitation_was_emailed(&invited.invitation.id)
             .await?,
+        deadline: crate::campaigns::deadline_of(&state, &invited.assessment.id)
+            .await?
+            .map(|deadline| deadline.to_string()),
         answered,
         continue_href,
     })
@@ -571,6 +577,7 @@ async fn review(
     if let Some(page) = status_page(&state, &invited).await? {
         return Ok(page);
     }
+    state.store.mark_opened(&invited.invitation.id).await?;
     let model = &invited.model;
     let drafts = drafts(&state, &invited).await?;
     let mut comments = comments(&state, &invited).await?;

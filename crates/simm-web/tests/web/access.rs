@@ -87,6 +87,8 @@ const API_CREATE: [u16; 7] = [401, 401, 403, 201, 201, 404, 403];
 const API_PUBLIC: [u16; 7] = [200; 7];
 /// Read by consultants with access and admins only: the e-mail list.
 const API_CONSULTANT_READ: [u16; 7] = [401, 401, 403, 200, 200, 404, 403];
+/// Removed by consultants with access: 204.
+const API_DELETE: [u16; 7] = [401, 401, 403, 204, 204, 404, 403];
 /// Put in the outbox by consultants with access: 202, sent later.
 const API_QUEUE: [u16; 7] = [401, 401, 403, 202, 202, 404, 403];
 /// An interim snapshot: allowed to consultants with access and admins, and
@@ -255,6 +257,23 @@ const MATRIX: &[Row] = &[
         "/api/v1/assessments/{id}/reminders",
         Some("{}"),
         API_QUEUE,
+    ),
+    // The deadline (campaigns/deadline.rs): read by anyone granted, set
+    // by consultants with access.
+    row("GET", "/api/v1/assessments/{id}/deadline", None, API_READ),
+    row(
+        "PUT",
+        "/api/v1/assessments/{id}/deadline",
+        Some(
+            r#"{"closes_at": "2099-12-15T17:00", "time_zone": "Europe/Berlin", "reminders": [3, 1]}"#,
+        ),
+        API_WRITE,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/assessments/{id}/deadline",
+        None,
+        API_DELETE,
     ),
     row("GET", "/api/v1/organizations/{org}/trend", None, API_READ),
     row(

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod campaigns;
 mod console;
+mod deadlines;
 mod disk_full;
 mod journey;
 mod ops;
