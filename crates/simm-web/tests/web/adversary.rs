@@ -969,3 +969,138 @@ async fn a_group_hidden_in_a_round_is_not_recoverable_from_the_trends() {
     // The whole rounds and the groups of round 2 at least.
     assert!(shown >= 5, "{shown} aggregates shown");
 }
+
+/// One world of the campaign views' check: six people invited by e-mail,
+/// who answer with `seed`'s values one after the other; the e-mail list,
+/// participation and the deadline as the consultant reads them after each
+/// submission, with what differs between worlds by construction (ids,
+/// times, the addresses' domain) taken out.
+async fn campaign_views_over_time(seed: u64) -> Vec<Value> {
+    let sink = crate::MailSink::required();
+    let mut random = SplitMix(seed);
+    let app = spawn_app().await;
+    let token = app.api_token(Role::Consultant).await;
+    let (_, assessment) = crate::api::organization_with_assessment(&app, &token).await;
+    let model = simm_core::builtin_model();
+    let (status, _) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{assessment}/open"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let domain = format!("{}.adversary.example", &simm_store::new_id()[..10]);
+    let addresses: Vec<String> = (0..6).map(|n| format!("person{n}@{domain}")).collect();
+    let recipients: Vec<Value> = addresses
+        .iter()
+        .enumerate()
+        .map(|(n, email)| json!({"email": email, "attributes": {"role": ROLES[n % 2]}}))
+        .collect();
+    let (status, _) = call(
+        &app,
+        Some(&token),
+        Method::POST,
+        &format!("/api/v1/assessments/{assessment}/invitations/email"),
+        Some(json!({"recipients": recipients})),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let mut tokens = Vec::new();
+    for address in &addresses {
+        tokens.push(sink.wait_for(address, 1).await[0].token());
+    }
+    let emails_path = format!("/api/v1/assessments/{assessment}/emails");
+    crate::campaigns::eventually("every invitation recorded sent", || {
+        let (app, token, path) = (&app, &token, &emails_path);
+        async move {
+            let (_, list) = call(app, Some(token), Method::GET, path, None).await;
+            (list["messages"]["invitation"]["sent"] == 6).then_some(())
+        }
+    })
+    .await;
+    let mut views = Vec::new();
+    for respondent in &tokens {
+        for item in model.items() {
+            let value = 1 + random.below(5) as u8;
+            let (status, _) = call(
+                &app,
+                None,
+                Method::PUT,
+                &format!("/api/v1/r/{respondent}/answers/{}", item.id),
+                Some(json!({"value": value})),
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        let (status, _) = call(
+            &app,
+            None,
+            Method::POST,
+            &format!("/api/v1/r/{respondent}/submit"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, mut list) = call(&app, Some(&token), Method::GET, &emails_path, None).await;
+        for row in list["recipients"].as_array_mut().unwrap() {
+            row["id"] = Value::Null;
+            row["invited_at"] = Value::Null;
+            let local = row["email"]
+                .as_str()
+                .unwrap()
+                .split('@')
+                .next()
+                .unwrap()
+                .to_owned();
+            row["email"] = Value::String(local);
+        }
+        let (_, participation) = call(
+            &app,
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/assessments/{assessment}/participation"),
+            None,
+        )
+        .await;
+        let (_, deadline) = call(
+            &app,
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/assessments/{assessment}/deadline"),
+            None,
+        )
+        .await;
+        views.push(json!({"emails": list, "participation": participation, "deadline": deadline}));
+    }
+    views
+}
+
+/// The campaign views (the e-mail list with each address's state,
+/// participation with its opened links and rates, the deadline) tell the
+/// consultant who has submitted, never what: two worlds where the same
+/// people submit in the same order with different answers show the same
+/// views at every moment, so nothing in them can be subtracted into an
+/// answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_campaign_views_tell_who_submitted_never_what() {
+    let first = campaign_views_over_time(1).await;
+    let second = campaign_views_over_time(2).await;
+    assert_eq!(first.len(), 6);
+    // The views do move as people submit, so the comparison compares
+    // something.
+    assert_ne!(first[0], first[5]);
+    assert_eq!(
+        first[5]["emails"]["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == "submitted")
+            .count(),
+        6
+    );
+    for (moment, (a, b)) in first.iter().zip(&second).enumerate() {
+        assert_eq!(a, b, "after submission {}", moment + 1);
+    }
+}
