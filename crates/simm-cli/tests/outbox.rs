@@ -6,13 +6,11 @@
 //! and at most the one message in the dead sender's hands is left in
 //! doubt, which is never sent again.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
 use simm_store::{
-    EmailKind, NewEmailRecipient, NewEmailTemplate, NewOrganization, OutboxState, QueueOutcome,
-    Role, Store, hash_token, new_id, new_token,
+    EmailKind, NewEmailRecipient, NewEmailTemplate, OutboxState, QueueOutcome, Role, Store,
+    hash_token, new_id, new_token,
 };
+use std::collections::BTreeMap;
 
 #[path = "support/server.rs"]
 mod server;
@@ -23,27 +21,12 @@ const MESSAGES: usize = 60;
 /// Kill the first server once this many messages have arrived.
 const KILL_AFTER: usize = 15;
 
-struct Sink {
-    url: String,
-    password: String,
-    maildir: PathBuf,
-}
-
-fn sink() -> Sink {
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!("{name} is not set; run ./scripts/test, which starts the mail sink (or eval \"$(scripts/smtp-sink)\")")
-        })
-    };
-    Sink {
-        url: var("SIMM_TEST_SMTP_URL"),
-        password: var("SIMM_TEST_SMTP_PASSWORD"),
-        maildir: var("SIMM_TEST_SMTP_MAILDIR").into(),
-    }
-}
+#[path = "../../simm-mail/tests/support/mail_sink.rs"]
+mod mail_sink;
+use mail_sink::MailSink;
 
 /// How many messages the sink holds for each address of `domain`.
-fn delivered(sink: &Sink, domain: &str) -> BTreeMap<String, usize> {
+fn delivered(sink: &MailSink, domain: &str) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for entry in std::fs::read_dir(&sink.maildir).unwrap() {
         let path = entry.unwrap().path();
@@ -85,28 +68,7 @@ async fn queue_invitations(store: &Store, domain: &str) -> String {
         .create_user("consultant@example.com", "hash", Role::Consultant)
         .await
         .unwrap();
-    let model = simm_core::builtin_model();
-    let version = store
-        .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
-        .await
-        .unwrap();
-    let organization = store
-        .create_organization(
-            &NewOrganization {
-                name: "Acme".into(),
-                industry: None,
-                size: None,
-                country: None,
-            },
-            &user.id,
-        )
-        .await
-        .unwrap();
-    let assessment = store
-        .create_assessment(&organization.id, "Outbox", &version.id)
-        .await
-        .unwrap();
-    store.open_assessment(&assessment.id, 5).await.unwrap();
+    let assessment = server::open_assessment(store, &user, "Outbox", &[]).await;
     let recipients: Vec<NewEmailRecipient> = (0..MESSAGES)
         .map(|n| {
             let token = new_token();
@@ -130,16 +92,16 @@ async fn queue_invitations(store: &Store, domain: &str) -> String {
         .unwrap()
         .as_secs() as i64;
     let outcome = store
-        .queue_email_invitations(&assessment.id, &template, &recipients, now)
+        .queue_email_invitations(&assessment, &template, &recipients, now)
         .await
         .unwrap();
     assert_eq!(outcome, QueueOutcome::Queued(MESSAGES as u64));
-    assessment.id
+    assessment
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_resumes_after_a_sigkill_without_sending_any_message_twice() {
-    let sink = sink();
+    let sink = MailSink::required();
     let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("outbox");
     std::fs::create_dir_all(&folder).unwrap();
     let database = format!(

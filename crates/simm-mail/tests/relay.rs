@@ -2,74 +2,13 @@
 //! starts on loopback (aiosmtpd, STARTTLS with a self-signed certificate
 //! and AUTH), whose delivered files the test reads back.
 
-use std::path::PathBuf;
-
 use simm_mail::{
     EmailAddress, Relay, SendError, SmtpSettings, Template, Values, compose, parse_sender,
 };
 
-struct Sink {
-    url: String,
-    password: String,
-    maildir: PathBuf,
-}
-
-fn sink() -> Sink {
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!("{name} is not set; run ./scripts/test, which starts the mail sink (or eval \"$(scripts/smtp-sink)\")")
-        })
-    };
-    Sink {
-        url: var("SIMM_TEST_SMTP_URL"),
-        password: var("SIMM_TEST_SMTP_PASSWORD"),
-        maildir: PathBuf::from(var("SIMM_TEST_SMTP_MAILDIR")),
-    }
-}
-
-/// The delivered messages to `address`, as text.
-fn delivered_to(maildir: &PathBuf, address: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(maildir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "eml") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            if text
-                .lines()
-                .any(|line| line == format!("X-Sink-To: {address}"))
-            {
-                found.push(text);
-            }
-        }
-    }
-    found
-}
-
-/// The message with its quoted-printable parts decoded (soft line breaks
-/// joined, `=XX` replaced), so texts can be looked for whole.
-fn quoted_printable_decoded(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = (bytes[index] == b'=')
-            .then(|| joined.get(index + 1..index + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match hex {
-            Some(byte) => {
-                out.push(byte);
-                index += 3;
-            }
-            None => {
-                out.push(bytes[index]);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
+#[path = "support/mail_sink.rs"]
+mod mail_sink;
+use mail_sink::MailSink;
 
 fn unique(local: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -79,7 +18,7 @@ fn unique(local: &str) -> String {
     format!("{local}-{nanos}@relay-test.example")
 }
 
-fn relay(sink: &Sink) -> Relay {
+fn relay(sink: &MailSink) -> Relay {
     Relay::new(
         SmtpSettings::parse(&sink.url).unwrap(),
         Some(sink.password.clone()),
@@ -108,15 +47,15 @@ fn relay_from() -> &'static simm_mail::Mailbox {
 
 #[tokio::test]
 async fn a_message_arrives_over_starttls_signed_in_as_multipart_text_and_html() {
-    let sink = sink();
+    let sink = MailSink::required();
     let to = EmailAddress::parse(&unique("dana")).unwrap();
     relay(&sink)
         .send(message(&to, "Acme\r\nBcc: eve@example.com <script>"))
         .await
         .unwrap();
-    let delivered = delivered_to(&sink.maildir, to.as_str());
+    let delivered = sink.delivered_to(to.as_str());
     assert_eq!(delivered.len(), 1);
-    let text = &quoted_printable_decoded(&delivered[0]);
+    let text = &delivered[0].decoded;
     assert!(text.contains("X-Sink-TLS: yes"), "{text}");
     assert!(text.contains("X-Sink-Auth: simm"), "{text}");
     assert!(text.contains("multipart/alternative"), "{text}");
@@ -146,7 +85,7 @@ async fn a_message_arrives_over_starttls_signed_in_as_multipart_text_and_html() 
 
 #[tokio::test]
 async fn the_relay_answers_are_told_apart() {
-    let sink = sink();
+    let sink = MailSink::required();
     let relay = relay(&sink);
     let rejected = EmailAddress::parse(&unique("reject")).unwrap();
     match relay.send(message(&rejected, "Acme")).await {
@@ -162,7 +101,7 @@ async fn the_relay_answers_are_told_apart() {
 
 #[tokio::test]
 async fn a_wrong_password_or_an_untrusted_certificate_is_not_sent() {
-    let sink = sink();
+    let sink = MailSink::required();
     let to = EmailAddress::parse(&unique("nobody")).unwrap();
     let wrong = Relay::new(
         SmtpSettings::parse(&sink.url).unwrap(),
@@ -180,5 +119,5 @@ async fn a_wrong_password_or_an_untrusted_certificate_is_not_sent() {
     )
     .unwrap();
     assert!(untrusted.send(message(&to, "Acme")).await.is_err());
-    assert!(delivered_to(&sink.maildir, to.as_str()).is_empty());
+    assert!(sink.delivered_to(to.as_str()).is_empty());
 }

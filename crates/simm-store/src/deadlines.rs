@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store, begin_write, on_pool};
+use crate::{Result, Store, begin_write, claim_assessment, on_pool};
 
 /// A stored deadline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,14 +30,7 @@ impl Store {
     ) -> Result<bool> {
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
-            let claimed = sqlx::query(
-                "UPDATE assessments SET state = state WHERE id = $1 AND state <> 'closed'",
-            )
-            .bind(assessment_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed == 0 {
+            if !claim_assessment!(tx, assessment_id, not_closed) {
                 tx.rollback().await?;
                 return Ok(false);
             }

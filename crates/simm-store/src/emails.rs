@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use crate::records::parse_attributes;
 use crate::util::new_id;
-use crate::{Attributes, InvitationState, Result, Store, begin_write, on_pool};
+use crate::{Attributes, InvitationState, Result, Store, begin_write, claim_assessment, on_pool};
 
 /// What a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -175,16 +175,7 @@ impl Store {
     ) -> Result<QueueOutcome> {
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
-            // Claims the open assessment, as an upload does, so that nothing
-            // is queued for an assessment a release is closing.
-            let claimed = sqlx::query(
-                "UPDATE assessments SET state = 'open' WHERE id = $1 AND state = 'open'",
-            )
-            .bind(assessment_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed == 0 {
+            if !claim_assessment!(tx, assessment_id, open) {
                 tx.rollback().await?;
                 return Ok(QueueOutcome::NotOpen);
             }
@@ -201,19 +192,7 @@ impl Store {
                     return Ok(QueueOutcome::AlreadyInvited(recipient.address.clone()));
                 }
             }
-            let template_id = new_id();
-            sqlx::query(
-                "INSERT INTO email_templates (id, assessment_id, kind, subject, body, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&template_id)
-            .bind(assessment_id)
-            .bind(template.kind.as_str())
-            .bind(&template.subject)
-            .bind(&template.body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let template_id = insert_template!(tx, assessment_id, template, now);
             for recipient in recipients {
                 let invitation_id = new_id();
                 sqlx::query(
@@ -269,30 +248,11 @@ impl Store {
     ) -> Result<Option<u64>> {
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
-            let claimed = sqlx::query(
-                "UPDATE assessments SET state = 'open' WHERE id = $1 AND state = 'open'",
-            )
-            .bind(assessment_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed == 0 {
+            if !claim_assessment!(tx, assessment_id, open) {
                 tx.rollback().await?;
                 return Ok(None);
             }
-            let template_id = new_id();
-            sqlx::query(
-                "INSERT INTO email_templates (id, assessment_id, kind, subject, body, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&template_id)
-            .bind(assessment_id)
-            .bind(template.kind.as_str())
-            .bind(&template.subject)
-            .bind(&template.body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let template_id = insert_template!(tx, assessment_id, template, now);
             let recipients: Vec<String> = sqlx::query_scalar(
                 "SELECT r.id FROM email_recipients r JOIN invitations i ON i.id = r.invitation_id
                  WHERE r.assessment_id = $1 AND i.state <> 'submitted'
@@ -551,6 +511,27 @@ impl Store {
         })
     }
 }
+
+/// Stores a template in the transaction; its new id.
+macro_rules! insert_template {
+    ($tx:expr, $assessment_id:expr, $template:expr, $now:expr) => {{
+        let template_id = new_id();
+        sqlx::query(
+            "INSERT INTO email_templates (id, assessment_id, kind, subject, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&template_id)
+        .bind($assessment_id)
+        .bind($template.kind.as_str())
+        .bind(&$template.subject)
+        .bind(&$template.body)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        template_id
+    }};
+}
+use insert_template;
 
 /// At close, in the closing transaction: keeps the counts of the
 /// assessment's messages and deletes its addresses, links, templates and

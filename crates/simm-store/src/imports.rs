@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::responses::insert_pending;
 use crate::util::{new_id, now};
-use crate::{NewResponse, Result, Store, begin_write, on_pool};
+use crate::{NewResponse, Result, Store, begin_write, claim_assessment, on_pool};
 
 /// One upload of offline responses, as participation shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,18 +48,7 @@ impl Store {
         };
         on_pool!(&self.pool, |pool| {
             let mut tx = begin_write!(pool);
-            // A write that claims the assessment while it is open: it takes
-            // SQLite's write lock at once, and on PostgreSQL a row lock that
-            // a release closing the assessment waits for (and the other way
-            // round), so no row lands in an assessment closed meanwhile.
-            let claimed = sqlx::query(
-                "UPDATE assessments SET state = 'open' WHERE id = $1 AND state = 'open'",
-            )
-            .bind(assessment_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed == 0 {
+            if !claim_assessment!(tx, assessment_id, open) {
                 tx.rollback().await?;
                 return Ok(ImportOutcome::NotOpen);
             }

@@ -84,6 +84,29 @@ macro_rules! begin_write {
 }
 pub(crate) use begin_write;
 
+/// Claims an assessment's row in a write transaction while it is open
+/// (`open`) or not closed (`not_closed`): a write that takes SQLite's write
+/// lock at once, and on PostgreSQL a row lock that a release closing the
+/// assessment waits for (and the other way round), so that nothing lands
+/// in an assessment closed meanwhile. Whether the row was claimed.
+macro_rules! claim_assessment {
+    ($tx:expr, $id:expr, open) => {
+        $crate::claim_assessment!(@where $tx, $id, "state = 'open'")
+    };
+    ($tx:expr, $id:expr, not_closed) => {
+        $crate::claim_assessment!(@where $tx, $id, "state <> 'closed'")
+    };
+    (@where $tx:expr, $id:expr, $condition:literal) => {
+        sqlx::query(concat!("UPDATE assessments SET state = state WHERE id = $1 AND ", $condition))
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+            == 1
+    };
+}
+pub(crate) use claim_assessment;
+
 pub(crate) trait BeginWrite {
     type Database: sqlx::Database;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Database>>;

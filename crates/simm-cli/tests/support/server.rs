@@ -118,12 +118,13 @@ impl Drop for Server {
 }
 
 /// Stores the built-in model and makes the user an organisation with an
-/// open assessment of it titled `title`, with one invitation per token.
+/// open assessment of it titled `title`, with one invitation per token;
+/// the assessment's id.
 #[allow(
     dead_code,
     reason = "the log test sets its assessment up as a consultant would"
 )]
-pub async fn open_assessment(store: &Store, user: &User, title: &str, tokens: &[String]) {
+pub async fn open_assessment(store: &Store, user: &User, title: &str, tokens: &[String]) -> String {
     let model = simm_core::builtin_model();
     let version = store
         .store_model_version(&model, simm_core::BUILTIN_MODEL_SOURCE)
@@ -157,4 +158,5 @@ pub async fn open_assessment(store: &Store, user: &User, title: &str, tokens: &[
         .await
         .unwrap();
     store.open_assessment(&assessment.id, 5).await.unwrap();
+    assessment.id
 }

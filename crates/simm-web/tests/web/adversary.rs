@@ -1009,7 +1009,7 @@ async fn campaign_views_over_time(seed: u64) -> Vec<Value> {
     assert_eq!(status, 202);
     let mut tokens = Vec::new();
     for address in &addresses {
-        tokens.push(sink.wait_for(address, 1).await[0].token());
+        tokens.push(crate::campaigns::wait_for(&sink, address, 1).await[0].token());
     }
     let emails_path = format!("/api/v1/assessments/{assessment}/emails");
     crate::campaigns::eventually("every invitation recorded sent", || {

@@ -34,84 +34,17 @@ where
     }
 }
 
-/// A message as the sink wrote it, its quoted-printable parts decoded.
-pub struct Delivered {
-    pub raw: String,
-    pub decoded: String,
-}
-
-impl Delivered {
-    /// The token of the respondent link the message carries.
-    pub fn token(&self) -> String {
-        let start = self.decoded.find("/r/").expect("the message has a link") + 3;
-        self.decoded[start..]
-            .chars()
-            .take_while(char::is_ascii_hexdigit)
-            .collect()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.raw
-            .lines()
-            .take_while(|line| !line.is_empty())
-            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
-    }
-}
-
-impl MailSink {
-    /// The messages delivered to `address`, in the order they arrived.
-    pub fn delivered_to(&self, address: &str) -> Vec<Delivered> {
-        let mut paths: Vec<_> = std::fs::read_dir(&self.maildir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|e| e == "eml"))
-            .collect();
-        paths.sort();
-        let marker = format!("X-Sink-To: {address}");
-        paths
-            .into_iter()
-            .filter_map(|path| {
-                let raw = std::fs::read_to_string(path).ok()?;
-                raw.lines().any(|line| line == marker).then(|| Delivered {
-                    decoded: quoted_printable_decoded(&raw),
-                    raw,
-                })
-            })
-            .collect()
-    }
-
-    /// Waits until `address` has `count` messages, and returns them.
-    pub async fn wait_for(&self, address: &str, count: usize) -> Vec<Delivered> {
-        eventually(&format!("{count} messages to {address}"), || {
-            let delivered = self.delivered_to(address);
-            async move { (delivered.len() >= count).then_some(delivered) }
-        })
-        .await
-    }
-}
-
-fn quoted_printable_decoded(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = (bytes[index] == b'=')
-            .then(|| joined.get(index + 1..index + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match hex {
-            Some(byte) => {
-                out.push(byte);
-                index += 3;
-            }
-            None => {
-                out.push(bytes[index]);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Waits until `address` has `count` messages, and returns them.
+pub async fn wait_for(
+    sink: &MailSink,
+    address: &str,
+    count: usize,
+) -> Vec<crate::mail_sink::Delivered> {
+    eventually(&format!("{count} messages to {address}"), || {
+        let delivered = sink.delivered_to(address);
+        async move { (delivered.len() >= count).then_some(delivered) }
+    })
+    .await
 }
 
 /// Addresses no other test uses, in a domain of their own.
@@ -124,7 +57,7 @@ fn addresses(names: &[&str]) -> Vec<String> {
 }
 
 /// An organisation with an open assessment; its id and the token.
-async fn open_assessment(app: &TestApp) -> (String, String) {
+pub async fn open_assessment(app: &TestApp) -> (String, String) {
     let token = app.api_token(Role::Consultant).await;
     let (_, assessment) = organization_with_assessment(app, &token).await;
     let (status, body) = call(
@@ -235,7 +168,7 @@ async fn e_mailed_invitations_arrive_and_lead_to_the_questionnaire(app: TestApp)
     .await;
     assert_eq!((status, &body), (202, &json!({"queued": 3})));
 
-    let ana = sink.wait_for(&to[0], 1).await.remove(0);
+    let ana = wait_for(&sink, &to[0], 1).await.remove(0);
     assert_eq!(ana.header("Subject"), Some("Your view on Acme"));
     assert_eq!(
         ana.header("From"),
@@ -264,8 +197,8 @@ async fn e_mailed_invitations_arrive_and_lead_to_the_questionnaire(app: TestApp)
             .contains(&format!("{}/r/{}", app.address, ana.token()))
     );
     assert!(ana.decoded.contains("deleted when the assessment closes"));
-    let bob = sink.wait_for(&to[1], 1).await.remove(0);
-    let cy = sink.wait_for(&to[2], 1).await.remove(0);
+    let bob = wait_for(&sink, &to[1], 1).await.remove(0);
+    let cy = wait_for(&sink, &to[2], 1).await.remove(0);
     let tokens = [ana.token(), bob.token(), cy.token()];
     assert!(tokens.iter().all(|t| t.len() == 64), "{tokens:?}");
     assert_ne!(tokens[0], tokens[1]);
@@ -356,7 +289,7 @@ async fn reminders_reach_only_those_who_have_not_submitted() {
     let links: Vec<String> = {
         let mut links = Vec::new();
         for address in &to {
-            links.push(sink.wait_for(address, 1).await[0].token());
+            links.push(wait_for(&sink, address, 1).await[0].token());
         }
         links
     };
@@ -373,8 +306,8 @@ async fn reminders_reach_only_those_who_have_not_submitted() {
     )
     .await;
     assert_eq!((status, &body), (202, &json!({"queued": 2})));
-    let started = sink.wait_for(&to[1], 2).await;
-    let silent = sink.wait_for(&to[2], 2).await;
+    let started = wait_for(&sink, &to[1], 2).await;
+    let silent = wait_for(&sink, &to[2], 2).await;
     assert_eq!(started[1].header("Subject"), Some("Reminder from Acme"));
     // The reminder carries the same link as the invitation.
     assert_eq!(started[1].token(), links[1]);
@@ -505,7 +438,7 @@ async fn a_refused_address_shows_the_relay_answer_and_a_deferred_one_is_retried(
     .await;
     assert_eq!(status, 202);
     // The sink refuses "tempfail" twice with 451, then takes it.
-    sink.wait_for(&to[1], 1).await;
+    wait_for(&sink, &to[1], 1).await;
     let rows = eventually("both addresses settled", || {
         let (app, token, assessment) = (&app, &token, &assessment);
         async move {
@@ -707,9 +640,9 @@ async fn the_console_page_sends_a_list_refuses_a_bad_one_whole_and_reminds() {
     let (status, body) = post(form(good, "send")).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("2 invitations are queued"), "{body}");
-    let lee = sink.wait_for(&to[0], 1).await.remove(0);
+    let lee = wait_for(&sink, &to[0], 1).await.remove(0);
     assert_eq!(lee.header("Subject"), Some("Acme asks"));
-    sink.wait_for(&to[1], 1).await;
+    wait_for(&sink, &to[1], 1).await;
     let list = emails(&app, &token, &assessment).await;
     let lee_row = list["recipients"]
         .as_array()
@@ -750,8 +683,8 @@ async fn the_console_page_sends_a_list_refuses_a_bad_one_whole_and_reminds() {
             .unwrap()
             .contains("2 reminders are queued")
     );
-    sink.wait_for(&to[0], 2).await;
-    sink.wait_for(&to[1], 2).await;
+    wait_for(&sink, &to[0], 2).await;
+    wait_for(&sink, &to[1], 2).await;
     let page = client
         .get(app.url(&path))
         .send()

@@ -9,24 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use simm_store::Role;
 
-use crate::api::{call, organization_with_assessment};
-use crate::campaigns::eventually;
+use crate::api::call;
+use crate::campaigns::{eventually, open_assessment};
 use crate::{Backend, MailSink, TestApp, serve_app, spawn_app_with};
-
-async fn open_assessment(app: &TestApp) -> (String, String) {
-    let token = app.api_token(Role::Consultant).await;
-    let (_, assessment) = organization_with_assessment(app, &token).await;
-    let (status, _) = call(
-        app,
-        Some(&token),
-        Method::POST,
-        &format!("/api/v1/assessments/{assessment}/open"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    (assessment, token)
-}
 
 async fn put_deadline(app: &TestApp, token: &str, assessment: &str, body: Value) -> (u16, Value) {
     call(
@@ -136,7 +121,7 @@ async fn a_deadline_is_read_in_its_zone_shown_to_respondents_and_refused_with_th
     )
     .await;
     assert_eq!(status, 202);
-    let message = sink.wait_for(&to, 1).await.remove(0);
+    let message = crate::campaigns::wait_for(&sink, &to, 1).await.remove(0);
     assert!(
         message
             .decoded
@@ -301,8 +286,11 @@ async fn a_scheduled_reminder_goes_once_on_its_day() {
     )
     .await;
     assert_eq!(status, 202);
-    let ann = sink.wait_for(&to[0], 1).await.remove(0).token();
-    sink.wait_for(&to[1], 1).await;
+    let ann = crate::campaigns::wait_for(&sink, &to[0], 1)
+        .await
+        .remove(0)
+        .token();
+    crate::campaigns::wait_for(&sink, &to[1], 1).await;
     eventually("both invitations recorded sent", || {
         let (app, token, assessment) = (&app, &token, &assessment);
         async move {
@@ -333,7 +321,7 @@ async fn a_scheduled_reminder_goes_once_on_its_day() {
             .await
             .unwrap()
     );
-    let ben = sink.wait_for(&to[1], 2).await;
+    let ben = crate::campaigns::wait_for(&sink, &to[1], 2).await;
     assert!(
         ben[1].header("Subject").unwrap().starts_with("Reminder:"),
         "{}",

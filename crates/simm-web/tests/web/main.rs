@@ -28,6 +28,9 @@ pub use postgres_database::TestDatabase;
 #[path = "../../../simm-store/tests/support/database_bytes.rs"]
 mod database_bytes;
 pub use database_bytes::database_bytes;
+#[path = "../../../simm-mail/tests/support/mail_sink.rs"]
+mod mail_sink;
+pub use mail_sink::MailSink;
 
 use std::time::Duration;
 
@@ -118,31 +121,6 @@ pub async fn serve_app(
         database: None,
         state,
         builtin_model_version: builtin.id,
-    }
-}
-
-/// The mail sink `scripts/smtp-sink` runs on loopback, from the variables
-/// it prints; `None` when they are not set (the e-mail tests then fail, as
-/// the PostgreSQL ones do without their server).
-pub struct MailSink {
-    pub url: String,
-    pub password: String,
-    pub maildir: std::path::PathBuf,
-}
-
-impl MailSink {
-    pub fn from_env() -> Option<MailSink> {
-        Some(MailSink {
-            url: std::env::var("SIMM_TEST_SMTP_URL").ok()?,
-            password: std::env::var("SIMM_TEST_SMTP_PASSWORD").ok()?,
-            maildir: std::env::var("SIMM_TEST_SMTP_MAILDIR").ok()?.into(),
-        })
-    }
-
-    pub fn required() -> MailSink {
-        MailSink::from_env().expect(
-            "SIMM_TEST_SMTP_URL is not set; run ./scripts/test, which starts the mail sink (or eval \"$(scripts/smtp-sink)\")",
-        )
     }
 }
 
