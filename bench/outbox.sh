@@ -32,7 +32,9 @@ trap cleanup EXIT
 . bench/measure.sh
 eval "$(scripts/smtp-sink)"
 
-delivered() { grep -l "^X-Sink-To: .*@$1\$" "$SIMM_TEST_SMTP_MAILDIR"/*.eml 2>/dev/null | wc -l; }
+# The sink's header lines end in CR LF. grep -r reads the folder itself, so
+# that thousands of files never overflow an argument list.
+delivered() { grep -rl --include='*.eml' "^X-Sink-To: .*@$1" "$SIMM_TEST_SMTP_MAILDIR" 2>/dev/null | wc -l; }
 
 now() { date +%s.%N; }
 
@@ -79,9 +81,10 @@ assert queued == {"queued": n}, queued
 print(start)
 EOF
 )
-    while [ "$(delivered "$domain")" -lt "$n" ]; do sleep 0.05; done
+    while [ "$(delivered "$domain")" -lt "$n" ]; do sleep 0.2; done
     simm_s=$("$python" -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.2f}')" "$start")
-    kill -TERM "$server"
+    # $server is GNU time, which reports once simm itself has stopped.
+    pkill -TERM -P "$server" || true
     wait "$server" || true
     server=
     simm_mb=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$work/time")
