@@ -135,12 +135,23 @@ async fn the_outbox_resumes_after_a_sigkill_without_sending_any_message_twice() 
     );
 
     let second = Server::start_with(&database, &args, &env);
-    until("nothing is queued", || async {
-        let counts = store.email_counts(&assessment).await.unwrap();
-        counts
-            .iter()
-            .all(|c| c.state != OutboxState::Queued || c.messages == 0)
-    })
+    // Done when nothing is queued and at most one message is claimed: the
+    // dead sender's. The live one claims one at a time, so two claimed
+    // means it is still handing one over.
+    until(
+        "nothing is queued and only the dead sender's claim is left",
+        || async {
+            let counts = store.email_counts(&assessment).await.unwrap();
+            let of = |state: OutboxState| {
+                counts
+                    .iter()
+                    .filter(|c| c.state == state)
+                    .map(|c| c.messages)
+                    .sum::<i64>()
+            };
+            of(OutboxState::Queued) == 0 && of(OutboxState::Sending) <= 1
+        },
+    )
     .await;
     let rows = store.email_recipients(&assessment).await.unwrap();
     let sent: Vec<&str> = rows
