@@ -122,8 +122,12 @@ async fn a_backup_under_write_load_restores_every_answer_acknowledged_before_it(
             }
         });
     }
+    // A client that panics must fail the test, not leave it waiting.
     while count.load(Ordering::SeqCst) < BACKUP_AFTER {
-        progress.notified().await;
+        tokio::select! {
+            () = progress.notified() => {}
+            Some(finished) = clients.join_next() => finished.unwrap(),
+        }
     }
     let before = acknowledged.lock().unwrap().clone();
     let arguments = [

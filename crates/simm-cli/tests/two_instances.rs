@@ -217,7 +217,16 @@ async fn two_instances_share_sessions_and_answers_and_survive_a_sigkill() {
         RESPONDENTS * items.len() > 2 * KILL_AFTER,
         "the stream must outlast the kill"
     );
-    enough.notified().await;
+    // A respondent that panics (a refused answer) must fail the test, not
+    // leave it waiting for a notification that never comes.
+    tokio::select! {
+        () = enough.notified() => {}
+        () = async {
+            while let Some(finished) = respondents.join_next().await {
+                finished.unwrap();
+            }
+        } => panic!("the respondents finished before the kill; raise the work per respondent"),
+    }
     killed.store(true, Ordering::SeqCst);
     first.kill();
     while let Some(finished) = respondents.join_next().await {

@@ -42,6 +42,8 @@ pub(crate) async fn visible_assessment(
 /// Invitations by state: counts only.
 #[derive(Default, Clone, Copy)]
 pub(super) struct Counts {
+    /// Of all the invitations, those whose link was opened.
+    pub opened: i64,
     pub pending: i64,
     pub started: i64,
     pub submitted: i64,
@@ -49,6 +51,7 @@ pub(super) struct Counts {
 
 impl Counts {
     fn add(&mut self, row: &ParticipationRow) {
+        self.opened += row.opened;
         match row.state {
             simm_store::InvitationState::Pending => self.pending += row.invitations,
             simm_store::InvitationState::Started => self.started += row.invitations,

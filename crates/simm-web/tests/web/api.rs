@@ -342,7 +342,7 @@ async fn whole_flow(app: TestApp) {
         .unwrap();
     assert_eq!(
         partners,
-        &json!({"attributes": {"role": "partner"}, "pending": 2, "started": 0, "submitted": 0})
+        &json!({"attributes": {"role": "partner"}, "invitations": 2, "opened": 0, "pending": 2, "started": 0, "submitted": 0, "response_rate": 0.0, "low": true})
     );
     let total: i64 = groups
         .iter()

@@ -395,13 +395,14 @@ async fn consultant_flow(app: TestApp) {
         .unwrap();
     app.store.submit(&invitation.id, &item_ids).await.unwrap();
     let (_, page) = get(&client, &app, &format!("/assessments/{assessment}")).await;
-    // 7 invitations, 6 not started, 0 started, 1 submitted: 14 %.
+    // 7 invitations, 1 opened (answered counts as opened), 6 not started,
+    // 0 started, 1 submitted: 14 %.
     assert!(
-        page.contains("<td class=\"number\">7</td><td class=\"number\">6</td><td class=\"number\">0</td><td class=\"number\">1</td><td class=\"number\">14 %</td>"),
+        page.contains("<td class=\"number\">7</td><td class=\"number\">1</td><td class=\"number\">6</td><td class=\"number\">0</td><td class=\"number\">1</td><td class=\"number\">14 %</td>"),
         "{page}"
     );
     assert!(page.contains(
-        "<th scope=\"row\">partner</th><td class=\"number\">3</td><td class=\"number\">2</td><td class=\"number\">0</td><td class=\"number\">1</td><td class=\"number\">33 %</td>"
+        "<th scope=\"row\">partner</th><td class=\"number\">3</td><td class=\"number\">1</td><td class=\"number\">2</td><td class=\"number\">0</td><td class=\"number\">1</td><td class=\"number\">33 % <strong class=\"flag\">below 60 %</strong></td>"
     ));
     assert!(
         page.contains("<th scope=\"row\">(not preset)</th><td class=\"number\">3</td>"),

@@ -696,7 +696,7 @@ async fn the_json_api_answers_and_submits() {
     assert_eq!(questionnaire["organization"], "Acme Logistics");
     assert_eq!(
         questionnaire["assessment"],
-        json!({"title": "Baseline 2026", "state": "open"})
+        json!({"title": "Baseline 2026", "state": "open", "deadline": null})
     );
     assert_eq!(questionnaire["anonymity_min"], 5);
     assert_eq!(questionnaire["scale"]["points"], 5);
