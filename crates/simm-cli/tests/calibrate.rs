@@ -180,7 +180,7 @@ fn a_misplaced_practice_is_flagged_moved_and_diffed() {
     let text = std::fs::read_to_string(&proposal).unwrap();
     assert!(text.starts_with('#'), "the changes are listed at the top");
     assert!(text.contains(MISPLACED));
-    assert!(text.contains("version = \"1.1.0\""));
+    assert!(text.contains("version = \"1.2.0\""));
     let diff = simm(&[
         "model",
         "diff",
@@ -333,7 +333,7 @@ fn bad_input_is_refused_with_a_clear_message() {
         &without_last,
         &[],
         &format!(
-            "items do not match the model smartsourcing 1.0.0: it has no column for 1 of its 48 items ({})",
+            "items do not match the model smartsourcing 1.1.0: it has no column for 1 of its 48 items ({})",
             ids[47]
         ),
     );

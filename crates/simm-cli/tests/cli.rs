@@ -257,7 +257,9 @@ fn template_writes_the_questionnaire_for_limesurvey_and_qualtrics() {
     let model = folder.join("model.toml");
     let text = std::fs::read_to_string(repo().join("crates/simm-core/models/smartsourcing.toml"))
         .unwrap()
-        .replacen("id = \"VS-2-02\"", "id = \"VS-20-1\"", 1);
+        .replacen("id = \"VS-2-02\"", "id = \"VS-20-1\"", 1)
+        // Its translations follow the new id.
+        .replace("items.VS-2-02]", "items.VS-20-1]");
     std::fs::write(&model, text).unwrap();
     let model = model.to_str().unwrap();
     check_refused(
@@ -277,7 +279,7 @@ fn model_check_accepts_the_builtin_file() {
     ]);
     assert_eq!(
         stdout(&output),
-        "crates/simm-core/models/smartsourcing.toml: model smartsourcing 1.0.0 is valid: 4 stages, 4 areas, 48 items, 2 attributes\n"
+        "crates/simm-core/models/smartsourcing.toml: model smartsourcing 1.1.0 is valid: 4 stages, 4 areas, 48 items, 3 attributes\n"
     );
 }
 
@@ -291,6 +293,8 @@ fn model_show_json_uses_the_file_keys() {
         "id",
         "version",
         "title",
+        "locales",
+        "locale",
         "scale",
         "scoring",
         "stages",
@@ -378,7 +382,7 @@ fn a_sheet_with_errors_is_refused_and_nothing_is_written() {
             report.to_str().unwrap(),
         ],
         &[&format!(
-            "{sheet_name}:1:4: column \"VS-2-O2\": the column is neither \"respondent\", an attribute nor an item of the model smartsourcing 1.0.0; did you mean \"VS-2-02\"?"
+            "{sheet_name}:1:4: column \"VS-2-O2\": the column is neither \"respondent\", an attribute nor an item of the model smartsourcing 1.1.0; did you mean \"VS-2-02\"?"
         )],
     );
     std::fs::write(
@@ -425,7 +429,7 @@ fn unknown_group_attribute_is_refused_with_a_suggestion() {
             "rol",
         ],
         &[
-            "--group-by: the model has no attribute \"rol\" to group by (it has: role, unit); did you mean \"role\"?",
+            "--group-by: the model has no attribute \"rol\" to group by (it has: role, unit, language); did you mean \"role\"?",
         ],
     );
 }
@@ -492,7 +496,7 @@ fn model_diff_of_identical_files_says_so_and_succeeds() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "No differences between the two files (smartsourcing 1.0.0).\n"
+        "No differences between the two files (smartsourcing 1.1.0).\n"
     );
 }
 
@@ -503,7 +507,7 @@ fn model_diff_lists_the_changes_and_succeeds() {
         &folder,
         "new.toml",
         &[
-            ("version = \"1.0.0\"", "version = \"1.1.0\""),
+            ("version = \"1.1.0\"", "version = \"1.2.0\""),
             ("threshold = 0.75", "threshold = 0.8"),
             (
                 "id = \"VS-2-03\"\narea = \"vision\"\nstage = 2",
@@ -520,9 +524,9 @@ fn model_diff_lists_the_changes_and_succeeds() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Changes from smartsourcing 1.0.0 to smartsourcing 1.1.0:\n\
+        "Changes from smartsourcing 1.1.0 to smartsourcing 1.2.0:\n\
          \n\
-         Model:\n  version: \"1.0.0\" -> \"1.1.0\"\n\
+         Model:\n  version: \"1.1.0\" -> \"1.2.0\"\n\
          \n\
          Scoring:\n  threshold: 0.75 -> 0.8\n\
          \n\
@@ -541,7 +545,7 @@ fn model_diff_lists_the_changes_and_succeeds() {
         "markdown",
     ]));
     assert!(
-        markdown.starts_with("# Changes from smartsourcing 1.0.0 to smartsourcing 1.1.0\n"),
+        markdown.starts_with("# Changes from smartsourcing 1.1.0 to smartsourcing 1.2.0\n"),
         "{markdown}"
     );
     assert!(
@@ -558,7 +562,7 @@ fn model_diff_lists_the_changes_and_succeeds() {
         "json",
     ])))
     .unwrap();
-    assert_eq!(json["new"]["version"], "1.1.0");
+    assert_eq!(json["new"]["version"], "1.2.0");
     assert_eq!(
         json["scoring"]["threshold"],
         serde_json::json!({"old": 0.75, "new": 0.8})
@@ -722,7 +726,7 @@ fn groups_of_a_written_sheet_keep_their_names() {
     let ids: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
     let rows = ids.iter().enumerate().map(|(i, id)| simm_sheet::SheetRow {
         respondent: id,
-        attributes: vec![None, Some(if i % 2 == 0 { "=1+1" } else { "'plain" })],
+        attributes: vec![None, Some(if i % 2 == 0 { "=1+1" } else { "'plain" }), None],
         answers: answers.clone(),
     });
     let folder = tempdir("formula");

@@ -35,7 +35,7 @@ fn import_writes_the_sheet_and_reports_what_never_reached_simm() {
     let sheet = stdout(&output);
     let expected = std::fs::read_to_string(run::repo().join(fixture("expected.csv"))).unwrap();
     assert_eq!(sheet.lines().count(), expected.lines().count());
-    assert!(sheet.contains("\nrow-1,manager,,5,4,3,"), "{sheet}");
+    assert!(sheet.contains("\nrow-1,manager,,,5,4,3,"), "{sheet}");
     assert!(!sheet.contains("example.com"), "{sheet}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

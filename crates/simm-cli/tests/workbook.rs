@@ -152,7 +152,7 @@ fn text_that_looks_like_a_formula_stays_text() {
     let title = book.row("Summary", &[("Measure", "Model")]);
     assert_eq!(
         book.cell("Summary", title, "Value"),
-        &Data::String(format!("{} 1.0.0", hostile[0]))
+        &Data::String(format!("{} 1.1.0", hostile[0]))
     );
     let statements: Vec<&Data> = (1..book.rows("Items").len())
         .map(|row| book.cell("Items", row, "Statement"))

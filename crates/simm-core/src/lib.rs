@@ -14,9 +14,11 @@ mod classical;
 mod deadline;
 mod distributions;
 mod domain;
+mod locale;
 mod model;
 mod model_diff;
 mod model_file;
+mod model_translations;
 mod parallel;
 mod participation;
 mod privacy;
@@ -52,12 +54,14 @@ pub use domain::{
     Aggregate, AnonymityMin, Answer, AnswerError, AreaId, AttributeId, IdError, ItemId, ModelId,
     Overall, StageLevel, Threshold, Weight,
 };
+pub use locale::{Locale, LocaleError};
 pub use model::{Area, Attribute, Item, Model, NoSuchAttribute, NotAValue, Scale, Scoring, Stage};
 pub use model_diff::{
     AreaChange, AreaDelta, AttributeChange, AttributeDelta, Change, ItemChange, ItemDelta,
     ModelDiff, ScoringDiff, StageChange, StageDelta, diff_models,
 };
 pub use model_file::{Diagnostic, MAX_MODEL_BYTES, ModelErrors, line_column};
+pub use model_translations::{LANGUAGE_ATTRIBUTE, NoSuchLocale};
 pub use participation::{
     LOW_RESPONSE_RATE, RateStanding, TARGET_RESPONSE_RATE, rate_standing, response_rate,
 };

@@ -6,6 +6,8 @@ use crate::domain::{
     Aggregate, AnonymityMin, AreaId, AttributeId, ItemId, ModelId, Overall, StageLevel, Threshold,
     Weight,
 };
+use crate::locale::Locale;
+use crate::model_translations::Translation;
 use crate::suggest::{did_you_mean, quote_value};
 
 /// A validated maturity model.
@@ -19,12 +21,19 @@ pub struct Model {
     pub(crate) id: ModelId,
     pub(crate) version: String,
     pub(crate) title: String,
+    /// The languages of the model; the first is its own texts'.
+    pub(crate) locales: Vec<Locale>,
+    /// The language the texts of this value are in.
+    pub(crate) locale: Locale,
     pub(crate) scale: Scale,
     pub(crate) scoring: Scoring,
     pub(crate) stages: Vec<Stage>,
     pub(crate) areas: Vec<Area>,
     pub(crate) attributes: Vec<Attribute>,
     pub(crate) items: Vec<Item>,
+    /// Every text in each of `locales`, in order.
+    #[serde(skip)]
+    pub(crate) translations: Vec<Translation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,6 +72,10 @@ pub struct Attribute {
     /// The allowed values; `None` for free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+    /// How each value reads in the model's locale, when that is not the
+    /// language the values are written in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -174,6 +187,16 @@ impl Model {
 }
 
 impl Attribute {
+    /// How a value reads to a respondent in the model's locale.
+    pub fn label<'a>(&'a self, value: &'a str) -> &'a str {
+        self.values
+            .iter()
+            .flatten()
+            .position(|v| v == value)
+            .and_then(|index| self.labels.as_ref()?.get(index))
+            .map_or(value, String::as_str)
+    }
+
     /// Finds the declared value that `text` spells, ignoring case, so that a
     /// sheet saying "Partner" counts with "partner". Free-text attributes
     /// accept any text as it is.

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::domain::{
     Aggregate, AnonymityMin, AreaId, AttributeId, ItemId, Overall, StageLevel, Threshold, Weight,
 };
+use crate::locale::Locale;
 use crate::model::{Area, Attribute, Item, Model, Scale, Stage};
 use crate::results::ModelRef;
 
@@ -43,6 +44,10 @@ pub struct ModelDiff {
     pub old: ModelRef,
     pub new: ModelRef,
     pub title: Option<Change<String>>,
+    pub locales: Option<Change<Vec<Locale>>>,
+    /// The locales, other than the first, in both models whose translated
+    /// texts differ.
+    pub translations_changed: Vec<Locale>,
     pub scale: Option<Change<Scale>>,
     pub scoring: ScoringDiff,
     pub stages: Vec<StageChange>,
@@ -162,6 +167,20 @@ pub fn diff_models(old: &Model, new: &Model) -> ModelDiff {
         old: model_ref(old),
         new: model_ref(new),
         title: change(&old.title, &new.title),
+        locales: change(&old.locales, &new.locales),
+        translations_changed: new
+            .translations
+            .iter()
+            .skip(1)
+            .filter(|translation| {
+                old.translations
+                    .iter()
+                    .skip(1)
+                    .find(|t| t.locale == translation.locale)
+                    .is_some_and(|t| t != *translation)
+            })
+            .map(|translation| translation.locale.clone())
+            .collect(),
         scale: change(&old.scale, &new.scale),
         scoring,
         stages: diff_stages(&old.stages, &new.stages),
@@ -293,6 +312,8 @@ impl ModelDiff {
     pub fn is_empty(&self) -> bool {
         self.old == self.new
             && self.title.is_none()
+            && self.locales.is_none()
+            && self.translations_changed.is_empty()
             && self.scale.is_none()
             && self.scoring.is_empty()
             && self.stages.is_empty()
@@ -446,6 +467,23 @@ fn sections(diff: &ModelDiff, style: Style) -> Vec<(&'static str, Vec<Entry>)> {
             q(&title.old),
             q(&title.new)
         )));
+    }
+    if let Some(locales) = &diff.locales {
+        let list = |locales: &[Locale]| {
+            locales
+                .iter()
+                .map(Locale::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        model.push(Entry::line(format!(
+            "locales: [{}] -> [{}]",
+            list(&locales.old),
+            list(&locales.new)
+        )));
+    }
+    for locale in &diff.translations_changed {
+        model.push(Entry::line(format!("translations.{locale}: texts changed")));
     }
 
     let mut scale = Vec::new();

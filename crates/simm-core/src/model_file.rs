@@ -5,7 +5,7 @@
 //! every value, then each raw value is parsed into its domain type. All
 //! problems are collected, so a steward fixes a file in one round.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
 
@@ -16,7 +16,9 @@ use crate::domain::{
     Aggregate, AnonymityMin, AreaId, AttributeId, ItemId, ModelId, Overall, StageLevel, Threshold,
     Weight,
 };
+use crate::locale::Locale;
 use crate::model::{Area, Attribute, Item, Model, Scale, Scoring, Stage};
+use crate::model_translations::RawTranslation;
 use crate::suggest::did_you_mean;
 
 /// Model files larger than this are refused before parsing, so a hostile
@@ -70,6 +72,8 @@ struct RawModel {
     attributes: Vec<Spanned<RawAttribute>>,
     #[serde(default)]
     items: Vec<Spanned<RawItem>>,
+    locales: Option<Spanned<Vec<Spanned<String>>>>,
+    translations: Option<Spanned<BTreeMap<String, Spanned<RawTranslation>>>>,
 }
 
 #[derive(Deserialize)]
@@ -128,13 +132,13 @@ struct RawItem {
 }
 
 /// Collects diagnostics against the source text.
-struct Report<'a> {
+pub(crate) struct Report<'a> {
     source: &'a str,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Report<'_> {
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = line_column(self.source, span.start);
         self.diagnostics.push(Diagnostic {
             line,
@@ -205,6 +209,25 @@ impl Model {
 }
 
 fn build(raw: RawModel, report: &mut Report<'_>) -> Model {
+    // Ids as written, valid or not, so that a translation of an entry the
+    // model refused for another reason is not reported again as extra.
+    let declared = crate::model_translations::Declared {
+        areas: raw
+            .areas
+            .iter()
+            .map(|a| a.get_ref().id.get_ref().clone())
+            .collect(),
+        attributes: raw
+            .attributes
+            .iter()
+            .map(|a| a.get_ref().id.get_ref().clone())
+            .collect(),
+        items: raw
+            .items
+            .iter()
+            .map(|i| i.get_ref().id.get_ref().clone())
+            .collect(),
+    };
     let id = parse_id(report, &raw.id, "the model id", ModelId::parse)
         .unwrap_or_else(|| ModelId::parse("invalid").expect("a valid placeholder id"));
     let version = report.non_empty(&raw.version, "the model version");
@@ -235,7 +258,8 @@ fn build(raw: RawModel, report: &mut Report<'_>) -> Model {
             }
         }
     }
-    Model {
+    let english = Locale::parse("en").expect("a valid tag");
+    let mut model = Model {
         id,
         version,
         title,
@@ -245,7 +269,12 @@ fn build(raw: RawModel, report: &mut Report<'_>) -> Model {
         areas,
         attributes,
         items,
-    }
+        locales: vec![english.clone()],
+        locale: english,
+        translations: Vec::new(),
+    };
+    crate::model_translations::build(raw.locales, raw.translations, &declared, &mut model, report);
+    model
 }
 
 fn parse_id<T, E: fmt::Display>(
@@ -540,7 +569,12 @@ fn build_attributes(raw: &[Spanned<RawAttribute>], report: &mut Report<'_>) -> V
             "the attribute id",
             AttributeId::parse,
         ) {
-            attributes.push(Attribute { id, name, values });
+            attributes.push(Attribute {
+                id,
+                name,
+                values,
+                labels: None,
+            });
         }
     }
     attributes

@@ -235,7 +235,7 @@ fn markdown_explains_stages_and_the_roadmap() {
             "the Markdown report lacks {expected:?}:\n{report}"
         );
     };
-    check("# Smartsourcing Innovation Model 1.0.0\n");
+    check("# Smartsourcing Innovation Model 1.1.0\n");
     check("- Respondents: 2\n");
     check("- Threshold: 75 %.");
     // 2 + 0.5 / 0.75 is 2.666…, cut off rather than rounded to 2.67.
@@ -467,7 +467,7 @@ fn suppressed_groups_show_no_scores() {
 fn model_markdown_describes_the_model() {
     let report = crate::model_markdown(&builtin_model());
     for expected in [
-        "# Smartsourcing Innovation Model 1.0.0\n",
+        "# Smartsourcing Innovation Model 1.1.0\n",
         "- Threshold: 75 % of a stage's practices in place\n",
         "### 3 Cross-functional\n",
         "- Senior management supports and encourages innovation.\n",

@@ -390,9 +390,9 @@ mod tests {
         check(
             "rol,unit,unit,\npartner,IT\n",
             Err(&[
-                "links.csv:1:1: column \"rol\": the column is not an attribute of the model smartsourcing 1.0.0; its attributes are role, unit; did you mean \"role\"?",
+                "links.csv:1:1: column \"rol\": the column is not an attribute of the model smartsourcing 1.1.0; its attributes are role, unit, language; did you mean \"role\"?",
                 "links.csv:1:3: column \"unit\": the column appears twice (first as column 2)",
-                "links.csv:1:4: column \"\": the column has no name; name it after an attribute (role, unit)",
+                "links.csv:1:4: column \"\": the column has no name; name it after an attribute (role, unit, language)",
             ]),
         );
         check(
@@ -406,7 +406,7 @@ mod tests {
         check(
             "  \n",
             Err(&[
-                "links.csv:1: the sheet is empty; it needs a header line of attribute ids (role, unit), then one line per invitation",
+                "links.csv:1: the sheet is empty; it needs a header line of attribute ids (role, unit, language), then one line per invitation",
             ]),
         );
         check(
@@ -483,7 +483,7 @@ mod recipient_tests {
         check(
             "role\npartner\n",
             Err(&[
-                "list.csv:1: the sheet has no email column; its header needs one, beside attribute columns (role, unit)",
+                "list.csv:1: the sheet has no email column; its header needs one, beside attribute columns (role, unit, language)",
             ]),
         );
         check(

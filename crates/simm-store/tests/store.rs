@@ -451,7 +451,7 @@ async fn model_versions_never_change(store: Store) {
         "{error}"
     );
 
-    let bumped_source = changed_source.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1);
+    let bumped_source = changed_source.replacen("version = \"1.1.0\"", "version = \"1.2.0\"", 1);
     let bumped = simm_core::Model::parse(&bumped_source).unwrap();
     let second = store
         .store_model_version(&bumped, &bumped_source)
@@ -1012,7 +1012,7 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
         .unwrap();
     // An assessment on another version is not pooled with these.
     let bumped_source =
-        simm_core::BUILTIN_MODEL_SOURCE.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1);
+        simm_core::BUILTIN_MODEL_SOURCE.replacen("version = \"1.1.0\"", "version = \"1.2.0\"", 1);
     let bumped = simm_core::Model::parse(&bumped_source).unwrap();
     let other_version = store
         .store_model_version(&bumped, &bumped_source)
@@ -1037,7 +1037,7 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
     publish_all(&store, &elsewhere.id).await;
 
     let version = store
-        .find_model_version("smartsourcing", "1.0.0")
+        .find_model_version("smartsourcing", "1.1.0")
         .await
         .unwrap()
         .unwrap();
@@ -1075,7 +1075,7 @@ async fn answers_are_pooled_over_every_assessment_of_a_version(store: Store) {
             )
         })
         .collect();
-    assert_eq!(counts, [("1.0.0", 5, 1010), ("1.1.0", 1, 1)]);
+    assert_eq!(counts, [("1.1.0", 5, 1010), ("1.2.0", 1, 1)]);
     // Candidates for the policy to choose from: every assessment of the
     // version with its frozen minimum and what it released.
     let candidates = store.pool_candidates(&version.id).await.unwrap();

@@ -122,7 +122,7 @@ fn calibration() -> Calibration {
     Calibration {
         model: ModelRef {
             id: ModelId::parse("smartsourcing").expect("a valid model id"),
-            version: "1.0.0".to_owned(),
+            version: "1.1.0".to_owned(),
         },
         method: Method::Pcm,
         estimator: "cml",
@@ -241,7 +241,7 @@ fn line_with<'a>(text: &'a str, marker: &str) -> &'a str {
 fn markdown_has_every_section() {
     let markdown = calibration_markdown(&calibration(), Some(&proposal()));
     for expected in [
-        "# Calibration of smartsourcing 1.0.0\n",
+        "# Calibration of smartsourcing 1.1.0\n",
         "- Method: PCM (Masters' partial credit model)",
         "- Estimator: CML (conditional maximum likelihood)",
         "- Respondents: 42",
@@ -415,8 +415,8 @@ fn the_fragment_fits_inside_another_page() {
 fn the_document_stands_alone() {
     let html = calibration_html(&calibration(), None);
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
-    assert!(html.contains("<title>Calibration of smartsourcing 1.0.0</title>"));
-    assert!(html.contains("<h1>Calibration of smartsourcing 1.0.0</h1>"));
+    assert!(html.contains("<title>Calibration of smartsourcing 1.1.0</title>"));
+    assert!(html.contains("<h1>Calibration of smartsourcing 1.1.0</h1>"));
     assert!(html.contains(CALIBRATION_CSS));
     assert!(html.contains(&calibration_html_fragment(&calibration(), None)));
     for external in ["<script", "<link", "src=", "href=", "@import", "url("] {
@@ -524,7 +524,7 @@ fn the_map_has_one_marker_per_item() {
 fn the_map_is_accessible_and_well_formed() {
     let svg = wright_map(&calibration());
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    assert!(svg.contains(" role=\"img\" aria-label=\"Item–person map of smartsourcing 1.0.0\""));
+    assert!(svg.contains(" role=\"img\" aria-label=\"Item–person map of smartsourcing 1.1.0\""));
     assert_eq!(svg.matches("<title>").count(), 1);
     assert!(svg.contains(
         "<desc>Logit scale from -3 (easier items, less mature respondents) to 4 (harder items, more mature respondents). Persons: 40 respondents in bins of 0.25 logits, the most (14) at 0.00."

@@ -101,10 +101,10 @@ pub(super) fn structure(model: &Model) -> String {
         });
     };
     let mut order = 0;
-    if !model.attributes().is_empty() {
+    if super::asked_attributes(model).next().is_some() {
         group(&mut rows, order, "About you", "", next_id());
         order += 1;
-        for attribute in model.attributes() {
+        for attribute in super::asked_attributes(model) {
             let question = next_id();
             rows.push(Row {
                 id: question.clone(),

@@ -106,6 +106,16 @@ pub fn survey_code(id: &str) -> String {
     id.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
+/// The attributes a questionnaire asks about. The language is not asked:
+/// the survey tool records the language it showed, and simm's own sheet
+/// gives it a column of its own.
+pub(crate) fn asked_attributes(model: &Model) -> impl Iterator<Item = &simm_core::Attribute> {
+    model
+        .attributes()
+        .iter()
+        .filter(|attribute| attribute.id.as_str() != simm_core::LANGUAGE_ATTRIBUTE)
+}
+
 /// LimeSurvey's question codes start with a letter and are at most 20
 /// characters; two ids must not become one code.
 const MAX_CODE_LEN: usize = 20;

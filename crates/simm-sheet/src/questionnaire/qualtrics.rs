@@ -20,9 +20,9 @@ pub(super) fn advanced_format(model: &Model) -> String {
         out.push_str(text);
         out.push('\n');
     };
-    if !model.attributes().is_empty() {
+    if super::asked_attributes(model).next().is_some() {
         line(&mut out, "[[Block:About you]]\n");
-        for attribute in model.attributes() {
+        for attribute in super::asked_attributes(model) {
             match &attribute.values {
                 Some(values) => {
                     line(&mut out, "[[Question:MC:SingleAnswer:Vertical]]");

@@ -221,7 +221,7 @@ mod tests {
                     item: Some(Some("VS-2-1".into())),
                     ..ActionInput::default()
                 },
-                "item: the model smartsourcing 1.0.0 has no item \"VS-2-1\"; did you mean \"VS-2-01\"?",
+                "item: the model smartsourcing 1.1.0 has no item \"VS-2-1\"; did you mean \"VS-2-01\"?",
             ),
             (
                 ActionInput {

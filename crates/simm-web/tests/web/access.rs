@@ -340,7 +340,7 @@ const MATRIX: &[Row] = &[
     ),
     row(
         "GET",
-        "/api/v1/assessments/{id}/rescore?version=1.0.0",
+        "/api/v1/assessments/{id}/rescore?version=1.1.0",
         None,
         [401, 401, 403, 200, 200, 404, 403],
     ),
@@ -536,19 +536,19 @@ const MATRIX: &[Row] = &[
     row("GET", "/models/calibration.css", None, PAGE_PUBLIC),
     row(
         "GET",
-        "/models/smartsourcing/versions/1.0.0",
+        "/models/smartsourcing/versions/1.1.0",
         None,
         PAGE_STEWARD,
     ),
     row(
         "GET",
-        "/models/smartsourcing/versions/1.0.0/calibration",
+        "/models/smartsourcing/versions/1.1.0/calibration",
         None,
         PAGE_CALIBRATE,
     ),
     row(
         "GET",
-        "/models/smartsourcing/versions/1.0.0/proposal.toml",
+        "/models/smartsourcing/versions/1.1.0/proposal.toml",
         None,
         PAGE_CALIBRATE,
     ),
@@ -752,7 +752,7 @@ async fn run_cell(
             .replace("{area}", &world.area)
             .replace("{model_version}", &app.builtin_model_version)
             .replace("{model_id}", "smartsourcing")
-            .replace("{version}", "1.0.0")
+            .replace("{version}", "1.1.0")
             .replace("{unique}", &new_id())
             .replace("{csrf}", csrf)
     };

@@ -289,7 +289,7 @@ async fn actions_and_targets_refuse_bad_input_naming_the_field() {
             Method::POST,
             &actions,
             json!({"title": "T", "item": "VS-2-1"}),
-            "item: the model smartsourcing 1.0.0 has no item \"VS-2-1\"; did you mean \"VS-2-01\"?",
+            "item: the model smartsourcing 1.1.0 has no item \"VS-2-1\"; did you mean \"VS-2-01\"?",
         ),
         (
             Method::POST,

@@ -616,7 +616,7 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         (
             &invitations,
             "{\"rows\": [{\"team\": \"x\"}]}",
-            "rows[0].team: the model has no attribute \"team\"; its attributes are role, unit",
+            "rows[0].team: the model has no attribute \"team\"; its attributes are role, unit, language",
         ),
         (
             &invitations,
@@ -658,11 +658,11 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
     for (query, expected) in [
         (
             "?group_by=rol",
-            "the model has no attribute \"rol\" to group by (it has: role, unit); did you mean \"role\"?",
+            "the model has no attribute \"rol\" to group by (it has: role, unit, language); did you mean \"role\"?",
         ),
         (
             "?group_by=zzz",
-            "the model has no attribute \"zzz\" to group by (it has: role, unit)",
+            "the model has no attribute \"zzz\" to group by (it has: role, unit, language)",
         ),
         ("?groupby=role", "unknown field `groupby`"),
     ] {
@@ -1614,7 +1614,7 @@ async fn every_get_route_refuses_an_unknown_query_parameter() {
             "{}?bogus=1",
             probe_path(template)
                 .replace("{model_id}", "smartsourcing")
-                .replace("{version}", "1.0.0")
+                .replace("{version}", "1.1.0")
         );
         let response = app
             .client()

@@ -221,7 +221,7 @@ async fn consultant_flow(app: TestApp) {
     assert!(page.contains("250-999 employees"));
     assert!(
         page.contains(&format!(
-            "<option value=\"{}\" selected>Smartsourcing Innovation Model 1.0.0</option>",
+            "<option value=\"{}\" selected>Smartsourcing Innovation Model 1.1.0</option>",
             app.builtin_model_version
         )),
         "the built-in model is the default"
@@ -318,11 +318,11 @@ async fn consultant_flow(app: TestApp) {
     .await;
     assert_download(&response, "text/csv", "csv");
     let rows = read_csv(&response.text().await.unwrap());
-    assert_eq!(rows[0], ["link", "role", "unit"]);
+    assert_eq!(rows[0], ["link", "role", "unit", "language"]);
     assert_eq!(rows.len(), 3);
     for row in &rows[1..] {
         assert!(row[0].starts_with(&format!("{}/r/", app.address)));
-        assert_eq!(row[1..], ["executive", ""]);
+        assert_eq!(row[1..], ["executive", "", ""]);
         let invitation = app
             .store
             .invitation_by_token(&hash_token(token_of(&row[0])))
@@ -447,7 +447,7 @@ async fn pasted_csvs_are_checked_all_or_nothing() {
     };
     let page = refused("rol,unit\npartner,IT\n").await;
     assert!(
-        page.contains("CSV:1:1: column &#34;rol&#34;: the column is not an attribute of the model smartsourcing 1.0.0; its attributes are role, unit; did you mean &#34;role&#34;?"),
+        page.contains("CSV:1:1: column &#34;rol&#34;: the column is not an attribute of the model smartsourcing 1.1.0; its attributes are role, unit, language; did you mean &#34;role&#34;?"),
         "{page}"
     );
     let page = refused("role,unit\npartner,IT\nboss,Sales\npartner,IT,extra\n").await;

@@ -365,7 +365,7 @@ async fn journey_trend_by_role_hides_small_groups_and_answers_only_its_readers()
         refused["error"]
             .as_str()
             .unwrap()
-            .contains("the model has no attribute \"rol\" to group by (it has: role, unit); did you mean \"role\"?"),
+            .contains("the model has no attribute \"rol\" to group by (it has: role, unit, language); did you mean \"role\"?"),
         "{refused}"
     );
     let stranger = app.api_token(Role::Consultant).await;

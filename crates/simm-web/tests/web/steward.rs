@@ -70,8 +70,8 @@ async fn assessments_of(app: &TestApp, responses: &[NewResponse], parts: usize) 
     }
 }
 
-const CALIBRATION: &str = "/api/v1/models/smartsourcing/versions/1.0.0/calibration";
-const PROPOSAL: &str = "/api/v1/models/smartsourcing/versions/1.0.0/proposal.toml";
+const CALIBRATION: &str = "/api/v1/models/smartsourcing/versions/1.1.0/calibration";
+const PROPOSAL: &str = "/api/v1/models/smartsourcing/versions/1.1.0/proposal.toml";
 
 async fn get(client: &reqwest::Client, token: Option<&str>, url: String) -> reqwest::Response {
     let mut request = client.get(url);
@@ -114,7 +114,7 @@ async fn pooled_calibration(app: TestApp) {
     assert_eq!(list.status(), 200);
     let list = list.text().await.unwrap();
     assert!(
-        list.contains("/models/smartsourcing/versions/1.0.0"),
+        list.contains("/models/smartsourcing/versions/1.1.0"),
         "{list}"
     );
     // The four responses of the assessment below its minimum were never
@@ -122,7 +122,7 @@ async fn pooled_calibration(app: TestApp) {
     assert!(list.contains(">3<") && list.contains(">300<"), "{list}");
 
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0"))
         .send()
         .await
         .unwrap();
@@ -134,7 +134,7 @@ async fn pooled_calibration(app: TestApp) {
     );
 
     let report = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0/calibration?group_by=role"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0/calibration?group_by=role"))
         .send()
         .await
         .unwrap();
@@ -144,7 +144,7 @@ async fn pooled_calibration(app: TestApp) {
         assert!(report.contains(item.id.as_str()), "{} is missing", item.id);
     }
     assert!(report.to_lowercase().contains("alpha"), "no reliability");
-    assert!(report.contains("smartsourcing-1.1.0.toml"), "no proposal");
+    assert!(report.contains("smartsourcing-1.2.0.toml"), "no proposal");
     assert!(
         report.contains("1 assessment of this version is left out"),
         "{report}"
@@ -315,7 +315,7 @@ async fn a_pool_of_one_assessment_is_refused() {
     }
     let (client, _) = app.signed_in(Role::Steward).await;
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0/calibration"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0/calibration"))
         .send()
         .await
         .unwrap();
@@ -328,7 +328,7 @@ async fn a_pool_of_one_assessment_is_refused() {
         "{page}"
     );
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0"))
         .send()
         .await
         .unwrap()
@@ -374,7 +374,7 @@ async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     // promised anonymity from 3 respondents: each publishes its 3, but
     // together they are still fewer than the version's minimum.
     let source = simm_core::BUILTIN_MODEL_SOURCE
-        .replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1)
+        .replacen("version = \"1.1.0\"", "version = \"1.1.1\"", 1)
         .replacen("anonymity_min = 5", "anonymity_min = 10", 1);
     let model = Model::parse(&source).unwrap();
     let version = app
@@ -386,7 +386,7 @@ async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     for part in responses.chunks(3) {
         assessment_with_minimum(&app, &version.id, part, 3).await;
     }
-    let base = "/api/v1/models/smartsourcing/versions/1.0.1";
+    let base = "/api/v1/models/smartsourcing/versions/1.1.1";
     let token = app.api_token(Role::Steward).await;
     let client = app.client();
     for path in [
@@ -403,7 +403,7 @@ async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     }
     let (client, _) = app.signed_in(Role::Steward).await;
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.1/calibration"))
+        .get(app.url("/models/smartsourcing/versions/1.1.1/calibration"))
         .send()
         .await
         .unwrap();
@@ -412,7 +412,7 @@ async fn a_calibration_below_the_anonymity_minimum_is_refused() {
     assert!(page.contains("No calibration") && page.contains("at least 10"));
     // The version page says so before anyone tries.
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.1"))
+        .get(app.url("/models/smartsourcing/versions/1.1.1"))
         .send()
         .await
         .unwrap()
@@ -443,7 +443,7 @@ async fn an_item_that_cannot_be_calibrated_is_named_not_a_server_error() {
     );
     let (client, _) = app.signed_in(Role::Steward).await;
     let page = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0/calibration"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0/calibration"))
         .send()
         .await
         .unwrap();
@@ -459,18 +459,18 @@ async fn the_proposal_is_the_model_file_with_a_new_version() {
     assessments_of(&app, &responses, 2).await;
     let (client, _) = app.signed_in(Role::Steward).await;
     let response = client
-        .get(app.url("/models/smartsourcing/versions/1.0.0/proposal.toml"))
+        .get(app.url("/models/smartsourcing/versions/1.1.0/proposal.toml"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-disposition"],
-        "attachment; filename=\"smartsourcing-1.1.0.toml\""
+        "attachment; filename=\"smartsourcing-1.2.0.toml\""
     );
     let text = response.text().await.unwrap();
     let proposed = Model::parse(&text).expect("the proposal is a model file");
-    assert_eq!(proposed.version(), "1.1.0");
+    assert_eq!(proposed.version(), "1.2.0");
     assert_eq!(proposed.items().len(), model.items().len());
 
     let token = app.api_token(Role::Admin).await;
@@ -564,12 +564,12 @@ async fn re_scoring_under_a_version_with_a_moved_item_changes_the_stage() {
     let response = get(
         &client,
         Some(&token),
-        app.url(&format!("/api/v1/assessments/{id}/rescore?version=1.1.0")),
+        app.url(&format!("/api/v1/assessments/{id}/rescore?version=1.2.0")),
     )
     .await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["other_model"]["version"], "1.1.0");
+    assert_eq!(body["other_model"]["version"], "1.2.0");
     assert_eq!(body["items"]["matched"], model.items().len());
     let vision = body["areas"]
         .as_array()
@@ -586,7 +586,7 @@ async fn re_scoring_under_a_version_with_a_moved_item_changes_the_stage() {
     let (client, _) = app.signed_in(Role::Admin).await;
     let moved_id = app
         .store
-        .find_model_version("smartsourcing", "1.1.0")
+        .find_model_version("smartsourcing", "1.2.0")
         .await
         .unwrap()
         .unwrap()
@@ -623,7 +623,7 @@ async fn re_scoring_keeps_the_anonymity_rule_of_the_results() {
     let response = get(
         &app.client(),
         Some(&token),
-        app.url(&format!("/api/v1/assessments/{id}/rescore?version=1.0.0")),
+        app.url(&format!("/api/v1/assessments/{id}/rescore?version=1.1.0")),
     )
     .await;
     assert_eq!(response.status(), 200);
