@@ -68,6 +68,8 @@ pub(crate) fn workbook_bytes(input: &simm_report::WorkbookInput<'_>) -> anyhow::
 pub struct ScoreRequest<'a> {
     pub responses: &'a Path,
     pub model: Option<&'a Path>,
+    /// `--locale`: the model's texts in this language.
+    pub locale: Option<&'a str>,
     pub group_by: Option<&'a str>,
     pub format: Format,
     pub output: Option<&'a Path>,
@@ -92,6 +94,21 @@ pub(crate) fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
     };
     let source = read_model_source(path)?;
     Model::parse(&source).map_err(|errors| bad_input(errors.render(&path.display().to_string())))
+}
+
+/// The model of `--model` (or the built-in one) with its texts in
+/// `--locale`, or the message naming the locales it has.
+pub(crate) fn load_localized_model(
+    path: Option<&Path>,
+    locale: Option<&str>,
+) -> anyhow::Result<Model> {
+    let model = load_model(path)?;
+    match locale {
+        None => Ok(model),
+        Some(locale) => model
+            .localized(locale)
+            .map_err(|error| bad_input(format!("--locale: {error}"))),
+    }
 }
 
 pub fn read_model_source(path: &Path) -> anyhow::Result<String> {
@@ -176,8 +193,8 @@ pub fn model_diff(old: &Path, new: &Path, format: DiffFormat) -> anyhow::Result<
     write_whole(None, text.as_bytes())
 }
 
-pub fn model_show(path: Option<&Path>, json: bool) -> anyhow::Result<()> {
-    let model = load_model(path)?;
+pub fn model_show(path: Option<&Path>, locale: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let model = load_localized_model(path, locale)?;
     let text = if json {
         let mut text = serde_json::to_string_pretty(&model).context("serialising the model")?;
         text.push('\n');
@@ -190,10 +207,11 @@ pub fn model_show(path: Option<&Path>, json: bool) -> anyhow::Result<()> {
 
 pub fn template(
     path: Option<&Path>,
+    locale: Option<&str>,
     format: simm_sheet::QuestionnaireFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let model = load_model(path)?;
+    let model = load_localized_model(path, locale)?;
     let text = simm_sheet::questionnaire(&model, format).map_err(|error| {
         bad_input(format!(
             "{}: {error}",
@@ -351,7 +369,7 @@ pub(crate) fn parse_target(
 
 pub fn score(request: &ScoreRequest<'_>) -> anyhow::Result<()> {
     refuse_binary_on_terminal(request.format, request.output)?;
-    let model = load_model(request.model)?;
+    let model = load_localized_model(request.model, request.locale)?;
     let imported = match request.from {
         None => None,
         Some(from) => Some(crate::import::convert_export(

@@ -44,6 +44,9 @@ enum Command {
         /// questionnaire".
         #[arg(long, default_value = "csv", value_parser = questionnaire_format)]
         format: simm_sheet::QuestionnaireFormat,
+        /// Render in this locale of the model (e.g. de); the model's own language by default.
+        #[arg(long, value_name = "LOCALE")]
+        locale: Option<String>,
         /// Write to this file instead of standard output (written whole or not at all).
         #[arg(long)]
         output: Option<PathBuf>,
@@ -111,6 +114,9 @@ enum Command {
         /// Break the results down by this respondent attribute, e.g. role.
         #[arg(long, value_name = "ATTRIBUTE")]
         group_by: Option<String>,
+        /// Render in this locale of the model (e.g. de); the model's own language by default.
+        #[arg(long, value_name = "LOCALE")]
+        locale: Option<String>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
         format: ReportFormat,
         /// Write to this file instead of standard output (written whole or not at all).
@@ -255,6 +261,9 @@ enum ModelCommand {
     Show {
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Render in this locale of the model (e.g. de); the model's own language by default.
+        #[arg(long, value_name = "LOCALE")]
+        locale: Option<String>,
         #[arg(long, value_enum, default_value_t = ModelFormat::Markdown)]
         format: ModelFormat,
     },
@@ -306,17 +315,29 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Diff { old, new, format }) => {
             commands::model_diff(&old, &new, format)
         }
-        Command::Model(ModelCommand::Show { model, format }) => {
-            commands::model_show(model.as_deref(), matches!(format, ModelFormat::Json))
-        }
+        Command::Model(ModelCommand::Show {
+            model,
+            locale,
+            format,
+        }) => commands::model_show(
+            model.as_deref(),
+            locale.as_deref(),
+            matches!(format, ModelFormat::Json),
+        ),
         Command::Model(ModelCommand::Import { file, database }) => {
             server::model_import(&file, &database)
         }
         Command::Template {
             model,
             format,
+            locale,
             output,
-        } => commands::template(model.as_deref(), format, output.as_deref()),
+        } => commands::template(
+            model.as_deref(),
+            locale.as_deref(),
+            format,
+            output.as_deref(),
+        ),
         Command::Serve(args) => server::serve(args),
         Command::User(UserCommand::Add {
             email,
@@ -349,6 +370,7 @@ fn main() -> ExitCode {
             mapping,
             model,
             group_by,
+            locale,
             format,
             output,
             replicates,
@@ -360,6 +382,7 @@ fn main() -> ExitCode {
             commands::score(&commands::ScoreRequest {
                 responses: &responses,
                 model: model.as_deref(),
+                locale: locale.as_deref(),
                 group_by: group_by.as_deref(),
                 format,
                 output: output.as_deref(),

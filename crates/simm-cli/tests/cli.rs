@@ -748,3 +748,124 @@ fn groups_of_a_written_sheet_keep_their_names() {
         .collect();
     assert_eq!(groups, ["'plain", "=1+1"]);
 }
+
+#[test]
+fn the_model_and_the_report_render_in_a_locale_of_the_model() {
+    let english: serde_json::Value =
+        serde_json::from_str(&stdout(&simm(&["model", "show", "--format", "json"]))).unwrap();
+    let german: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "model", "show", "--locale", "de", "--format", "json",
+    ])))
+    .unwrap();
+    // The same keys and ids in every language; only the texts differ.
+    fn shape(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .filter(|(key, _)| key.as_str() != "labels")
+                .map(|(key, value)| (key.clone(), shape(value)))
+                .collect(),
+            serde_json::Value::Array(items) => items.iter().map(shape).collect(),
+            serde_json::Value::String(_) => serde_json::Value::Null,
+            other => other.clone(),
+        }
+    }
+    assert_eq!(shape(&english), shape(&german));
+    assert_eq!(english["locale"], "en");
+    assert_eq!(german["locale"], "de");
+    assert_eq!(german["locales"], serde_json::json!(["en", "de", "fr"]));
+    assert_eq!(german["areas"][0]["id"], "vision");
+    assert_eq!(german["areas"][0]["name"], "Vision und Strategie");
+    assert_eq!(german["items"][0]["id"], "VS-2-01");
+    assert_ne!(german["items"][0]["text"], english["items"][0]["text"]);
+    assert_eq!(german["attributes"][0]["values"][3], "partner");
+    assert_eq!(german["attributes"][0]["labels"][0], "Geschäftsleitung");
+    assert!(english["attributes"][0].get("labels").is_none());
+
+    let markdown = stdout(&simm(&["model", "show", "--locale", "fr"]));
+    assert!(
+        markdown.starts_with("# Modèle d'innovation Smartsourcing 1.1.0\n"),
+        "{markdown}"
+    );
+
+    let report = stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--locale",
+        "fr",
+        "--format",
+        "markdown",
+    ]));
+    assert!(
+        report.contains("| Technologies de l'information | 1 Ad hoc |"),
+        "{report}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--locale",
+        "de",
+    ])))
+    .unwrap();
+    let plain: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+    ])))
+    .unwrap();
+    assert_eq!(
+        json, plain,
+        "the numbers and ids do not depend on the language"
+    );
+
+    check_refused(
+        &["model", "show", "--locale", "es"],
+        &[
+            "--locale: the model smartsourcing 1.1.0 is not written in \"es\"; its locales are en, de, fr; did you mean \"en\"?",
+        ],
+    );
+}
+
+#[test]
+fn results_and_calibration_group_by_the_language_of_the_responses() {
+    let json: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "score",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "language",
+    ])))
+    .unwrap();
+    let groups: Vec<(&str, u64)> = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["value"].as_str().unwrap(),
+                g["respondents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The example's five IT employees answered in German (counted by hand
+    // from the sheet).
+    assert_eq!(groups, [("en", 23), ("de", 5)]);
+    let calibration: serde_json::Value = serde_json::from_str(&stdout(&simm(&[
+        "calibrate",
+        "--responses",
+        "examples/acme-2026.csv",
+        "--group-by",
+        "language",
+    ])))
+    .unwrap();
+    assert_eq!(calibration["group_by"], "language");
+    let names: Vec<&str> = calibration["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["en", "de"]);
+}
