@@ -669,7 +669,7 @@ fn build_items(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A small valid model: 3 stages, 2 areas, 2 items per area and stage,
@@ -683,9 +683,15 @@ mod tests {
     }
 
     fn check_all(replacements: &[(&str, &str)], expected: &[&str]) {
-        let mut source = SMALL.to_owned();
+        check_edited(SMALL, replacements, expected);
+    }
+
+    /// Replaces the first occurrence of each `from` in `source`, parses
+    /// it, and compares the diagnostics as `line:column: message` lines.
+    pub(crate) fn check_edited(source: &str, replacements: &[(&str, &str)], expected: &[&str]) {
+        let mut source = source.to_owned();
         for (from, to) in replacements {
-            assert!(source.contains(from), "{from:?} is not in the small model");
+            assert!(source.contains(from), "{from:?} is not in the model");
             source = source.replacen(from, to, 1);
         }
         let actual = match Model::parse(&source) {

@@ -787,20 +787,7 @@ mod tests {
     /// Replaces text in the bilingual model and compares the diagnostics
     /// as `line:column: message` lines.
     fn check(replacements: &[(&str, &str)], expected: &[&str]) {
-        let mut source = bilingual();
-        for (from, to) in replacements {
-            assert!(source.contains(from), "{from:?} is not in the model");
-            source = source.replacen(from, to, 1);
-        }
-        let actual: Vec<String> = match Model::parse(&source) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors
-                .0
-                .iter()
-                .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
-                .collect(),
-        };
-        assert_eq!(actual, expected, "after replacing {replacements:?}");
+        crate::model_file::tests::check_edited(&bilingual(), replacements, expected);
     }
 
     #[test]
